@@ -1,0 +1,65 @@
+package retry
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxAsked bounds a server-requested wait so that absurd values (1e300
+// seconds) cannot overflow a time.Duration; anything this long is refused by
+// the max-wait check anyway.
+const maxAsked = 365 * 24 * time.Hour
+
+// Backoff returns the wait before retry number n (1 for the first retry):
+// the cap min·2^(n-1), bounded by max, jittered uniformly over its upper half
+// and never below min. jitter is a value in [0, 1).
+func Backoff(min, max time.Duration, n int, jitter float64) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	ceiling := max
+	if shift := n - 1; shift < 62 && min <= max>>shift {
+		ceiling = min << shift
+	}
+	wait := ceiling/2 + time.Duration(jitter*float64(ceiling/2))
+	if wait < min {
+		wait = min
+	}
+	return wait
+}
+
+// Seconds converts a count of seconds from a JSON number into a Duration,
+// rejecting negative, NaN and infinite values and bounding huge ones.
+func Seconds(s float64) (time.Duration, bool) {
+	if math.IsNaN(s) || s < 0 {
+		return 0, false
+	}
+	if s >= maxAsked.Seconds() {
+		return maxAsked, true
+	}
+	return time.Duration(math.Ceil(s * float64(time.Second))), true
+}
+
+// ParseRetryAfter reads a Retry-After header value: delay-seconds or an
+// HTTP-date, measured from now. A date in the past means no wait.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		return Seconds(n)
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return min(d, maxAsked), true
+}
