@@ -76,7 +76,9 @@ func TestCreateDecodesAlternateSpellingsAndValues(t *testing.T) {
 		{"unknown health status kept", `{"id":"pconf_1","healthStatus":"degraded"}`,
 			func(t *testing.T, c *Configuration) { assert.Equal(t, HealthStatus("degraded"), c.HealthStatus) }},
 		{"unknown fields kept in RawJSON", `{"id":"pconf_1","newField":{"x":1}}`,
-			func(t *testing.T, c *Configuration) { assert.JSONEq(t, `{"id":"pconf_1","newField":{"x":1}}`, string(c.RawJSON())) }},
+			func(t *testing.T, c *Configuration) {
+				assert.JSONEq(t, `{"id":"pconf_1","newField":{"x":1}}`, string(c.RawJSON()))
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,200 @@
+package freddy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// createWith runs one Create (no retries) against a scripted response.
+func createWith(t *testing.T, status int, body []byte, header ...string) error {
+	t.Helper()
+	c := newClient(t, script(reply(status, body, header...)), WithMaxRetries(0))
+	got, err := c.Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("idem-123"))
+	require.Error(t, err)
+	require.Nil(t, got)
+	requireNoSecret(t, err.Error())
+	return err
+}
+
+func TestDocumentedErrorsMapToTypes(t *testing.T) {
+	ts := time.Date(2025, 11, 13, 10, 30, 0, 0, time.UTC)
+	tests := []struct {
+		file     string
+		status   int
+		sentinel error
+		as       func(error) bool
+		want     string
+	}{
+		{"error_400.json", 400, ErrValidation, func(err error) bool { var e *ValidationError; return errors.As(err, &e) },
+			"freddy: 400 VALIDATION_ERROR: Invalid request parameters (trace_id req_xyz789)"},
+		{"error_401.json", 401, ErrUnauthorized, func(err error) bool { var e *AuthenticationError; return errors.As(err, &e) },
+			"freddy: 401 UNAUTHORIZED: Authentication required. Please provide a valid API key. (trace_id req_abc123)"},
+		{"error_403.json", 403, ErrForbidden, func(err error) bool { var e *AuthorizationError; return errors.As(err, &e) },
+			"freddy: 403 FORBIDDEN: You do not have permission to perform this action. (trace_id req_def456)"},
+		{"error_429.json", 429, ErrRateLimited, func(err error) bool { var e *RateLimitError; return errors.As(err, &e) },
+			"freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later. (trace_id req_ghi789)"},
+		{"error_500.json", 500, ErrServer, func(err error) bool { var e *ServerError; return errors.As(err, &e) },
+			"freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"},
+	}
+	sentinels := []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrServer, ErrInvalidParams}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			err := createWith(t, tt.status, fixture(t, tt.file))
+			assert.Equal(t, tt.want, err.Error())
+			assert.True(t, tt.as(err), "typed error via errors.As")
+			for _, s := range sentinels {
+				assert.Equal(t, s == tt.sentinel, errors.Is(err, s), "errors.Is(err, %v)", s)
+			}
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.status, apiErr.StatusCode)
+			assert.NotEmpty(t, apiErr.Code)
+			assert.NotEmpty(t, apiErr.SystemMessage)
+			assert.True(t, strings.HasSuffix(apiErr.Type, "_error"))
+			assert.True(t, ts.Equal(apiErr.Timestamp))
+			assert.Equal(t, "idem-123", apiErr.IdempotencyKey)
+		})
+	}
+}
+
+func TestRateLimitErrorDetails(t *testing.T) {
+	err := createWith(t, 429, fixture(t, "error_429.json"))
+	var rl *RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 60*time.Second, rl.RetryAfter)
+	assert.Equal(t, 100, rl.Limit)
+	assert.Equal(t, 0, rl.Remaining)
+	assert.True(t, time.Date(2025, 11, 13, 10, 31, 0, 0, time.UTC).Equal(rl.ResetAt))
+	// Promoted fields read directly.
+	assert.Equal(t, "req_ghi789", rl.TraceID)
+	assert.Equal(t, "RATE_LIMIT_EXCEEDED", rl.Code)
+	assert.Equal(t, float64(60), rl.Details["retry_after"])
+}
+
+func TestRateLimitErrorFallsBackToHeaders(t *testing.T) {
+	body := []byte(`{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","message":"slow down","type":"rate_limit_error"}}`)
+	tests := []struct {
+		name    string
+		header  []string
+		after   time.Duration
+		limit   int
+		remain  int
+		resetAt time.Time
+	}{
+		{"seconds and epoch reset", []string{"Retry-After", "7", "X-RateLimit-Limit", "50", "X-RateLimit-Remaining", "3", "X-RateLimit-Reset", "1763030460", "X-Request-Id", "req_hdr"},
+			7 * time.Second, 50, 3, time.Unix(1763030460, 0)},
+		{"RFC 3339 reset", []string{"X-RateLimit-Reset", "2025-11-13T10:31:00Z"}, 0, 0, 0, time.Date(2025, 11, 13, 10, 31, 0, 0, time.UTC)},
+		{"garbage headers", []string{"Retry-After", "soon", "X-RateLimit-Limit", "lots"}, 0, 0, 0, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := createWith(t, 429, body, tt.header...)
+			var rl *RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, tt.after, rl.RetryAfter)
+			assert.Equal(t, tt.limit, rl.Limit)
+			assert.Equal(t, tt.remain, rl.Remaining)
+			assert.True(t, tt.resetAt.Equal(rl.ResetAt), rl.ResetAt)
+		})
+	}
+	t.Run("trace id from x-request-id", func(t *testing.T) {
+		err := createWith(t, 429, body, "X-Request-Id", "req_hdr")
+		assert.Equal(t, "freddy: 429 RATE_LIMIT_EXCEEDED: slow down (trace_id req_hdr)", err.Error())
+	})
+}
+
+func TestRetryAfterTakesTheLongerOfBodyAndHeader(t *testing.T) {
+	body := func(secs string) []byte {
+		return []byte(`{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","details":{"retry_after":` + secs + `}}}`)
+	}
+	tests := []struct {
+		name   string
+		body   []byte
+		header string
+		want   time.Duration
+	}{
+		{"body longer", body("30"), "10", 30 * time.Second},
+		{"header longer", body("3"), "10", 10 * time.Second},
+		{"fractional body rounds up", body("1.5"), "", 1500 * time.Millisecond},
+		{"numeric string body", body(`"4"`), "", 4 * time.Second},
+		{"negative ignored", body("-5"), "2", 2 * time.Second},
+		{"huge bounded", body("1e300"), "", 365 * 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h []string
+			if tt.header != "" {
+				h = []string{"Retry-After", tt.header}
+			}
+			err := createWith(t, 429, tt.body, h...)
+			var rl *RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, tt.want, rl.RetryAfter)
+		})
+	}
+}
+
+func TestNonEnvelopeBodiesGiveAPIErrorWithSnippet(t *testing.T) {
+	html := []byte("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>")
+	tests := []struct {
+		name   string
+		status int
+		body   []byte
+		want   string
+		server bool
+	}{
+		{"proxy HTML 502", 502, html, `freddy: 502 Bad Gateway: unexpected response body "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>" (trace_id req_p)`, true},
+		{"empty 503", 503, nil, `freddy: 503 Service Unavailable: unexpected response body "(empty)" (trace_id req_p)`, true},
+		{"truncated 500", 500, []byte(`{"success":false,"error":{"code":"INT`), `freddy: 500 Internal Server Error: unexpected response body "{\"success\":false,\"error\":{\"code\":\"INT" (trace_id req_p)`, true},
+		{"long body cut", 418, []byte(strings.Repeat("x", 500)), `freddy: 418 I'm a teapot: unexpected response body "` + strings.Repeat("x", 120) + `…" (trace_id req_p)`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := createWith(t, tt.status, tt.body, "X-Request-Id", "req_p")
+			assert.Equal(t, tt.want, err.Error())
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.status, apiErr.StatusCode)
+			assert.Empty(t, apiErr.Code)
+			assert.Equal(t, tt.server, errors.Is(err, ErrServer))
+		})
+	}
+}
+
+func TestOtherStatusesStayPlainAPIError(t *testing.T) {
+	for _, status := range []int{404, 409, 410} {
+		body := []byte(`{"success":false,"error":{"code":"CONFLICT_` + http.StatusText(status) + `","message":"m","trace_id":"req_1"}}`)
+		err := createWith(t, status, body)
+		apiErr, ok := err.(*APIError)
+		require.True(t, ok, "want a plain *APIError, got %T", err)
+		assert.Equal(t, "CONFLICT_"+http.StatusText(status), apiErr.Code)
+		for _, s := range []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrServer} {
+			assert.NotErrorIs(t, err, s)
+		}
+	}
+	t.Run("422 is a validation error", func(t *testing.T) {
+		err := createWith(t, 422, []byte(`{"success":false,"error":{"code":"UNPROCESSABLE","message":"m"}}`))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.ErrorIs(t, err, ErrValidation)
+	})
+	t.Run("401 variants keep their code", func(t *testing.T) {
+		err := createWith(t, 401, []byte(`{"success":false,"error":{"code":"API_KEY_EXPIRED","message":"expired"}}`))
+		var ae *AuthenticationError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, "API_KEY_EXPIRED", ae.Code)
+	})
+}
+
+func TestAPIErrorMessageWithoutMessage(t *testing.T) {
+	e := &APIError{StatusCode: 500, Code: "X", SystemMessage: "sys"}
+	assert.Equal(t, "freddy: 500 X: sys", e.Error())
+	assert.ErrorIs(t, e, ErrServer)
+}
