@@ -52,8 +52,10 @@ type Client struct {
 // core is everything NewClient computes once so that a call does no URL
 // joining, header building or policy setup.
 type core struct {
-	apiKey     string
-	baseHost   string
+	// apiKey returns the X-API-Key header value. A func, not a string: fmt
+	// prints a func as an address, so no verb on any value that reaches a
+	// core through unexported fields can print the key.
+	apiKey     func() []string
 	endpoint   string
 	header     http.Header
 	httpClient *http.Client
@@ -101,12 +103,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 
 	hc, rt := newHTTPClient(cfg, base)
+	keyHeader := []string{cfg.apiKey}
 	c := &core{
-		apiKey:   cfg.apiKey,
-		baseHost: base.Host,
+		apiKey:   func() []string { return keyHeader },
 		endpoint: strings.TrimRight(base.String(), "/") + configurationsPath,
 		header: http.Header{
-			"X-Api-Key":    {cfg.apiKey},
 			"Content-Type": {"application/json"},
 			"Accept":       {"application/json"},
 			"User-Agent":   {ua},
@@ -138,20 +139,20 @@ func (c *Client) CloseIdleConnections() {
 	}
 }
 
-// String describes the client without its API key.
-func (c *Client) String() string {
-	if c == nil || c.core == nil {
-		return "freddy.Client(nil)"
+// String describes the client without its API key. The methods are on the
+// value so that a Client printed by value is covered too.
+func (c Client) String() string {
+	if c.core == nil {
+		return "freddy.Client{}"
 	}
 	return "freddy.Client{endpoint: " + c.core.endpoint + "}"
 }
 
-// Format implements fmt.Formatter so that every verb prints String, never
-// the API key.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+// Format implements fmt.Formatter: every verb prints String.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 // GoString returns String.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // parseBaseURL accepts an absolute https URL, or http to a loopback host, with
 // an optional path prefix. Errors never echo the URL: it may hold user info.
@@ -304,8 +305,15 @@ func (c *core) do(ctx context.Context, body []byte, idemKey string, creds Creden
 	if err != nil {
 		return fmt.Errorf("freddy: building request: %w", err)
 	}
-	req.Header = c.header.Clone()
-	req.Header["Idempotency-Key"] = []string{idemKey}
+	// The value slices are shared read-only with the template: one map
+	// per request instead of a deep copy.
+	h := make(http.Header, len(c.header)+2)
+	for k, v := range c.header {
+		h[k] = v
+	}
+	h["X-Api-Key"] = c.apiKey()
+	h["Idempotency-Key"] = []string{idemKey}
+	req.Header = h
 
 	cl := c.calls.Get().(*call)
 	cl.idemKey, cl.creds = idemKey, creds
@@ -412,11 +420,20 @@ func (cl *call) scrubber() *redact.Scrubber { return cl.core.scrubber(cl.creds) 
 
 // scrubber removes this client's API key and the call's credential values
 // from text a server sent. Built only on error paths.
-func (c *core) scrubber(creds Credentials) *redact.Scrubber { return redact.New(c.apiKey, creds) }
+func (c *core) scrubber(creds Credentials) *redact.Scrubber { return redact.New(c.apiKey()[0], creds) }
 
 // scrubbed keeps the chain of a transport error for errors.Is/As while
-// making sure its text cannot carry a secret.
+// making sure its text cannot carry a secret: known secret values are
+// replaced, and the query of a URL net/http names (a redirect target's query
+// may hold a token) is dropped.
 func (cl *call) scrubbed(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && (u.RawQuery != "" || u.User != nil) {
+			u.RawQuery, u.User = "", nil
+			err = &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
 	msg := err.Error()
 	if clean := cl.scrubber().String(msg); clean != msg {
 		return &scrubbedError{msg: clean, err: err}
@@ -449,7 +466,7 @@ func (cl *call) logAttempt(ctx context.Context, status int, err error) {
 		attrs = append(attrs, slog.String("error", cl.scrubber().String(err.Error())))
 	}
 	if traceID != "" {
-		attrs = append(attrs, slog.String("trace_id", traceID))
+		attrs = append(attrs, slog.String("trace_id", cl.scrubber().String(traceID)))
 	}
 	cl.log(ctx, "freddy: attempt", attrs...)
 }

@@ -58,8 +58,9 @@ func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigu
 	err = s.client.core.do(ctx, body, key, params.Credentials, func(status int, h http.Header, body []byte) error {
 		c, derr := decodeConfiguration(body)
 		if derr != nil {
-			derr.StatusCode, derr.TraceID, derr.IdempotencyKey = status, h.Get("X-Request-Id"), key
-			derr.snippet = s.client.core.scrubber(params.Credentials).String(derr.snippet)
+			scrub := s.client.core.scrubber(params.Credentials)
+			derr.StatusCode, derr.TraceID, derr.IdempotencyKey = status, scrub.String(h.Get("X-Request-Id")), key
+			derr.snippet = scrub.String(derr.snippet)
 			return derr
 		}
 		out = c
