@@ -2,8 +2,8 @@ package freddy
 
 import (
 	"bytes"
-	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -152,4 +152,7 @@ func gaps(reqs []seen) []time.Duration {
 	return out
 }
 
-var _ = context.Background
+
+func slogInfo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

@@ -389,5 +389,3 @@ func (m modeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return m.rt.RoundTrip(r)
 }
-
-

@@ -1,0 +1,71 @@
+package freddy
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aitronos/freddy-go/internal/redact"
+)
+
+// seedBodies adds every response body from the reference page (testdata)
+// plus a few hostile shapes. go test runs the seeds as regular tests; go test
+// -fuzz explores from them.
+func seedBodies(f *testing.F, add func(body []byte)) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed bodies in testdata: %v", err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		add(b)
+	}
+	for _, s := range []string{"", "null", "{}", "[]", `{"success":true,"data":null}`, `{"success":true,"data":{"id":1}}`,
+		`{"error":{"code":"X","details":{"retry_after":1e309}}}`, `{"error":{"code":"X","details":{"retry_after":"-1","limit":1e20}}}`,
+		"<html>\xff\xfe</html>", `{"success":true,"data":{"id":"x","created_at":"9999-99-99"}}`} {
+		add([]byte(s))
+	}
+}
+
+func FuzzDecodeConfiguration(f *testing.F) {
+	seedBodies(f, func(b []byte) { f.Add(b) })
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, derr := decodeConfiguration(body)
+		if (c == nil) == (derr == nil) {
+			t.Fatalf("want exactly one of configuration and error, got %v and %v", c, derr)
+		}
+		if derr != nil {
+			_ = derr.Error()
+			return
+		}
+		if c.ID == "" {
+			t.Fatal("a decoded configuration always has an id")
+		}
+	})
+}
+
+func FuzzDecodeError(f *testing.F) {
+	statuses := []int{400, 401, 403, 404, 422, 429, 500, 502, 503}
+	seedBodies(f, func(b []byte) {
+		for _, s := range statuses {
+			f.Add(s, b, "120", "1763030460")
+		}
+	})
+	f.Add(429, []byte(`{}`), "Wed, 21 Oct 2015 07:28:00 GMT", "2025-11-13T10:31:00Z")
+	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter, reset string) {
+		h := http.Header{"Retry-After": {retryAfter}, "X-Ratelimit-Reset": {reset}, "X-Request-Id": {"req_fuzz"}}
+		err := newAPIError(status, h, body, "idem", redact.New(testAPIKey, BearerCredentials(testCredential)), time.Now())
+		if err == nil {
+			t.Fatal("an error response always gives an error")
+		}
+		_ = err.Error()
+		if rl, ok := err.(*RateLimitError); ok && rl.RetryAfter < 0 {
+			t.Fatalf("negative RetryAfter %v", rl.RetryAfter)
+		}
+	})
+}
