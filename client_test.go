@@ -44,6 +44,7 @@ func TestNewClientDefaults(t *testing.T) {
 	tr, ok := c.core.transport.(*http.Transport)
 	require.True(t, ok)
 	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxConnsPerHost)
 	assert.True(t, tr.ForceAttemptHTTP2)
 }
 

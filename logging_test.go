@@ -57,4 +57,3 @@ func TestLoggerBelowDebugGetsNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, buf.String(), "records are debug level")
 }
-

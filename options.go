@@ -30,10 +30,13 @@ const (
 	// retry, so at most 100 retries in a row before successes refill it.
 	DefaultRetryBudget     = 500
 	DefaultRetryBudgetCost = 5
-	// DefaultMaxConnsPerHost is the idle connections kept for the API host:
-	// enough for 100 concurrent callers to reuse connections instead of
-	// opening a new one per call.
-	DefaultMaxConnsPerHost = 100
+	// DefaultMaxConnsPerHost bounds the default transport's connections to
+	// the API host, and it keeps as many idle for reuse. Callers beyond it
+	// wait for a free connection instead of dialing a new one; without the
+	// bound, goroutines finishing while others still dial make the pool
+	// overshoot. Give WithHTTPClient a transport of your own for other
+	// numbers. HTTP/2 multiplexes many calls over each connection.
+	DefaultMaxConnsPerHost = 64
 )
 
 // config is what the options set. It is reached only through a pointer from

@@ -44,6 +44,9 @@ func TestPoolKeepsConnectionsForConcurrentCallers(t *testing.T) {
 	n := poolRun(t, 64, 100)
 	t.Logf("64 goroutines x 100 creates, default transport: %d connections", n)
 	assert.LessOrEqual(t, n, int32(64))
+	n = poolRun(t, 128, 20)
+	t.Logf("128 goroutines x 20 creates, default transport: %d connections", n)
+	assert.LessOrEqual(t, n, int32(DefaultMaxConnsPerHost), "callers beyond the bound wait for a connection")
 }
 
 // TestPoolControlCleanhttpDefault shows what the pool setting guards
