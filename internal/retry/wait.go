@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -50,7 +51,8 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
+	// ErrRange comes with ±Inf, which Seconds bounds or rejects.
+	if n, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		return Seconds(n)
 	}
 	t, err := http.ParseTime(v)

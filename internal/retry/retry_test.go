@@ -1,0 +1,167 @@
+package retry
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBackoff(t *testing.T) {
+	const min, max = 500 * time.Millisecond, 8 * time.Second
+	tests := []struct {
+		n      int
+		jitter float64
+		want   time.Duration
+	}{
+		{1, 0, min}, {1, 0.99, min}, // ceiling 500ms: upper half is below min
+		{2, 0, 500 * time.Millisecond}, {2, 0.5, 750 * time.Millisecond},
+		{3, 0, time.Second}, {3, 0.5, 1500 * time.Millisecond},
+		{5, 0.5, 6 * time.Second}, {6, 0, 4 * time.Second}, {6, 0.5, 6 * time.Second},
+		{100, 0.5, 6 * time.Second}, {0, 0, min},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.n, "/", tt.jitter), func(t *testing.T) {
+			assert.Equal(t, tt.want, Backoff(min, max, tt.n, tt.jitter))
+		})
+	}
+}
+
+func TestSecondsAndParseRetryAfter(t *testing.T) {
+	now := time.Date(2025, 11, 13, 10, 30, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"60", time.Minute, true},
+		{" 2 ", 2 * time.Second, true},
+		{"0.5", 500 * time.Millisecond, true},
+		{"0", 0, true},
+		{"-1", 0, false},
+		{"NaN", 0, false},
+		{"1e400", maxAsked, true},
+		{"Thu, 13 Nov 2025 10:31:00 GMT", time.Minute, true},
+		{"Thu, 13 Nov 2025 10:29:00 GMT", 0, true},
+		{"tomorrow", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		d, ok := ParseRetryAfter(tt.in, now)
+		assert.Equal(t, tt.ok, ok, tt.in)
+		assert.Equal(t, tt.want, d, tt.in)
+	}
+}
+
+func TestRetryableClassification(t *testing.T) {
+	for code, want := range map[int]bool{429: true, 500: true, 502: true, 503: true, 504: true, 501: false, 505: false, 400: false, 404: false, 200: false} {
+		assert.Equal(t, want, RetryableStatus(code), code)
+	}
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{errors.New("connection refused"), true},
+		{fmt.Errorf("wrapped: %w", &Permanent{Err: errors.New("too big")}), false},
+		{x509.UnknownAuthorityError{}, false},
+		{x509.CertificateInvalidError{}, false},
+		{errors.New(`Post "x": stopped after 10 redirects`), false},
+		{errors.New(`unsupported protocol scheme "ftp"`), false},
+		{nil, false},
+	} {
+		assert.Equal(t, tt.want, RetryableTransport(tt.err), "%v", tt.err)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := NewBudget(12, 5)
+	assert.True(t, b.Take())
+	assert.True(t, b.Take())
+	assert.False(t, b.Take(), "2 tokens left, a retry costs 5")
+	assert.Equal(t, 2, b.Tokens())
+	b.Success(0)
+	assert.Equal(t, 3, b.Tokens())
+	b.Success(2)
+	assert.Equal(t, 12, b.Tokens(), "refunds stop at capacity")
+
+	var unlimited *Budget
+	assert.Nil(t, NewBudget(0, 5))
+	assert.True(t, unlimited.Take())
+	unlimited.Success(3)
+	assert.Equal(t, -1, unlimited.Tokens())
+
+	// Concurrent takes never overdraw.
+	b = NewBudget(100, 5)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := 0
+	for range 200 {
+		wg.Go(func() {
+			if b.Take() {
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 20, granted)
+}
+
+func TestDecide(t *testing.T) {
+	p := &Policy{MaxRetries: 2, WaitMin: 500 * time.Millisecond, WaitMax: 8 * time.Second, MaxWait: time.Minute, Jitter: func() float64 { return 0 }}
+	bg := context.Background()
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		o      Outcome
+		retry  bool
+		wait   time.Duration
+		reason string
+	}{
+		{"500 first attempt", bg, Outcome{Attempt: 1, Status: 500}, true, 500 * time.Millisecond, "backoff"},
+		{"asked wait", bg, Outcome{Attempt: 1, Status: 429, Asked: 3 * time.Second}, true, 3 * time.Second, "server asked"},
+		{"exhausted", bg, Outcome{Attempt: 3, Status: 500}, false, 0, "retries exhausted after 3 attempts"},
+		{"not retryable status", bg, Outcome{Attempt: 1, Status: 400}, false, 0, "status 400 is not retryable"},
+		{"not retryable error", bg, Outcome{Attempt: 1, Err: x509.UnknownAuthorityError{}}, false, 0, "not retryable"},
+		{"transport error", bg, Outcome{Attempt: 2, Err: errors.New("reset")}, true, 500 * time.Millisecond, "backoff"},
+		{"caller context done", cancelled, Outcome{Attempt: 1, Status: 500}, false, 0, "context done"},
+		{"over max wait", bg, Outcome{Attempt: 1, Status: 429, Asked: 2 * time.Minute}, false, 2 * time.Minute, "exceeds the max retry wait"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := p.Decide(tt.ctx, tt.o)
+			assert.Equal(t, tt.retry, d.Retry)
+			assert.Equal(t, tt.wait, d.Wait)
+			assert.Contains(t, d.Reason, tt.reason)
+		})
+	}
+}
+
+func TestDecideDeadlineAndBudgetOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBudget(5, 5)
+		p := &Policy{MaxRetries: 5, WaitMin: time.Second, WaitMax: time.Second, MaxWait: time.Minute, Budget: b}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		d := p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 3 * time.Second})
+		require.False(t, d.Retry)
+		assert.Contains(t, d.Reason, "context deadline")
+		assert.Equal(t, 5, b.Tokens(), "a refused retry spends no tokens")
+		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 503})
+		require.True(t, d.Retry, d.Reason)
+		d = p.Decide(ctx, Outcome{Attempt: 2, Status: http.StatusServiceUnavailable})
+		require.False(t, d.Retry)
+		assert.Equal(t, "retry budget exhausted", d.Reason)
+	})
+}
