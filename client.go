@@ -24,15 +24,13 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
@@ -102,7 +100,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		ua += " " + cfg.userAgent
 	}
 
-	hc, rt := newHTTPClient(cfg, base)
+	hc, rt := httpx.NewClient(httpx.Config{Base: base, HTTPClient: cfg.httpClient, Timeout: cfg.timeout,
+		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig})
 	keyHeader := []string{cfg.apiKey}
 	c := &core{
 		apiKey:   func() []string { return keyHeader },
@@ -197,63 +196,6 @@ func headerSafe(s string) bool {
 		}
 	}
 	return true
-}
-
-// newHTTPClient returns the *http.Client the retry layer uses and the real
-// transport behind it. The client is a copy with the SDK's redirect policy and
-// per-attempt timeout. Its transport is wrapped so that retryablehttp, which
-// calls CloseIdleConnections every time any call gives up, cannot empty the
-// pool shared by every other goroutine.
-func newHTTPClient(cfg *config, base *url.URL) (*http.Client, http.RoundTripper) {
-	var hc http.Client
-	if cfg.httpClient != nil {
-		hc = *cfg.httpClient
-	}
-	rt := hc.Transport
-	if rt == nil && cfg.httpClient != nil {
-		rt = http.DefaultTransport
-	}
-	if rt == nil {
-		t := cleanhttp.DefaultPooledTransport()
-		// cleanhttp keeps GOMAXPROCS+1 idle connections per host: with more
-		// concurrent callers than that, every call beyond it would dial a new
-		// connection and close it afterwards (thousands of connections for 64×100
-		// creates, against 64 with these settings).
-		t.MaxIdleConns = DefaultMaxConnsPerHost
-		t.MaxIdleConnsPerHost = DefaultMaxConnsPerHost
-		t.MaxConnsPerHost = DefaultMaxConnsPerHost
-		t.TLSClientConfig = cfg.tlsConfig
-		rt = t
-	}
-	hc.Transport = keepIdle{rt}
-	hc.Timeout = cfg.timeout
-	hc.CheckRedirect = redirectPolicy(base, hc.CheckRedirect)
-	return &hc, rt
-}
-
-// keepIdle hides its transport's CloseIdleConnections from http.Client.
-type keepIdle struct{ rt http.RoundTripper }
-
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
-
-// redirectPolicy refuses redirects to another scheme or host: net/http would
-// copy the X-API-Key header to them. Same-host redirects go on to next (the
-// caller's own policy), or to net/http's limit of 10.
-func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
-			target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
-			return &retry.Permanent{Err: errors.New("freddy: refused to follow a redirect to " + target +
-				": the API key is only sent to " + base.Host)}
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
 }
 
 // Response body limits: an error envelope is small, a success body is one
@@ -360,7 +302,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		if ok {
 			limit = successBodyLimit
 		}
-		cl.body, err = readBody(resp.Body, cl.body[:0], resp.ContentLength, limit)
+		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, limit)
 		resp.Body = http.NoBody
 		if err == nil && ok {
 			cl.logAttempt(ctx, resp.StatusCode, nil)
@@ -489,41 +431,4 @@ func firstErr(a, b error) error {
 		return a
 	}
 	return b
-}
-
-// bodyTooLargeError is permanent: the same server will send the same body.
-type bodyTooLargeError struct{ limit int64 }
-
-func (e *bodyTooLargeError) Error() string {
-	return "freddy: response body exceeds the " + strconv.FormatInt(e.limit>>20, 10) + " MiB limit"
-}
-
-// readBody reads r into buf up to limit bytes and closes r. Over the limit it
-// stops reading, so the connection is closed rather than drained for reuse.
-// size is the Content-Length, -1 when unknown.
-func readBody(r io.ReadCloser, buf []byte, size, limit int64) ([]byte, error) {
-	defer r.Close()
-	if size > limit {
-		return buf[:0], &retry.Permanent{Err: &bodyTooLargeError{limit}}
-	}
-	if size >= 0 {
-		// One extra byte lets the loop see EOF without growing again.
-		buf = slices.Grow(buf, int(size)+1)
-	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(512, len(buf)))
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf[:0], &retry.Permanent{Err: &bodyTooLargeError{limit}}
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf[:0], fmt.Errorf("freddy: reading response body: %w", err)
-		}
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -40,7 +41,6 @@ func TestNewClientDefaults(t *testing.T) {
 	assert.Equal(t, 8*time.Second, p.WaitMax)
 	assert.Equal(t, 60*time.Second, p.MaxWait)
 	assert.Equal(t, DefaultRetryBudget, p.Budget.Tokens())
-	assert.Equal(t, 30*time.Second, c.core.httpClient.Timeout)
 	tr, ok := c.core.transport.(*http.Transport)
 	require.True(t, ok)
 	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxIdleConnsPerHost)
@@ -109,7 +109,19 @@ func TestWithHTTPClientIsCopiedNotModified(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rt.requests(), 1, "the caller's transport carries the requests")
 	assert.Equal(t, time.Hour, hc.Timeout, "the caller's client is not modified")
-	assert.Equal(t, 3*time.Second, c.core.httpClient.Timeout)
+	assert.NotNil(t, hc.CheckRedirect)
+	assert.Zero(t, c.core.httpClient.Timeout, "WithTimeout applies per attempt instead")
+}
+
+func TestDefaultTimeoutIsPerAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(hang, reply(200, fixture(t, "create_200.json")))
+		// A caller's client with a long Timeout: WithTimeout's default wins.
+		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, Timeout: time.Hour}))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, []time.Duration{DefaultTimeout + DefaultRetryWaitMin}, gaps(rt.requests()))
+	})
 }
 
 func TestClientNeverPrintsAPIKey(t *testing.T) {

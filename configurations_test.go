@@ -98,8 +98,10 @@ func TestCreateRejectsMalformedSuccessBodies(t *testing.T) {
 		{"success missing", `{"data":{"id":"pconf_1"}}`, `lacks "success": true`},
 		{"data missing", `{"success":true}`, `lacks a "data" object`},
 		{"data null", `{"success":true,"data":null}`, `lacks a "data" object`},
-		{"data array", `{"success":true,"data":[1]}`, `lacks a "data" object`},
+		{"data array", `{"success":true,"data":[1]}`, "does not match"},
+		{"data string", `{"success":true,"data":"x"}`, "does not match"},
 		{"wrong types", `{"success":true,"data":{"id":"pconf_1","enabled":"yes"}}`, "does not match"},
+		{"success not bool", `{"success":"true","data":{"id":"pconf_1"}}`, "does not match"},
 		{"bad time", `{"success":true,"data":{"id":"pconf_1","created_at":"yesterday"}}`, "does not match"},
 		{"no id", `{"success":true,"data":{"name":"x"}}`, `lacks "id"`},
 	}

@@ -1,7 +1,9 @@
 package freddy
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,24 +155,37 @@ type Configuration struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 
-	raw json.RawMessage
+	// body is the whole response body; RawJSON cuts the data object out of
+	// it on demand, so that Create decodes the body in one pass.
+	body []byte
 }
 
 // RawJSON returns the response's data object exactly as received, for fields
 // this version of the SDK does not model. It returns nil for a Configuration
-// that was not decoded from a response. The caller must not modify it.
-func (c *Configuration) RawJSON() json.RawMessage { return c.raw }
+// that was not decoded from a response. Each call returns a new copy.
+func (c *Configuration) RawJSON() json.RawMessage {
+	if c.body == nil {
+		return nil
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(c.body, &env) != nil {
+		return nil
+	}
+	return env.Data
+}
 
 // MarshalJSON encodes the Configuration with the API's field names, so that
 // printing it as JSON shows what the server returned (credentials redacted).
 func (c Configuration) MarshalJSON() ([]byte, error) {
 	w := wireConfiguration{
 		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: c.APIKeyID,
-		OrganizationID: &c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
+		OrganizationID: c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
 		Name: c.Name, Configuration: c.Configuration, Credentials: c.Credentials,
 		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: c.LastSyncAt,
 		LastError: c.LastError, Description: c.Description, Metadata: c.Metadata,
-		CreatedAt: &c.CreatedAt, UpdatedAt: &c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	return json.Marshal(w)
 }
@@ -183,8 +198,8 @@ type wireConfiguration struct {
 	Object              string         `json:"object"`
 	UserID              string         `json:"userId"`
 	APIKeyID            *string        `json:"apiKeyId"`
-	OrganizationID      *string        `json:"organization_id"`
-	OrganizationIDCamel *string        `json:"organizationId,omitempty"`
+	OrganizationID      string         `json:"organization_id"`
+	OrganizationIDCamel string         `json:"organizationId,omitempty"`
 	PersonalConnectorID string         `json:"personalConnectorId"`
 	Name                string         `json:"name"`
 	Configuration       map[string]any `json:"configuration"`
@@ -195,64 +210,69 @@ type wireConfiguration struct {
 	LastError           *string        `json:"lastError"`
 	Description         *string        `json:"description"`
 	Metadata            map[string]any `json:"metadata"`
-	CreatedAt           *time.Time     `json:"created_at"`
+	CreatedAt           time.Time      `json:"created_at"`
 	CreatedAtCamel      *time.Time     `json:"createdAt,omitempty"`
-	UpdatedAt           *time.Time     `json:"updated_at"`
+	UpdatedAt           time.Time      `json:"updated_at"`
 	UpdatedAtCamel      *time.Time     `json:"updatedAt,omitempty"`
 }
 
-// successEnvelope is {"success":true,"data":{…}}. Data stays raw so that
-// RawJSON can return it byte for byte.
+// successEnvelope is {"success":true,"data":{…}}.
 type successEnvelope struct {
-	Success *bool           `json:"success"`
-	Data    json.RawMessage `json:"data"`
+	Success bool               `json:"success"`
+	Data    *wireConfiguration `json:"data"`
 }
 
-// decodeConfiguration decodes a 2xx body. Anything but a well-formed success
-// envelope with a data object is an error: a caller never gets a partial or
-// zero Configuration.
+// decodeConfiguration decodes a 2xx body in one pass. Anything but a
+// well-formed success envelope with a data object is an error: a caller never
+// gets a partial or zero Configuration. body may be reused after it returns.
 func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 	var env successEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, &DecodeError{Reason: "response is not valid JSON", Err: err, snippet: snippet(body)}
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) || len(body) == 0 {
+			return nil, &DecodeError{Reason: "response is not valid JSON", Err: err, snippet: snippet(body)}
+		}
+		// A wrong type or an unparsable time inside valid JSON.
+		return nil, &DecodeError{Reason: `response does not match the Configuration schema`, Err: err, snippet: snippet(body)}
 	}
-	if env.Success == nil || !*env.Success {
+	if !env.Success {
 		return nil, &DecodeError{Reason: `response lacks "success": true`, snippet: snippet(body)}
 	}
-	if len(env.Data) == 0 || env.Data[0] != '{' {
+	w := env.Data
+	if w == nil {
 		return nil, &DecodeError{Reason: `response lacks a "data" object`, snippet: snippet(body)}
-	}
-	var w wireConfiguration
-	if err := json.Unmarshal(env.Data, &w); err != nil {
-		return nil, &DecodeError{Reason: `response "data" does not match the Configuration schema`, Err: err, snippet: snippet(body)}
 	}
 	if w.ID == "" {
 		return nil, &DecodeError{Reason: `response "data" lacks "id"`, snippet: snippet(body)}
 	}
-	c := &Configuration{
+	return &Configuration{
 		ID: w.ID, Object: w.Object, UserID: w.UserID, APIKeyID: w.APIKeyID,
-		OrganizationID:      derefOr(w.OrganizationID, w.OrganizationIDCamel),
+		OrganizationID:      firstNonZero(w.OrganizationID, w.OrganizationIDCamel),
 		PersonalConnectorID: w.PersonalConnectorID, Name: w.Name,
 		Configuration: w.Configuration, Credentials: w.Credentials, Enabled: w.Enabled,
 		HealthStatus: w.HealthStatus, LastSyncAt: w.LastSyncAt, LastError: w.LastError,
 		Description: w.Description, Metadata: w.Metadata,
-		CreatedAt: derefOr(w.CreatedAt, w.CreatedAtCamel),
-		UpdatedAt: derefOr(w.UpdatedAt, w.UpdatedAtCamel),
-		// env.Data aliases body, which the caller may reuse: keep a copy.
-		raw: append(json.RawMessage(nil), env.Data...),
-	}
-	return c, nil
+		CreatedAt: firstNonZero(w.CreatedAt, deref(w.CreatedAtCamel)),
+		UpdatedAt: firstNonZero(w.UpdatedAt, deref(w.UpdatedAtCamel)),
+		body:      bytes.Clone(body),
+	}, nil
 }
 
-// derefOr returns *a, else *b, else the zero value: the documented spelling
-// wins when a server sends both.
-func derefOr[T any](a, b *T) T {
-	switch {
-	case a != nil:
-		return *a
-	case b != nil:
-		return *b
-	}
+// firstNonZero returns a unless it is the zero value: the documented
+// spelling wins when a server sends both. The twins are pointers only where
+// the zero value is a valid time, so that the common case allocates nothing.
+func firstNonZero[T comparable](a, b T) T {
 	var zero T
+	if a != zero {
+		return a
+	}
+	return b
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		return *p
+	}
 	return zero
 }

@@ -1,0 +1,160 @@
+// Package httpx builds the HTTP layer under the retry loop: the pooled
+// transport, the per-attempt timeout, the redirect policy that keeps the API
+// key on its host, and bounded body reads.
+package httpx
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+
+	"github.com/aitronos/freddy-go/internal/retry"
+)
+
+// Config is what NewClient needs from the SDK's options.
+type Config struct {
+	// Base is the API's base URL; the key is never sent to another host.
+	Base *url.URL
+	// HTTPClient is the caller's client, copied and never modified; nil
+	// builds the default pooled transport.
+	HTTPClient *http.Client
+	// Timeout bounds each attempt, from sending to reading the whole body.
+	Timeout time.Duration
+	// MaxConnsPerHost sizes the default transport's pool.
+	MaxConnsPerHost int
+	// TLSConfig is used by the default transport; nil is the system's.
+	TLSConfig *tls.Config
+}
+
+// NewClient returns the *http.Client the retry layer uses and the real
+// transport behind it, for CloseIdleConnections.
+//
+// The client is a copy of cfg.HTTPClient with the SDK's redirect policy. Its
+// transport is wrapped (see attempt) and its Timeout is zero: a Timeout on
+// http.Client with a transport it does not recognise costs a goroutine and a
+// dozen allocations per request, so the wrapper applies the per-attempt
+// timeout itself.
+func NewClient(cfg Config) (*http.Client, http.RoundTripper) {
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	}
+	rt := hc.Transport
+	if rt == nil && cfg.HTTPClient != nil {
+		rt = http.DefaultTransport
+	}
+	if rt == nil {
+		t := cleanhttp.DefaultPooledTransport()
+		// cleanhttp keeps GOMAXPROCS+1 idle connections per host: with more
+		// concurrent callers than that, every call beyond it would dial a new
+		// connection and close it afterwards (thousands of connections for
+		// 64×100 creates, against 64 with these settings). The cap keeps
+		// goroutines that finish while others still dial from overshooting.
+		t.MaxIdleConns = cfg.MaxConnsPerHost
+		t.MaxIdleConnsPerHost = cfg.MaxConnsPerHost
+		t.MaxConnsPerHost = cfg.MaxConnsPerHost
+		t.TLSClientConfig = cfg.TLSConfig
+		rt = t
+	}
+	hc.Transport = attempt{rt: rt, timeout: cfg.Timeout}
+	hc.Timeout = 0
+	hc.CheckRedirect = redirectPolicy(cfg.Base, hc.CheckRedirect)
+	return &hc, rt
+}
+
+// attempt runs one attempt under the per-attempt timeout. It also hides the
+// transport's CloseIdleConnections from http.Client: retryablehttp calls it
+// every time any call gives up, which would empty the pool shared by every
+// other goroutine.
+type attempt struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
+
+func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
+	parent := r.Context()
+	ctx, cancel := context.WithTimeout(parent, a.timeout)
+	resp, err := a.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, a.timedOut(parent, ctx, err)
+	}
+	// The deadline also covers reading the body; closing it ends the attempt.
+	resp.Body = &attemptBody{rc: resp.Body, a: a, parent: parent, ctx: ctx, cancel: cancel}
+	return resp, nil
+}
+
+// timedOut replaces the error of an attempt that ran out of time (and only
+// that: the caller's own deadline stays the caller's) with a TimeoutError.
+func (a attempt) timedOut(parent, ctx context.Context, err error) error {
+	if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &TimeoutError{After: a.timeout, Err: err}
+	}
+	return err
+}
+
+type attemptBody struct {
+	rc     io.ReadCloser
+	a      attempt
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (b *attemptBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF {
+		err = b.a.timedOut(b.parent, b.ctx, err)
+	}
+	return n, err
+}
+
+func (b *attemptBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
+
+// TimeoutError is an attempt that exceeded WithTimeout. It is retried while
+// the caller's context allows.
+type TimeoutError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *TimeoutError) Error() string {
+	return "freddy: attempt timed out after " + e.After.String() + " (WithTimeout)"
+}
+
+// Unwrap returns the transport's error.
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// Timeout reports true, for net.Error-style checks.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// redirectPolicy refuses redirects to another scheme or host: net/http would
+// copy the X-API-Key header to them. Same-host redirects go on to next (the
+// caller's own policy), or to net/http's limit of 10.
+func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
+			target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+			return &retry.Permanent{Err: errors.New("freddy: refused to follow a redirect to " + target +
+				": the API key is only sent to " + base.Host)}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
