@@ -82,6 +82,43 @@ func TestE2EErrorTypes(t *testing.T) {
 			tt.check(t, err)
 		})
 	}
+	t.Run("forbidden connector", func(t *testing.T) {
+		emu := startEmulator(t, emulator.Config{Forbidden: []string{"pcon_github"}})
+		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+		var ae *AuthorizationError
+		require.ErrorAs(t, err, &ae)
+		assert.ErrorIs(t, err, ErrForbidden)
+		assert.Equal(t, "FORBIDDEN", ae.Code)
+		assert.Empty(t, emu.Configurations())
+	})
+	t.Run("server errors until retries run out", func(t *testing.T) {
+		emu := startEmulator(t, emulator.Config{})
+		emu.Inject(emulator.Fault{Kind: emulator.FaultServerError}, 3)
+		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+		var se *ServerError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, "INTERNAL_SERVER_ERROR", se.Code)
+		assert.Len(t, emu.Requests(), 3)
+		assert.Empty(t, emu.Configurations())
+	})
+	t.Run("proxy HTML 502 until retries run out", func(t *testing.T) {
+		emu := startEmulator(t, emulator.Config{})
+		emu.Inject(emulator.Fault{Kind: emulator.FaultBadGatewayHTML}, 3)
+		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+		var se *ServerError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, 502, se.StatusCode)
+		assert.Contains(t, err.Error(), "<html>")
+	})
+	t.Run("dropped connections until retries run out", func(t *testing.T) {
+		emu := startEmulator(t, emulator.Config{})
+		emu.Inject(emulator.Fault{Kind: emulator.FaultDrop}, 3)
+		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 3, re.Attempts)
+		assert.Empty(t, emu.Configurations())
+	})
 	t.Run("unknown field is a validation error", func(t *testing.T) {
 		// The SDK never sends unknown fields; a raw request shows the
 		// emulator's 400 reaches the SDK's decoder intact.

@@ -150,6 +150,21 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 			assert.Equal(t, int32(1), hits.Load(), "a refused redirect is not retried")
 		})
 	}
+	t.Run("same-host redirect loop is not retried", func(t *testing.T) {
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+		}))
+		defer srv.Close()
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
+		require.NoError(t, err)
+		defer c.CloseIdleConnections()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "stopped after 10 redirects")
+		assert.Equal(t, int32(10), hits.Load(), "one attempt: net/http stops at its tenth request")
+	})
 	t.Run("same host is followed", func(t *testing.T) {
 		ok := fixture(t, "create_200.json")
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

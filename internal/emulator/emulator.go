@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,9 @@ type Config struct {
 	Now func() time.Time
 	// UserID and OrganizationID fill the created objects.
 	UserID, OrganizationID string
+	// Forbidden lists personal connector IDs the keys may not configure:
+	// creating one answers the documented 403.
+	Forbidden []string
 }
 
 // FaultKind is a failure the emulator can inject.
@@ -308,6 +312,11 @@ func (e *Emulator) create(w http.ResponseWriter, r *http.Request, apiKey string,
 	if len(fields) > 0 {
 		writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", "validation_error", "Invalid request parameters",
 			"Validation failed", trace, map[string]any{"fields": fields})
+		return
+	}
+	if slices.Contains(e.cfg.Forbidden, p.PersonalConnectorID) {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "authorization_error",
+			"You do not have permission to perform this action.", "Insufficient permissions", trace, nil)
 		return
 	}
 	now := e.cfg.Now().UTC().Truncate(time.Second)

@@ -14,7 +14,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the run if a handler, stall or server goroutine outlives
+// the tests.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 const validBody = `{"personalConnectorId":"pcon_github","name":"My GitHub Account","credentials":{"token":"ghp_x"},"configuration":{"repository":"aitronos/freddy-backend"}}`
 
@@ -134,6 +141,18 @@ func TestValidation(t *testing.T) {
 		assert.Equal(t, "Invalid request parameters", er["message"])
 		assert.Equal(t, map[string]any{"fields": tt.fields}, er["details"], tt.body)
 	}
+	assert.Empty(t, e.Configurations())
+}
+
+func TestForbidden(t *testing.T) {
+	e := New(Config{Forbidden: []string{"pcon_github"}})
+	r := do(t, e, http.MethodPost, Path, validBody)
+	require.Equal(t, 403, r.status)
+	er := errorOf(t, r)
+	assert.Equal(t, "FORBIDDEN", er["code"])
+	assert.Equal(t, "authorization_error", er["type"])
+	assert.Equal(t, "You do not have permission to perform this action.", er["message"])
+	assert.Equal(t, "Insufficient permissions", er["system_message"])
 	assert.Empty(t, e.Configurations())
 }
 
