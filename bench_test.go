@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/emulator"
 )
 
 // BenchmarkCreate compares Configurations.Create with the same POST written
@@ -77,7 +79,8 @@ func BenchmarkCreate(b *testing.B) {
 
 // handWritten is the baseline: what a careful developer writes without the
 // SDK, with a pooled transport sized like the SDK's so that only the SDK's
-// own work differs.
+// own work differs. It decodes into the emulator's struct of the documented
+// data object.
 type handWritten struct {
 	hc  *http.Client
 	url string
@@ -90,27 +93,7 @@ func newHandWritten(base, key string) *handWritten {
 	return &handWritten{hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: base + configurationsPath, key: key}
 }
 
-type handConfiguration struct {
-	ID                  string         `json:"id"`
-	Object              string         `json:"object"`
-	UserID              string         `json:"userId"`
-	APIKeyID            *string        `json:"apiKeyId"`
-	OrganizationID      string         `json:"organization_id"`
-	PersonalConnectorID string         `json:"personalConnectorId"`
-	Name                string         `json:"name"`
-	Configuration       map[string]any `json:"configuration"`
-	Credentials         string         `json:"credentials"`
-	Enabled             bool           `json:"enabled"`
-	HealthStatus        string         `json:"healthStatus"`
-	LastSyncAt          *time.Time     `json:"lastSyncAt"`
-	LastError           *string        `json:"lastError"`
-	Description         *string        `json:"description"`
-	Metadata            map[string]any `json:"metadata"`
-	CreatedAt           time.Time      `json:"created_at"`
-	UpdatedAt           time.Time      `json:"updated_at"`
-}
-
-func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (*handConfiguration, error) {
+func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (*emulator.Configuration, error) {
 	payload, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
@@ -135,8 +118,8 @@ func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	var env struct {
-		Success bool              `json:"success"`
-		Data    handConfiguration `json:"data"`
+		Success bool                   `json:"success"`
+		Data    emulator.Configuration `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
 		return nil, err

@@ -81,16 +81,22 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(msg)
 	}
-	if e.snippet != "" {
-		b.WriteString(": unexpected response body ")
-		b.WriteString(strconv.Quote(e.snippet))
+	writeTail(&b, ": unexpected response body ", e.snippet, e.TraceID)
+	return b.String()
+}
+
+// writeTail appends the quoted body snippet after label, and the trace id:
+// the end of every error message built from a response.
+func writeTail(b *strings.Builder, label, snippet, traceID string) {
+	if snippet != "" {
+		b.WriteString(label)
+		b.WriteString(strconv.Quote(snippet))
 	}
-	if e.TraceID != "" {
+	if traceID != "" {
 		b.WriteString(" (trace_id ")
-		b.WriteString(e.TraceID)
+		b.WriteString(traceID)
 		b.WriteByte(')')
 	}
-	return b.String()
 }
 
 // Is makes errors.Is(err, ErrRateLimited) and friends hold for the status
@@ -344,15 +350,7 @@ func (e *DecodeError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	if e.snippet != "" {
-		b.WriteString(": body ")
-		b.WriteString(strconv.Quote(e.snippet))
-	}
-	if e.TraceID != "" {
-		b.WriteString(" (trace_id ")
-		b.WriteString(e.TraceID)
-		b.WriteByte(')')
-	}
+	writeTail(&b, ": body ", e.snippet, e.TraceID)
 	return b.String()
 }
 

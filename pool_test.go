@@ -18,15 +18,7 @@ import (
 // TCP connections the server accepted.
 func poolRun(t *testing.T, workers, calls int, opts ...Option) int32 {
 	ok := fixture(t, "create_200.json")
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write(ok)
-	}))
-	conns := connCounter(srv)
-	srv.Start()
-	defer srv.Close()
-	c, err := NewClient(append([]Option{WithAPIKey(testAPIKey), WithBaseURL(srv.URL)}, opts...)...)
-	require.NoError(t, err)
-	defer c.CloseIdleConnections()
+	c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ok) }, opts...)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -69,20 +61,14 @@ func TestPoolControlCleanhttpDefault(t *testing.T) {
 func TestGivingUpKeepsOtherConnections(t *testing.T) {
 	ok, bad := fixture(t, "create_200.json"), fixture(t, "error_400.json")
 	var fail atomic.Bool
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if fail.Load() {
 			w.WriteHeader(400)
 			_, _ = w.Write(bad)
 			return
 		}
 		_, _ = w.Write(ok)
-	}))
-	conns := connCounter(srv)
-	srv.Start()
-	defer srv.Close()
-	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
-	require.NoError(t, err)
-	defer c.CloseIdleConnections()
+	})
 	for i := range 6 {
 		fail.Store(i%2 == 1)
 		_, err := c.Configurations.Create(context.Background(), validParams())

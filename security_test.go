@@ -189,15 +189,22 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 	})
 }
 
-// connCounter counts the TCP connections a test server accepts.
-func connCounter(srv *httptest.Server) *atomic.Int32 {
+// countingServer starts a test server that counts the TCP connections it
+// accepts, and a client for it (default transport unless opts say otherwise).
+func countingServer(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *atomic.Int32) {
 	var n atomic.Int32
+	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			n.Add(1)
 		}
 	}
-	return &n
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := NewClient(append([]Option{WithAPIKey(testAPIKey), WithBaseURL(srv.URL)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	return c, &n
 }
 
 func TestBodyLimits(t *testing.T) {
@@ -237,21 +244,15 @@ func TestBodyLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 				if calls.Add(1) == 1 {
 					w.WriteHeader(tt.status)
 					_, _ = w.Write(bytes.Repeat([]byte("y"), tt.size))
 					return
 				}
 				_, _ = w.Write(fixture(t, "create_200.json"))
-			}))
-			conns := connCounter(srv)
-			srv.Start()
-			defer srv.Close()
-			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
-			require.NoError(t, err)
-			defer c.CloseIdleConnections()
-			_, err = c.Configurations.Create(context.Background(), validParams())
+			})
+			_, err := c.Configurations.Create(context.Background(), validParams())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "exceeds the "+tt.limit+" limit")
 			assert.Equal(t, int32(1), calls.Load(), "an oversized body is not retried")
@@ -261,17 +262,11 @@ func TestBodyLimits(t *testing.T) {
 		})
 	}
 	t.Run("control: normal responses reuse one connection", func(t *testing.T) {
-		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write(fixture(t, "create_200.json"))
-		}))
-		conns := connCounter(srv)
-		srv.Start()
-		defer srv.Close()
-		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
-		require.NoError(t, err)
-		defer c.CloseIdleConnections()
+		})
 		for range 3 {
-			_, err = c.Configurations.Create(context.Background(), validParams())
+			_, err := c.Configurations.Create(context.Background(), validParams())
 			require.NoError(t, err)
 		}
 		assert.Equal(t, int32(1), conns.Load())
