@@ -317,6 +317,9 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 			}
 		}
 	}
+	if err != nil {
+		err = cl.scrubbed(err)
+	}
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
@@ -332,7 +335,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if apiErr != nil {
 		cl.final = apiErr
 	} else {
-		re := &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.idemKey, Err: cl.scrubbed(err)}
+		re := &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.idemKey, Err: err}
 		if ctx.Err() != nil {
 			re.LastAPIError = cl.lastAPI
 		}
@@ -393,6 +396,8 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
 
+// logAttempt records one attempt. err is already scrubbed: API errors are
+// built from scrubbed text and transport errors pass through scrubbed.
 func (cl *call) logAttempt(ctx context.Context, status int, err error) {
 	if cl.core.logger == nil {
 		return
@@ -407,7 +412,7 @@ func (cl *call) logAttempt(ctx context.Context, status int, err error) {
 		if errors.As(err, &apiErr) && apiErr.TraceID != "" {
 			traceID = apiErr.TraceID
 		}
-		attrs = append(attrs, slog.String("error", cl.scrubber().String(err.Error())))
+		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	if traceID != "" {
 		attrs = append(attrs, slog.String("trace_id", cl.scrubber().String(traceID)))

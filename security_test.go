@@ -138,13 +138,17 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 				http.Redirect(w, r, evil.URL+"/steal?token=abc", status)
 			}))
 			defer api.Close()
-			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(api.URL))
+			var logs bytes.Buffer
+			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(api.URL),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			require.NoError(t, err)
 			defer c.CloseIdleConnections()
 			_, err = c.Configurations.Create(context.Background(), validParams())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "refused to follow a redirect to "+evil.URL+"/steal")
 			assert.NotContains(t, err.Error(), "token=abc", "the query may hold secrets")
+			assert.Contains(t, logs.String(), "refused to follow a redirect")
+			assert.NotContains(t, logs.String(), "token=abc")
 			requireNoSecret(t, err.Error())
 			assert.Zero(t, evilHits.Load())
 			assert.Equal(t, int32(1), hits.Load(), "a refused redirect is not retried")

@@ -13,6 +13,7 @@ import (
 // same server will send the same body.
 type BodyTooLargeError struct{ Limit int64 }
 
+// Error names the limit in MiB.
 func (e *BodyTooLargeError) Error() string {
 	return "freddy: response body exceeds the " + strconv.FormatInt(e.Limit>>20, 10) + " MiB limit"
 }

@@ -78,6 +78,7 @@ type attempt struct {
 	timeout time.Duration
 }
 
+// RoundTrip sends r under the per-attempt deadline.
 func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 	parent := r.Context()
 	ctx, cancel := context.WithTimeout(parent, a.timeout)
@@ -129,6 +130,7 @@ type TimeoutError struct {
 	Err   error
 }
 
+// Error names the timeout and the option that sets it.
 func (e *TimeoutError) Error() string {
 	return "freddy: attempt timed out after " + e.After.String() + " (WithTimeout)"
 }

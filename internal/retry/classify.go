@@ -13,7 +13,10 @@ import (
 // retried.
 type Permanent struct{ Err error }
 
+// Error returns the wrapped error's text.
 func (p *Permanent) Error() string { return p.Err.Error() }
+
+// Unwrap returns the wrapped error.
 func (p *Permanent) Unwrap() error { return p.Err }
 
 // RetryableStatus reports the statuses worth another attempt: 429 and the
