@@ -96,7 +96,9 @@ func TestSocketExhaustedRetriesReturnTypedError(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 503, se.StatusCode)
 	assert.NotContains(t, err.Error(), "giving up")
-	assert.Len(t, rec.all(), 3)
+	hits := rec.all()
+	assert.Len(t, hits, 3)
+	assert.Equal(t, hits[0].key, se.IdempotencyKey, "the error carries the key that was sent")
 }
 
 func TestSocketWaitsAtLeastWhatTheServerAsked(t *testing.T) {
