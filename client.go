@@ -218,6 +218,7 @@ type call struct {
 
 	idemKey  string
 	creds    Credentials
+	scrub    *redact.Scrubber // built on the first error, then reused
 	attempts int
 	retries  int
 	wait     time.Duration
@@ -283,7 +284,7 @@ func (c *core) release(cl *call) {
 	if cap(cl.body) > pooledBodyCap {
 		cl.body = nil
 	}
-	cl.idemKey, cl.creds, cl.header, cl.lastAPI, cl.final = "", nil, nil, nil, nil
+	cl.idemKey, cl.creds, cl.scrub, cl.header, cl.lastAPI, cl.final = "", nil, nil, nil, nil, nil
 	cl.attempts, cl.retries, cl.status, cl.wait = 0, 0, 0, 0
 	c.calls.Put(cl)
 }
@@ -363,7 +364,12 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 	return nil, &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.idemKey, Err: err}
 }
 
-func (cl *call) scrubber() *redact.Scrubber { return cl.core.scrubber(cl.creds) }
+func (cl *call) scrubber() *redact.Scrubber {
+	if cl.scrub == nil {
+		cl.scrub = cl.core.scrubber(cl.creds)
+	}
+	return cl.scrub
+}
 
 // scrubber removes this client's API key and the call's credential values
 // from text a server sent. Built only on error paths.
