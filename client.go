@@ -53,14 +53,16 @@ type core struct {
 	// apiKey returns the X-API-Key header value. A func, not a string: fmt
 	// prints a func as an address, so no verb on any value that reaches a
 	// core through unexported fields can print the key.
-	apiKey     func() []string
-	endpoint   string
-	header     http.Header
-	httpClient *http.Client
-	transport  http.RoundTripper
-	policy     *retry.Policy
-	logger     *slog.Logger
-	calls      sync.Pool
+	apiKey   func() []string
+	endpoint string
+	// endpointURL is endpoint parsed once; each request gets a copy.
+	endpointURL url.URL
+	header      http.Header
+	httpClient  *http.Client
+	transport   http.RoundTripper
+	policy      *retry.Policy
+	logger      *slog.Logger
+	calls       sync.Pool
 }
 
 // NewClient returns a Client configured by opts on top of the environment
@@ -103,9 +105,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	hc, rt := httpx.NewClient(httpx.Config{Base: base, HTTPClient: cfg.httpClient, Timeout: cfg.timeout,
 		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig})
 	keyHeader := []string{cfg.apiKey}
+	endpoint := *base
+	endpoint.Path = strings.TrimRight(base.Path, "/") + configurationsPath
+	endpoint.RawPath = ""
 	c := &core{
-		apiKey:   func() []string { return keyHeader },
-		endpoint: strings.TrimRight(base.String(), "/") + configurationsPath,
+		apiKey:      func() []string { return keyHeader },
+		endpoint:    endpoint.String(),
+		endpointURL: endpoint,
 		header: http.Header{
 			"Content-Type": {"application/json"},
 			"Accept":       {"application/json"},
@@ -246,10 +252,14 @@ func newCall(c *core) *call {
 // do sends one POST of body to the endpoint with retries and hands a 2xx
 // response body to decode, which must not keep it.
 func (c *core) do(ctx context.Context, body []byte, idemKey string, creds Credentials, decode func(status int, h http.Header, body []byte) error) error {
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, body)
+	// An empty URL skips the per-call parse; the one parsed in NewClient
+	// is copied in (net/http may hold on to a request's URL).
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, "", body)
 	if err != nil {
 		return fmt.Errorf("freddy: building request: %w", err)
 	}
+	u := c.endpointURL
+	req.URL = &u
 	// The value slices are shared read-only with the template: one map
 	// per request instead of a deep copy.
 	h := make(http.Header, len(c.header)+2)

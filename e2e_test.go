@@ -91,34 +91,37 @@ func TestE2EErrorTypes(t *testing.T) {
 		assert.Equal(t, "FORBIDDEN", ae.Code)
 		assert.Empty(t, emu.Configurations())
 	})
-	t.Run("server errors until retries run out", func(t *testing.T) {
-		emu := startEmulator(t, emulator.Config{})
-		emu.Inject(emulator.Fault{Kind: emulator.FaultServerError}, 3)
-		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
-		var se *ServerError
-		require.ErrorAs(t, err, &se)
-		assert.Equal(t, "INTERNAL_SERVER_ERROR", se.Code)
-		assert.Len(t, emu.Requests(), 3)
-		assert.Empty(t, emu.Configurations())
-	})
-	t.Run("proxy HTML 502 until retries run out", func(t *testing.T) {
-		emu := startEmulator(t, emulator.Config{})
-		emu.Inject(emulator.Fault{Kind: emulator.FaultBadGatewayHTML}, 3)
-		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
-		var se *ServerError
-		require.ErrorAs(t, err, &se)
-		assert.Equal(t, 502, se.StatusCode)
-		assert.Contains(t, err.Error(), "<html>")
-	})
-	t.Run("dropped connections until retries run out", func(t *testing.T) {
-		emu := startEmulator(t, emulator.Config{})
-		emu.Inject(emulator.Fault{Kind: emulator.FaultDrop}, 3)
-		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
-		var re *RequestError
-		require.ErrorAs(t, err, &re)
-		assert.Equal(t, 3, re.Attempts)
-		assert.Empty(t, emu.Configurations())
-	})
+	for _, tc := range []struct {
+		name  string
+		fault emulator.FaultKind
+		check func(t *testing.T, err error)
+	}{
+		{"server errors until retries run out", emulator.FaultServerError, func(t *testing.T, err error) {
+			var se *ServerError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, "INTERNAL_SERVER_ERROR", se.Code)
+		}},
+		{"proxy HTML 502 until retries run out", emulator.FaultBadGatewayHTML, func(t *testing.T, err error) {
+			var se *ServerError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, 502, se.StatusCode)
+			assert.Contains(t, err.Error(), "<html>")
+		}},
+		{"dropped connections until retries run out", emulator.FaultDrop, func(t *testing.T, err error) {
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 3, re.Attempts)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := startEmulator(t, emulator.Config{})
+			emu.Inject(emulator.Fault{Kind: tc.fault}, 3)
+			_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+			tc.check(t, err)
+			assert.Len(t, emu.Requests(), 3)
+			assert.Empty(t, emu.Configurations())
+		})
+	}
 	t.Run("unknown field is a validation error", func(t *testing.T) {
 		// The SDK never sends unknown fields; a raw request shows the
 		// emulator's 400 reaches the SDK's decoder intact.

@@ -201,40 +201,27 @@ func mustSeconds(s string) time.Duration {
 }
 
 func TestRetryCancelDuringWait(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		ctx  func() (context.Context, context.CancelFunc)
-		want error
-	}{
-		{"cancel", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(100*time.Millisecond, cancel)
-			return ctx, cancel
-		}, context.Canceled},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				rt := script(reply(429, body429("30")))
-				c := newClient(t, rt)
-				ctx, cancel := tc.ctx()
-				defer cancel()
-				start := time.Now()
-				_, err := c.Configurations.Create(ctx, validParams())
-				assert.Equal(t, 100*time.Millisecond, time.Since(start), "returns as soon as the context ends")
-				assert.ErrorIs(t, err, tc.want)
-				var rl *RateLimitError
-				require.ErrorAs(t, err, &rl, "the last API error stays reachable")
-				assert.Equal(t, 30*time.Second, rl.RetryAfter)
-				var re *RequestError
-				require.ErrorAs(t, err, &re)
-				assert.Equal(t, 1, re.Attempts)
-				assert.Equal(t, rl.IdempotencyKey, re.IdempotencyKey)
-				assert.Contains(t, err.Error(), "while waiting to retry")
-				assert.Contains(t, err.Error(), "429 RATE_LIMIT_EXCEEDED")
-				assert.Len(t, rt.requests(), 1)
-			})
-		})
-	}
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(429, body429("30")))
+		c := newClient(t, rt)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := c.Configurations.Create(ctx, validParams())
+		assert.Equal(t, 100*time.Millisecond, time.Since(start), "returns as soon as the context ends")
+		assert.ErrorIs(t, err, context.Canceled)
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl, "the last API error stays reachable")
+		assert.Equal(t, 30*time.Second, rl.RetryAfter)
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 1, re.Attempts)
+		assert.Equal(t, rl.IdempotencyKey, re.IdempotencyKey)
+		assert.Contains(t, err.Error(), "while waiting to retry")
+		assert.Contains(t, err.Error(), "429 RATE_LIMIT_EXCEEDED")
+		assert.Len(t, rt.requests(), 1)
+	})
 }
 
 func TestRetryTransportFailures(t *testing.T) {
