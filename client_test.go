@@ -39,7 +39,8 @@ func TestNewClientDefaults(t *testing.T) {
 	assert.Equal(t, 2, p.MaxRetries)
 	assert.Equal(t, 500*time.Millisecond, p.WaitMin)
 	assert.Equal(t, 8*time.Second, p.WaitMax)
-	assert.Equal(t, 60*time.Second, p.MaxWait)
+	assert.Equal(t, 10*time.Second, p.MaxWait)
+	assert.Equal(t, MinAttemptTime, p.MinAttempt)
 	assert.Equal(t, DefaultRetryBudget, p.Budget.Tokens())
 	tr, ok := c.core.transport.(*http.Transport)
 	require.True(t, ok)
@@ -69,7 +70,13 @@ func TestNewClientErrors(t *testing.T) {
 		{"retry wait order", []Option{WithAPIKey(testAPIKey), WithRetryWait(time.Second, time.Millisecond)}, []string{"WithRetryWait"}},
 		{"zero max wait", []Option{WithAPIKey(testAPIKey), WithMaxRetryWait(0)}, []string{"WithMaxRetryWait"}},
 		{"zero timeout", []Option{WithAPIKey(testAPIKey), WithTimeout(0)}, []string{"WithTimeout"}},
-		{"budget", []Option{WithAPIKey(testAPIKey), WithRetryBudget(10, 0)}, []string{"WithRetryBudget"}},
+		{"budget without cost", []Option{WithAPIKey(testAPIKey), WithRetryBudget(10, 0)}, []string{"WithRetryBudget"}},
+		{"budget below its cost", []Option{WithAPIKey(testAPIKey), WithRetryBudget(4, 5)}, []string{"WithRetryBudget(4, 5)", "capacity >= cost"}},
+		{"negative budget", []Option{WithAPIKey(testAPIKey), WithRetryBudget(-1, 5)}, []string{"WithRetryBudget"}},
+		{"explicit empty base URL", []Option{WithAPIKey(testAPIKey), WithBaseURL("")}, []string{"WithBaseURL", "empty"}},
+		{"base URL ending in /v1", []Option{WithAPIKey(testAPIKey), WithBaseURL("https://api.aitronos.com/v1")}, []string{"/v1", "adds itself"}},
+		{"base URL ending in /v1/", []Option{WithAPIKey(testAPIKey), WithBaseURL("https://api.aitronos.com/v1/")}, []string{"/v1", "adds itself"}},
+		{"prefixed base URL ending in /v1", []Option{WithAPIKey(testAPIKey), WithBaseURL("https://gw.example.com/proxy/v1")}, []string{"/v1"}},
 		{"user agent", []Option{WithAPIKey(testAPIKey), WithUserAgent("a\r\nX-Evil: 1")}, []string{"WithUserAgent"}},
 	}
 	for _, tt := range tests {
@@ -93,6 +100,31 @@ func TestNewClientAcceptsLoopbackHTTP(t *testing.T) {
 	}
 }
 
+func TestBaseURLPrefixes(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://gw.example.com/proxy":     "https://gw.example.com/proxy" + configurationsPath,
+		"https://gw.example.com/proxy/":    "https://gw.example.com/proxy" + configurationsPath,
+		"https://gw.example.com/v10":       "https://gw.example.com/v10" + configurationsPath,
+		"https://gw.example.com/v1/proxy/": "https://gw.example.com/v1/proxy" + configurationsPath,
+	} {
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(base))
+		require.NoError(t, err, base)
+		assert.Equal(t, want, c.core.endpoint)
+	}
+	t.Run("an unset or empty environment variable keeps the default", func(t *testing.T) {
+		t.Setenv(EnvBaseURL, "")
+		c, err := NewClient(WithAPIKey(testAPIKey))
+		require.NoError(t, err)
+		assert.Equal(t, DefaultBaseURL+configurationsPath, c.core.endpoint)
+	})
+	t.Run("an environment variable ending in /v1 is refused too", func(t *testing.T) {
+		t.Setenv(EnvBaseURL, "https://api.aitronos.com/v1")
+		_, err := NewClient(WithAPIKey(testAPIKey))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), EnvBaseURL)
+	})
+}
+
 func TestNewClientIgnoresNilOptions(t *testing.T) {
 	c, err := NewClient(nil, WithAPIKey(testAPIKey))
 	require.NoError(t, err)
@@ -113,15 +145,29 @@ func TestWithHTTPClientIsCopiedNotModified(t *testing.T) {
 	assert.Zero(t, c.core.httpClient.Timeout, "WithTimeout applies per attempt instead")
 }
 
-func TestDefaultTimeoutIsPerAttempt(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rt := script(hang, reply(200, fixture(t, "create_200.json")))
-		// A caller's client with a long Timeout: WithTimeout's default wins.
-		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, Timeout: time.Hour}))
-		_, err := c.Configurations.Create(context.Background(), validParams())
-		require.NoError(t, err)
-		assert.Equal(t, []time.Duration{DefaultTimeout + DefaultRetryWaitMin}, gaps(rt.requests()))
-	})
+func TestHTTPClientTimeoutBecomesThePerAttemptTimeout(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		opts    []Option
+		want    time.Duration
+	}{
+		{"hc.Timeout without WithTimeout", 3 * time.Second, nil, 3 * time.Second},
+		{"WithTimeout wins over hc.Timeout", time.Hour, []Option{WithTimeout(2 * time.Second)}, 2 * time.Second},
+		{"neither: the default", 0, nil, DefaultTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(hang, reply(200, fixture(t, "create_200.json")))
+				c := newClient(t, nil, append([]Option{WithHTTPClient(&http.Client{Transport: rt, Timeout: tt.timeout})}, tt.opts...)...)
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				// The wait after the timed-out attempt is the minimum backoff at jitter 0.
+				assert.Equal(t, []time.Duration{tt.want + DefaultRetryWaitMin}, gaps(rt.requests()))
+			})
+		})
+	}
 }
 
 func TestClientNeverPrintsAPIKey(t *testing.T) {

@@ -4,14 +4,27 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
+	"iter"
 	"net/http"
+	"strconv"
 )
 
 const configurationsPath = "/v1/personal-connectors/configurations"
 
 // ConfigurationsService calls the personal connector configuration
 // endpoints. Use it through Client.Configurations.
+//
+// Every method checks its inputs first and sends nothing when they are bad:
+// a *ParamError (errors.Is ErrInvalidParams) names the field; an id that is
+// empty, "." or "..", or contains "/", "?", "#" or a control character, is
+// Field "id". 429 and 5xx responses and transport failures are retried under
+// the Client's policy and budget. On failure a method returns the typed error
+// of the last response (*ValidationError, *AuthenticationError,
+// *AuthorizationError, *NotFoundError, *ConflictError, *RateLimitError,
+// *ServerError, or a plain *APIError), a *RequestError when no usable
+// response arrived (it wraps the context's error when the context ended the
+// call), or a *DecodeError for a 2xx body none of the documented shapes.
 type ConfigurationsService struct {
 	client *Client
 }
@@ -19,57 +32,207 @@ type ConfigurationsService struct {
 // Create provisions a personal connector configuration: API operation
 // POST /v1/personal-connectors/configurations.
 //
-// The params are checked first: a missing personalConnectorId, name or
-// credentials returns a *ParamError (errors.Is ErrInvalidParams) and sends
-// nothing. Every call sends an Idempotency-Key (a fresh UUIDv4 unless
-// WithIdempotencyKey sets one), the same on every attempt, so a retry never
-// creates a second configuration.
-//
-// On failure Create returns a *ValidationError, *AuthenticationError,
-// *AuthorizationError, *RateLimitError, *ServerError or plain *APIError for
-// an error response; a *RequestError when no usable response arrived (it
-// wraps the context's error when ctx ended the call); a *DecodeError for a 2xx
-// body that is not the documented envelope. 429 and 5xx responses and
-// transport failures are retried first, as configured on the Client.
+// A missing personalConnectorId, name or credentials is a *ParamError. Every
+// call sends an Idempotency-Key (a fresh UUIDv4 unless WithIdempotencyKey
+// sets one), the same with the same body bytes on every attempt, so a retry
+// never creates a second configuration. The errors carry the key.
 func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
-	if ctx == nil {
-		return nil, &ParamError{Field: "ctx", Reason: "must not be nil"}
-	}
-	if err := params.validate(); err != nil {
+	body, err := params.body()
+	if err != nil {
 		return nil, err
 	}
-	var rc requestConfig
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&rc)
-		}
+	o := op{method: http.MethodPost, body: body, creds: params.Credentials}
+	o.opts.apply(opts)
+	if o.idemKey, err = idempotencyKey(o.opts.idempotencyKey); err != nil {
+		return nil, err
 	}
-	key := rc.idempotencyKey
-	if key == "" {
-		key = newIdempotencyKey()
-	} else if !headerSafe(key) || len(key) > 255 {
-		return nil, &ParamError{Field: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters"}
-	}
-	body, err := json.Marshal(params)
+	return s.configuration(ctx, &o)
+}
+
+// Get returns one configuration: API operation
+// GET /v1/personal-connectors/configurations/{id}. A configuration that does
+// not exist is a *NotFoundError.
+func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...RequestOption) (*Configuration, error) {
+	return s.onID(ctx, http.MethodGet, id, "", nil, Credentials{}, opts)
+}
+
+// List returns one page of configurations, oldest first: API operation
+// GET /v1/personal-connectors/configurations. Pass the page's LastID as
+// params.After for the next one, or use ListAll. A Limit outside 0..100 or an
+// unknown HealthStatus is a *ParamError.
+func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) (*ConfigurationPage, error) {
+	query, limit, err := params.query()
 	if err != nil {
-		return nil, &ParamError{Field: "params", Reason: "cannot be encoded as JSON: " + err.Error()}
+		return nil, err
 	}
-	var out *Configuration
-	err = s.client.core.do(ctx, body, key, params.Credentials, func(status int, h http.Header, body []byte) error {
-		c, derr := decodeConfiguration(body)
-		if derr != nil {
-			scrub := s.client.core.scrubber(params.Credentials)
-			derr.StatusCode, derr.TraceID, derr.IdempotencyKey = status, scrub.String(h.Get("X-Request-Id")), key
-			derr.snippet = scrub.String(derr.snippet)
-			return derr
+	o := op{method: http.MethodGet, query: query}
+	o.opts.apply(opts)
+	var page *ConfigurationPage
+	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
+		page, derr = decodeList(body, limit)
+		return derr
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// ListAll iterates over every configuration matching params, page by page,
+// with List: API operation GET /v1/personal-connectors/configurations. It
+// asks for pages of params.Limit, or 100 when Limit is 0, and never changes
+// params.
+//
+// The context is checked before each page. An error (a bad param, a failed
+// page, a context that ended) is yielded once, with a nil configuration, and
+// ends the iteration. Iteration stops when a page says hasMore is false, when
+// a page is empty, or, when the server does not say, when a page is shorter
+// than the limit asked. The next cursor is the page's lastId, else its last
+// item's ID; a cursor the server repeats ends the iteration with an error
+// instead of looping. Breaking out of the loop sends no further request.
+func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) iter.Seq2[*Configuration, error] {
+	return func(yield func(*Configuration, error) bool) {
+		p := params
+		if p.Limit == 0 {
+			p.Limit = maxListLimit
 		}
-		out = c
+		seen := map[string]bool{}
+		for {
+			if ctx == nil {
+				yield(nil, &ParamError{Field: "ctx", Reason: "must not be nil"})
+				return
+			}
+			if err := notSendable(ctx); err != nil {
+				yield(nil, &RequestError{Err: err})
+				return
+			}
+			page, err := s.List(ctx, p, opts...)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, c := range page.Data {
+				if !yield(c, nil) {
+					return
+				}
+			}
+			if !page.HasMore || len(page.Data) == 0 {
+				return
+			}
+			if seen[page.LastID] || page.LastID == p.After {
+				yield(nil, &DecodeError{StatusCode: http.StatusOK, Reason: "the server repeated the cursor " + strconv.Quote(page.LastID) + "; stopping instead of looping"})
+				return
+			}
+			seen[page.LastID] = true
+			p.After = page.LastID
+		}
+	}
+}
+
+// Update changes the fields set in params and leaves the others: API
+// operation PATCH /v1/personal-connectors/configurations/{id}. Configuration
+// and Metadata are merged by the server into the stored ones; Credentials
+// replaces the stored credentials. Params with nothing set, or an empty Name,
+// are a *ParamError; credentials the server cannot validate are a
+// *ValidationError.
+func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
+	body, err := params.body()
+	if err != nil {
+		return nil, err
+	}
+	return s.onID(ctx, http.MethodPatch, id, "", body, params.Credentials, opts)
+}
+
+// SetEnabled enables or disables a configuration: API operation
+// POST /v1/personal-connectors/configurations/{id}/toggle with
+// {"enabled": enabled}. It returns the configuration as stored after the
+// change.
+func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabled bool, opts ...RequestOption) (*Configuration, error) {
+	body := []byte(`{"enabled":false}`)
+	if enabled {
+		body = []byte(`{"enabled":true}`)
+	}
+	return s.onID(ctx, http.MethodPost, id, "/toggle", body, Credentials{}, opts)
+}
+
+// Test runs a health check of a configuration: API operation
+// POST /v1/personal-connectors/configurations/{id}/test. An unhealthy
+// configuration is a TestResult with Status HealthStatusUnhealthy, not an
+// error. The server also records the result in the configuration's
+// HealthStatus, LastSyncAt and LastError.
+func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...RequestOption) (*TestResult, error) {
+	if err := validID(id); err != nil {
+		return nil, err
+	}
+	o := op{method: http.MethodPost, id: id, action: "/test"}
+	o.opts.apply(opts)
+	var res *TestResult
+	_, err := s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
+		res, derr = decodeTestResult(body)
+		return derr
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Delete removes a configuration: API operation
+// DELETE /v1/personal-connectors/configurations/{id}. It succeeds on 200
+// ({"deleted": true}, bare or in the envelope) and on 204. A configuration
+// that does not exist is a *NotFoundError, with one exception: a 404 that
+// answers a retry, after an earlier attempt whose response was lost (the
+// connection dropped or timed out), means that attempt deleted it, and
+// Delete returns nil.
+func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
+	if err := validID(id); err != nil {
+		return err
+	}
+	o := op{method: http.MethodDelete, id: id}
+	o.opts.apply(opts)
+	lost, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
+		return decodeDeleted(status, body)
+	})
+	var nf *NotFoundError
+	if lost && errors.As(err, &nf) && nf.Attempts > 1 {
 		return nil
+	}
+	return err
+}
+
+// onID runs an operation on one configuration that answers with the
+// configuration.
+func (s *ConfigurationsService) onID(ctx context.Context, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
+	if err := validID(id); err != nil {
+		return nil, err
+	}
+	o := op{method: method, id: id, action: action, body: body, creds: creds}
+	o.opts.apply(opts)
+	return s.configuration(ctx, &o)
+}
+
+// configuration runs o and decodes the configuration it answers with.
+func (s *ConfigurationsService) configuration(ctx context.Context, o *op) (*Configuration, error) {
+	var out *Configuration
+	_, err := s.client.core.do(ctx, o, func(_ int, body []byte) (derr *DecodeError) {
+		out, derr = decodeConfiguration(body)
+		return derr
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// idempotencyKey returns the caller's key, checked, or a fresh one.
+func idempotencyKey(key string) (string, error) {
+	if key == "" {
+		return newIdempotencyKey(), nil
+	}
+	if !headerSafe(key) || len(key) > 255 {
+		return "", &ParamError{Field: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters"}
+	}
+	return key, nil
 }
 
 // newIdempotencyKey returns a random RFC 4122 version 4 UUID.

@@ -3,7 +3,6 @@ package freddy
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"testing"
@@ -48,62 +47,21 @@ func TestCreateDecodesDocumentedResponse(t *testing.T) {
 	assert.Equal(t, want["data"], raw)
 }
 
-func TestCreateDecodesAlternateSpellingsAndValues(t *testing.T) {
-	tests := []struct {
-		name  string
-		data  string
-		check func(t *testing.T, c *Configuration)
-	}{
-		{"camelCase twins", `{"id":"pconf_1","organizationId":"org_camel","createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:06+01:00"}`,
-			func(t *testing.T, c *Configuration) {
-				assert.Equal(t, "org_camel", c.OrganizationID)
-				assert.True(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC).Equal(c.CreatedAt))
-				assert.True(t, time.Date(2025, 1, 2, 2, 4, 6, 0, time.UTC).Equal(c.UpdatedAt))
-			}},
-		{"documented spelling wins over twin", `{"id":"pconf_1","organization_id":"org_snake","organizationId":"org_camel"}`,
-			func(t *testing.T, c *Configuration) { assert.Equal(t, "org_snake", c.OrganizationID) }},
-		{"non-null optionals", `{"id":"pconf_1","apiKeyId":"key_1","lastSyncAt":"2025-11-13T10:45:00.5Z","lastError":"boom","description":"d","healthStatus":"healthy","enabled":false}`,
-			func(t *testing.T, c *Configuration) {
-				require.NotNil(t, c.APIKeyID)
-				assert.Equal(t, "key_1", *c.APIKeyID)
-				require.NotNil(t, c.LastSyncAt)
-				assert.Equal(t, 500*time.Millisecond, time.Duration(c.LastSyncAt.Nanosecond()))
-				assert.Equal(t, "boom", *c.LastError)
-				assert.Equal(t, "d", *c.Description)
-				assert.Equal(t, HealthStatusHealthy, c.HealthStatus)
-				assert.False(t, c.Enabled)
-			}},
-		{"unknown health status kept", `{"id":"pconf_1","healthStatus":"degraded"}`,
-			func(t *testing.T, c *Configuration) { assert.Equal(t, HealthStatus("degraded"), c.HealthStatus) }},
-		{"unknown fields kept in RawJSON", `{"id":"pconf_1","newField":{"x":1}}`,
-			func(t *testing.T, c *Configuration) {
-				assert.JSONEq(t, `{"id":"pconf_1","newField":{"x":1}}`, string(c.RawJSON()))
-			}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := decodeConfiguration([]byte(`{"success":true,"data":` + tt.data + `}`))
-			require.Nil(t, err)
-			tt.check(t, c)
-		})
-	}
-}
-
 func TestCreateRejectsMalformedSuccessBodies(t *testing.T) {
 	tests := []struct{ name, body, reason string }{
 		{"not JSON", `<html>ok</html>`, "not valid JSON"},
 		{"empty", ``, "not valid JSON"},
 		{"truncated", `{"success":true,"data":{"id":"pconf_1"`, "not valid JSON"},
-		{"success false", `{"success":false,"data":{"id":"pconf_1"}}`, `lacks "success": true`},
-		{"success missing", `{"data":{"id":"pconf_1"}}`, `lacks "success": true`},
-		{"data missing", `{"success":true}`, `lacks a "data" object`},
-		{"data null", `{"success":true,"data":null}`, `lacks a "data" object`},
+		{"success false", `{"success":false,"data":{"id":"pconf_1"}}`, `says "success": false`},
+		{"data missing", `{"success":true}`, `no configuration with an "id"`},
+		{"data null", `{"success":true,"data":null}`, `no configuration with an "id"`},
 		{"data array", `{"success":true,"data":[1]}`, "does not match"},
 		{"data string", `{"success":true,"data":"x"}`, "does not match"},
 		{"wrong types", `{"success":true,"data":{"id":"pconf_1","enabled":"yes"}}`, "does not match"},
 		{"success not bool", `{"success":"true","data":{"id":"pconf_1"}}`, "does not match"},
 		{"bad time", `{"success":true,"data":{"id":"pconf_1","created_at":"yesterday"}}`, "does not match"},
-		{"no id", `{"success":true,"data":{"name":"x"}}`, `lacks "id"`},
+		{"no id", `{"success":true,"data":{"name":"x"}}`, `no configuration with an "id"`},
+		{"bare without id", `{"name":"x"}`, `no configuration with an "id"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,8 +90,8 @@ func TestCreateValidatesParamsBeforeSending(t *testing.T) {
 	}{
 		{"personalConnectorId", func(p *CreateConfigurationParams) { p.PersonalConnectorID = "" }, "personalConnectorId"},
 		{"name", func(p *CreateConfigurationParams) { p.Name = "" }, "name"},
-		{"credentials nil", func(p *CreateConfigurationParams) { p.Credentials = nil }, "credentials"},
-		{"credentials empty", func(p *CreateConfigurationParams) { p.Credentials = Credentials{} }, "credentials"},
+		{"credentials nil", func(p *CreateConfigurationParams) { p.Credentials = Credentials{} }, "credentials"},
+		{"credentials empty", func(p *CreateConfigurationParams) { p.Credentials = NewCredentials(map[string]any{}) }, "credentials"},
 		{"unencodable", func(p *CreateConfigurationParams) { p.Metadata = map[string]any{"ch": make(chan int)} }, "params"},
 	}
 	for _, tt := range tests {
@@ -180,7 +138,7 @@ func TestCreateSendsDocumentedRequest(t *testing.T) {
 			Configuration: map[string]any{"team": "t1"}, Credentials: APIKeyCredentials("ck_123456"), Description: "desc",
 			Metadata: map[string]any{"env": "prod"}, Enabled: Bool(false)},
 			`{"personalConnectorId":"pcon_clickup","name":"Work ClickUp","configuration":{"team":"t1"},"credentials":{"type":"api_key","apiKey":"ck_123456"},"description":"desc","metadata":{"env":"prod"},"enabled":false}`},
-		{"enabled true sent", CreateConfigurationParams{PersonalConnectorID: "p", Name: "n", Credentials: Credentials{"k": "v"}, Enabled: Bool(true)},
+		{"enabled true sent", CreateConfigurationParams{PersonalConnectorID: "p", Name: "n", Credentials: NewCredentials(map[string]any{"k": "v"}), Enabled: Bool(true)},
 			`{"personalConnectorId":"p","name":"n","credentials":{"k":"v"},"enabled":true}`},
 	}
 	for _, tt := range tests {
@@ -202,14 +160,63 @@ func TestCreateSendsDocumentedRequest(t *testing.T) {
 	}
 }
 
-func TestOAuth2Credentials(t *testing.T) {
+func TestCredentialHelpers(t *testing.T) {
 	exp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
-	b, err := json.Marshal(OAuth2Credentials("at_123456", "rt_123456", exp))
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"type":"oauth2","accessToken":"at_123456","refreshToken":"rt_123456","expiresAt":"2026-01-02T02:04:05Z"}`, string(b))
-	b, err = json.Marshal(OAuth2Credentials("at_123456", "", time.Time{}))
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"type":"oauth2","accessToken":"at_123456"}`, string(b))
+	assert.Equal(t, map[string]any{"type": "oauth2", "accessToken": "at_123456", "refreshToken": "rt_123456", "expiresAt": "2026-01-02T02:04:05Z"},
+		OAuth2Credentials("at_123456", "rt_123456", exp).Reveal())
+	assert.Equal(t, map[string]any{"type": "oauth2", "accessToken": "at_123456"}, OAuth2Credentials("at_123456", "", time.Time{}).Reveal())
+	assert.Equal(t, map[string]any{"type": "api_key", "apiKey": "ck_1"}, APIKeyCredentials("ck_1").Reveal())
+	assert.Equal(t, map[string]any{"type": "bearer", "token": "t_1"}, BearerCredentials("t_1").Reveal())
+}
+
+func TestNewCredentialsCopiesAndRevealCopies(t *testing.T) {
+	in := map[string]any{"token": "tok_1", "nested": map[string]any{"k": "v"}, "list": []any{"a"}}
+	c := NewCredentials(in)
+	in["token"] = "changed"
+	in["nested"].(map[string]any)["k"] = "changed"
+	in["list"].([]any)[0] = "changed"
+	want := map[string]any{"token": "tok_1", "nested": map[string]any{"k": "v"}, "list": []any{"a"}}
+	assert.Equal(t, want, c.Reveal(), "NewCredentials copies deeply")
+	out := c.Reveal()
+	out["token"] = "changed"
+	out["nested"].(map[string]any)["k"] = "changed"
+	assert.Equal(t, want, c.Reveal(), "Reveal returns a copy")
+
+	assert.True(t, Credentials{}.IsZero())
+	assert.True(t, NewCredentials(nil).IsZero())
+	assert.True(t, NewCredentials(map[string]any{}).IsZero())
+	assert.False(t, c.IsZero())
+	assert.Nil(t, Credentials{}.Reveal())
+}
+
+func TestCreateSendsEmptyMapsAndOmitsNilOnes(t *testing.T) {
+	tests := []struct {
+		name       string
+		cfg, meta  map[string]any
+		wantFields map[string]any
+	}{
+		{"nil maps are left out", nil, nil, map[string]any{}},
+		{"empty maps are sent as {}", map[string]any{}, map[string]any{}, map[string]any{"configuration": map[string]any{}, "metadata": map[string]any{}}},
+		{"one of each", map[string]any{}, nil, map[string]any{"configuration": map[string]any{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := script(reply(200, fixture(t, "create_200.json")))
+			c := newClient(t, rt)
+			p := validParams()
+			p.Configuration, p.Metadata = tt.cfg, tt.meta
+			_, err := c.Configurations.Create(context.Background(), p)
+			require.NoError(t, err)
+			var sent map[string]any
+			require.NoError(t, json.Unmarshal(rt.requests()[0].body, &sent))
+			for _, k := range []string{"configuration", "metadata"} {
+				want, ok := tt.wantFields[k]
+				got, present := sent[k]
+				assert.Equal(t, ok, present, k)
+				assert.Equal(t, want, got, k)
+			}
+		})
+	}
 }
 
 func TestConfigurationMarshalJSONUsesWireNames(t *testing.T) {
@@ -239,5 +246,3 @@ func TestIdempotencyKeyIsUniquePerCall(t *testing.T) {
 	reqs := rt.requests()
 	assert.Equal(t, "caller-key-1", reqs[len(reqs)-1].header.Get("Idempotency-Key"))
 }
-
-var _ = errors.New

@@ -73,7 +73,7 @@ func TestE2EErrorTypes(t *testing.T) {
 			assert.Regexp(t, `^req_`, ae.TraceID)
 		}},
 		{"empty optional objects are accepted", func() *Client { return emuClient(t, emu) },
-			CreateConfigurationParams{PersonalConnectorID: "p", Name: "n", Credentials: Credentials{"token": testCredential}, Metadata: map[string]any{}, Configuration: map[string]any{}},
+			CreateConfigurationParams{PersonalConnectorID: "p", Name: "n", Credentials: NewCredentials(map[string]any{"token": testCredential}), Metadata: map[string]any{}, Configuration: map[string]any{}},
 			func(t *testing.T, err error) { require.NoError(t, err) }},
 	}
 	for _, tt := range tests {

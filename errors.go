@@ -13,8 +13,10 @@ import (
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
-// Sentinel errors for quick checks with errors.Is. The typed errors below
-// match them; errors.As gives the detail.
+// Sentinel errors for quick checks with errors.Is. Each typed error below
+// matches its sentinel by type, whatever its StatusCode, so a test double
+// built by hand (&freddy.RateLimitError{RetryAfter: d}) matches too;
+// errors.As gives the detail.
 var (
 	// ErrValidation matches *ValidationError (HTTP 400 and 422).
 	ErrValidation = errors.New("freddy: validation error")
@@ -22,6 +24,10 @@ var (
 	ErrUnauthorized = errors.New("freddy: unauthorized")
 	// ErrForbidden matches *AuthorizationError (HTTP 403).
 	ErrForbidden = errors.New("freddy: forbidden")
+	// ErrNotFound matches *NotFoundError (HTTP 404).
+	ErrNotFound = errors.New("freddy: not found")
+	// ErrConflict matches *ConflictError (HTTP 409).
+	ErrConflict = errors.New("freddy: conflict")
 	// ErrRateLimited matches *RateLimitError (HTTP 429).
 	ErrRateLimited = errors.New("freddy: rate limited")
 	// ErrServer matches *ServerError (HTTP 5xx).
@@ -33,13 +39,20 @@ var (
 
 // APIError is an error response from the Freddy API. Every typed error below
 // embeds it, so errors.As(err, &apiErr) with apiErr of type *APIError works
-// on all of them; statuses without a typed error (404, 409, …) arrive as a
-// plain *APIError with Code kept.
+// on all of them; statuses without a typed error (410, 418, …) arrive as a
+// plain *APIError, which matches no sentinel.
+//
+// Both documented error bodies are read: the envelope
+// {"success":false,"error":{code, message, system_message, type, status,
+// trace_id, timestamp, details}} and the short {"error":{type, message,
+// code}}. Text the server sent has the API key and the call's credential
+// values removed.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
-	// Code is the machine-readable code, e.g. "RATE_LIMIT_EXCEEDED"; empty
-	// when the body was not the API's error envelope.
+	// Code is the machine-readable code as the server spelled it, e.g.
+	// "RATE_LIMIT_EXCEEDED" or "configuration_not_found"; empty when the
+	// body was not an error body.
 	Code string
 	// Message is the human-readable message.
 	Message string
@@ -47,32 +60,45 @@ type APIError struct {
 	SystemMessage string
 	// Type is the error family, e.g. "rate_limit_error".
 	Type string
-	// TraceID identifies the request in Freddy's logs: the envelope's
-	// trace_id, else the x-request-id header.
+	// TraceID identifies the request in Freddy's logs: the body's trace_id,
+	// else the x-request-id header.
 	TraceID string
 	// Timestamp is when the server produced the error; zero if not sent.
 	Timestamp time.Time
 	// Details holds extra fields such as the 429's retry_after.
 	Details map[string]any
-	// IdempotencyKey is the key the failed call sent. Retrying later with
-	// WithIdempotencyKey(IdempotencyKey) cannot create a duplicate.
+	// IdempotencyKey is the key a failed Create sent; empty for other
+	// operations. Retrying later with WithIdempotencyKey(IdempotencyKey)
+	// cannot create a duplicate.
 	IdempotencyKey string
+	// Attempts is the number of attempts the call made, this one included.
+	Attempts int
 
-	// snippet is the start of a body that was not the error envelope.
+	// snippet is the start of a body that was not an error body.
 	snippet string
 }
 
-// Error reads "freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. … (trace_id req_…)".
-func (e *APIError) Error() string {
+// Error reads "freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. … (3
+// attempts, trace_id req_…)". The attempt count appears when there was more
+// than one.
+func (e *APIError) Error() string { return e.text("API error", 0) }
+
+// text builds every API error message: kind names a hand-built error that
+// has neither status nor code, and retryAfter > 0 is stated in the tail.
+func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	b.WriteByte(' ')
-	if e.Code != "" {
-		b.WriteString(e.Code)
-	} else {
-		b.WriteString(http.StatusText(e.StatusCode))
+	label := e.Code
+	if label == "" {
+		label = http.StatusText(e.StatusCode)
 	}
+	if e.StatusCode != 0 {
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		b.WriteByte(' ')
+	} else if label == "" {
+		label = kind
+	}
+	b.WriteString(label)
 	msg := e.Message
 	if msg == "" {
 		msg = e.SystemMessage
@@ -81,53 +107,107 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(msg)
 	}
-	writeTail(&b, ": unexpected response body ", e.snippet, e.TraceID)
+	if e.snippet != "" {
+		b.WriteString(": unexpected response body ")
+		b.WriteString(strconv.Quote(e.snippet))
+	}
+	var tail []string
+	if retryAfter > 0 {
+		tail = append(tail, "retry after "+retryAfter.String())
+	}
+	if e.Attempts > 1 {
+		tail = append(tail, strconv.Itoa(e.Attempts)+" attempts")
+	}
+	if e.TraceID != "" {
+		tail = append(tail, "trace_id "+e.TraceID)
+	}
+	if len(tail) > 0 {
+		b.WriteString(" (")
+		b.WriteString(strings.Join(tail, ", "))
+		b.WriteByte(')')
+	}
 	return b.String()
 }
 
-// writeTail appends the quoted body snippet after label, and the trace id:
-// the end of every error message built from a response.
-func writeTail(b *strings.Builder, label, snippet, traceID string) {
-	if snippet != "" {
-		b.WriteString(label)
-		b.WriteString(strconv.Quote(snippet))
-	}
-	if traceID != "" {
-		b.WriteString(" (trace_id ")
-		b.WriteString(traceID)
-		b.WriteByte(')')
-	}
-}
-
-// Is makes errors.Is(err, ErrRateLimited) and friends hold for the status
-// families that have a sentinel.
-func (e *APIError) Is(target error) bool {
-	k := kindOf(e.StatusCode)
-	return k != nil && k.sentinel == target
-}
-
-// ValidationError is a 400 or 422: the server rejected the request body.
+// ValidationError is a 400 or 422: the server rejected the request, e.g.
+// VALIDATION_ERROR or invalid_credentials.
 type ValidationError struct{ APIError }
+
+// Error reads like APIError.Error.
+func (e *ValidationError) Error() string { return e.text("validation error", 0) }
+
+// Is reports target == ErrValidation.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 // Unwrap returns the embedded *APIError.
 func (e *ValidationError) Unwrap() error { return &e.APIError }
 
-// AuthenticationError is a 401 (UNAUTHORIZED, INVALID_API_KEY,
-// API_KEY_EXPIRED, …): the API key is missing, wrong or expired.
+// AuthenticationError is a 401 (UNAUTHORIZED, invalid_api_key, …): the API
+// key is missing, wrong or expired.
 type AuthenticationError struct{ APIError }
+
+// Error reads like APIError.Error.
+func (e *AuthenticationError) Error() string { return e.text("unauthorized", 0) }
+
+// Is reports target == ErrUnauthorized.
+func (e *AuthenticationError) Is(target error) bool { return target == ErrUnauthorized }
 
 // Unwrap returns the embedded *APIError.
 func (e *AuthenticationError) Unwrap() error { return &e.APIError }
 
-// AuthorizationError is a 403 (FORBIDDEN, INSUFFICIENT_PERMISSIONS, …): the
+// AuthorizationError is a 403 (FORBIDDEN, insufficient_permissions, …): the
 // key is valid but may not do this.
 type AuthorizationError struct{ APIError }
+
+// Error reads like APIError.Error.
+func (e *AuthorizationError) Error() string { return e.text("forbidden", 0) }
+
+// Is reports target == ErrForbidden.
+func (e *AuthorizationError) Is(target error) bool { return target == ErrForbidden }
 
 // Unwrap returns the embedded *APIError.
 func (e *AuthorizationError) Unwrap() error { return &e.APIError }
 
+// NotFoundError is a 404: the configuration does not exist (or no longer
+// does).
+type NotFoundError struct{ APIError }
+
+// Error reads like APIError.Error.
+func (e *NotFoundError) Error() string { return e.text("not found", 0) }
+
+// Is reports target == ErrNotFound.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// Unwrap returns the embedded *APIError.
+func (e *NotFoundError) Unwrap() error { return &e.APIError }
+
+// ConflictError is a 409, e.g. IDEMPOTENCY_KEY_REUSED: an Idempotency-Key
+// sent again with a different body.
+type ConflictError struct{ APIError }
+
+// Error reads like APIError.Error.
+func (e *ConflictError) Error() string { return e.text("conflict", 0) }
+
+// Is reports target == ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Unwrap returns the embedded *APIError.
+func (e *ConflictError) Unwrap() error { return &e.APIError }
+
 // ServerError is a 5xx, including a proxy's non-JSON 502.
-type ServerError struct{ APIError }
+type ServerError struct {
+	APIError
+	// RetryAfter is the response's Retry-After header (a 503 often sends
+	// one); 0 when absent. The SDK waits for it before retrying when it fits
+	// WithMaxRetryWait and the context deadline.
+	RetryAfter time.Duration
+}
+
+// Error reads like APIError.Error, with the Retry-After when there was one.
+func (e *ServerError) Error() string { return e.text("server error", e.RetryAfter) }
+
+// Is reports target == ErrServer.
+func (e *ServerError) Is(target error) bool { return target == ErrServer }
 
 // Unwrap returns the embedded *APIError.
 func (e *ServerError) Unwrap() error { return &e.APIError }
@@ -148,41 +228,56 @@ type RateLimitError struct {
 	ResetAt time.Time
 }
 
+// Error reads "freddy: 429 RATE_LIMIT_EXCEEDED: … (retry after 1m0s,
+// trace_id req_…)".
+func (e *RateLimitError) Error() string { return e.text("rate limited", e.RetryAfter) }
+
+// Is reports target == ErrRateLimited.
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
 // Unwrap returns the embedded *APIError.
 func (e *RateLimitError) Unwrap() error { return &e.APIError }
 
-// errorKind is one row of the status-to-type mapping: the only place that
-// decides which typed error a status becomes.
-type errorKind struct {
-	sentinel error
-	wrap     func(APIError, http.Header, time.Time) error
-}
+// wrapFunc builds the typed error of one status family.
+type wrapFunc func(a APIError, h http.Header, now time.Time) error
 
-var (
-	kindValidation = &errorKind{ErrValidation, func(a APIError, _ http.Header, _ time.Time) error { return &ValidationError{a} }}
-	kindAuth       = &errorKind{ErrUnauthorized, func(a APIError, _ http.Header, _ time.Time) error { return &AuthenticationError{a} }}
-	kindForbidden  = &errorKind{ErrForbidden, func(a APIError, _ http.Header, _ time.Time) error { return &AuthorizationError{a} }}
-	kindRateLimit  = &errorKind{ErrRateLimited, newRateLimitError}
-	kindServer     = &errorKind{ErrServer, func(a APIError, _ http.Header, _ time.Time) error { return &ServerError{a} }}
-)
-
-func kindOf(status int) *errorKind {
+// kindOf maps a status to its typed error: the only place that decides it.
+// nil means a plain *APIError.
+func kindOf(status int) wrapFunc {
 	switch {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		return kindValidation
+		return func(a APIError, _ http.Header, _ time.Time) error { return &ValidationError{a} }
 	case status == http.StatusUnauthorized:
-		return kindAuth
+		return func(a APIError, _ http.Header, _ time.Time) error { return &AuthenticationError{a} }
 	case status == http.StatusForbidden:
-		return kindForbidden
+		return func(a APIError, _ http.Header, _ time.Time) error { return &AuthorizationError{a} }
+	case status == http.StatusNotFound:
+		return func(a APIError, _ http.Header, _ time.Time) error { return &NotFoundError{a} }
+	case status == http.StatusConflict:
+		return func(a APIError, _ http.Header, _ time.Time) error { return &ConflictError{a} }
 	case status == http.StatusTooManyRequests:
-		return kindRateLimit
+		return newRateLimitError
 	case status >= 500 && status <= 599:
-		return kindServer
+		return func(a APIError, h http.Header, now time.Time) error {
+			d, _ := retry.ParseRetryAfter(headerValue(h, "Retry-After"), now)
+			return &ServerError{APIError: a, RetryAfter: d}
+		}
 	}
 	return nil
 }
 
-// wireError is the documented error envelope's "error" object.
+// retryAfterOf is the wait an API error asks for before a retry.
+func retryAfterOf(err error) time.Duration {
+	switch e := err.(type) {
+	case *RateLimitError:
+		return e.RetryAfter
+	case *ServerError:
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// wireError is the "error" object of both documented error bodies.
 type wireError struct {
 	Code          string         `json:"code"`
 	Message       string         `json:"message"`
@@ -196,15 +291,14 @@ type wireError struct {
 // newAPIError turns a non-2xx response into the typed error for its status.
 // Text the server sent passes through scrub, so a server that echoes the
 // request cannot put a secret into an error string.
-func newAPIError(status int, h http.Header, body []byte, idemKey string, scrub *redact.Scrubber, now time.Time) error {
-	a := APIError{StatusCode: status, IdempotencyKey: idemKey}
+func newAPIError(status int, h http.Header, body []byte, idemKey string, attempts int, scrub *redact.Scrubber, now time.Time) error {
+	a := APIError{StatusCode: status, IdempotencyKey: idemKey, Attempts: attempts}
 	var env struct {
 		Error *wireError `json:"error"`
 	}
 	err := json.Unmarshal(body, &env)
 	var typeErr *json.UnmarshalTypeError
-	if (err == nil || errors.As(err, &typeErr)) && env.Error != nil && env.Error.Code != "" {
-		w := env.Error
+	if w := env.Error; (err == nil || errors.As(err, &typeErr)) && w != nil && (w.Code != "" || w.Message != "" || w.Type != "") {
 		a.Code = scrub.String(w.Code)
 		a.Message = scrub.String(w.Message)
 		a.SystemMessage = scrub.String(w.SystemMessage)
@@ -215,33 +309,45 @@ func newAPIError(status int, h http.Header, body []byte, idemKey string, scrub *
 			a.Details = d
 		}
 	} else {
-		a.snippet = scrub.String(snippet(body))
+		// Scrub the whole body before cutting it: a secret that straddles
+		// the cut would otherwise survive in part.
+		a.snippet = snippet(scrub.Bytes(body))
 		if a.snippet == "" {
 			a.snippet = "(empty)"
 		}
 	}
 	if a.TraceID == "" {
-		a.TraceID = scrub.String(h.Get("X-Request-Id"))
+		a.TraceID = scrub.String(headerValue(h, "X-Request-Id"))
 	}
-	if k := kindOf(status); k != nil {
-		return k.wrap(a, h, now)
+	if wrap := kindOf(status); wrap != nil {
+		return wrap(a, h, now)
 	}
 	return &a
 }
 
 // newRateLimitError reads the 429 details from the body, falling back to the
-// x-ratelimit-* headers. RetryAfter is the longer of the two requests.
+// rate-limit headers. RetryAfter is the longer of the two requests.
 func newRateLimitError(a APIError, h http.Header, now time.Time) error {
 	e := &RateLimitError{APIError: a}
 	if d, ok := secondsOf(a.Details["retry_after"]); ok {
 		e.RetryAfter = d
 	}
-	if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok && d > e.RetryAfter {
+	if d, ok := retry.ParseRetryAfter(headerValue(h, "Retry-After"), now); ok && d > e.RetryAfter {
 		e.RetryAfter = d
 	}
-	e.Limit = intOf(a.Details["limit"], h.Get("X-Ratelimit-Limit"))
-	e.Remaining = intOf(a.Details["remaining"], h.Get("X-Ratelimit-Remaining"))
-	e.ResetAt = timeOf(a.Details["reset_at"], h.Get("X-Ratelimit-Reset"))
+	rl := parseRateLimit(h, now)
+	e.Limit, e.Remaining, e.ResetAt = rl.Limit, rl.Remaining, rl.ResetAt
+	if n, ok := countOf(a.Details["limit"]); ok {
+		e.Limit = n
+	}
+	if n, ok := countOf(a.Details["remaining"]); ok {
+		e.Remaining = n
+	}
+	if s, ok := a.Details["reset_at"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			e.ResetAt = t
+		}
+	}
 	return e
 }
 
@@ -258,33 +364,12 @@ func secondsOf(v any) (time.Duration, bool) {
 	return 0, false
 }
 
-// intOf reads a JSON number from the body, else an integer header value.
-func intOf(v any, header string) int {
+// countOf accepts a non-negative JSON number that fits an int32.
+func countOf(v any) (int, bool) {
 	if f, ok := v.(float64); ok && f >= 0 && f <= 1<<31 {
-		return int(f)
+		return int(f), true
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(header)); err == nil && n >= 0 {
-		return n
-	}
-	return 0
-}
-
-// timeOf reads an RFC 3339 time from the body, else a header holding RFC 3339
-// or Unix seconds.
-func timeOf(v any, header string) time.Time {
-	if s, ok := v.(string); ok {
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t
-		}
-	}
-	header = strings.TrimSpace(header)
-	if t, err := time.Parse(time.RFC3339, header); err == nil {
-		return t
-	}
-	if n, err := strconv.ParseInt(header, 10, 64); err == nil && n > 0 && n < 1<<40 {
-		return time.Unix(n, 0).UTC()
-	}
-	return time.Time{}
+	return 0, false
 }
 
 // snippetLen keeps a proxy's HTML page from flooding a log line.
@@ -307,7 +392,8 @@ func snippet(body []byte) string {
 // ParamError reports params refused before any request was sent. It matches
 // ErrInvalidParams.
 type ParamError struct {
-	// Field is the JSON name of the offending field, e.g. "personalConnectorId".
+	// Field is the JSON name of the offending field, e.g.
+	// "personalConnectorId", or "id" for a configuration ID.
 	Field string
 	// Reason says what is wrong with it.
 	Reason string
@@ -321,9 +407,10 @@ func (e *ParamError) Error() string {
 // Is reports target == ErrInvalidParams.
 func (e *ParamError) Is(target error) bool { return target == ErrInvalidParams }
 
-// DecodeError reports a 2xx response whose body is not the documented success
-// envelope. The configuration may have been created: retry with
-// WithIdempotencyKey(IdempotencyKey) to get it without creating another.
+// DecodeError reports a 2xx response whose body is none of the documented
+// shapes. A Create may have succeeded: retry with
+// WithIdempotencyKey(IdempotencyKey) to get the configuration without
+// creating another.
 type DecodeError struct {
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
@@ -331,7 +418,7 @@ type DecodeError struct {
 	Reason string
 	// TraceID is the response's x-request-id header, if any.
 	TraceID string
-	// IdempotencyKey is the key the call sent.
+	// IdempotencyKey is the key a Create sent; empty for other operations.
 	IdempotencyKey string
 	// Err is the JSON error, if any.
 	Err error
@@ -350,44 +437,62 @@ func (e *DecodeError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	writeTail(&b, ": body ", e.snippet, e.TraceID)
+	if e.snippet != "" {
+		b.WriteString(": body ")
+		b.WriteString(strconv.Quote(e.snippet))
+	}
+	if e.TraceID != "" {
+		b.WriteString(" (trace_id ")
+		b.WriteString(e.TraceID)
+		b.WriteByte(')')
+	}
 	return b.String()
 }
 
 // Unwrap returns the JSON error, if any.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// RequestError reports a call that ended without an API response to show for
-// it: the connection failed on every attempt, the response could not be
-// read, or the caller's context ended (during an attempt or while waiting to
-// retry). errors.Is(err, context.Canceled) and
-// errors.Is(err, context.DeadlineExceeded) see through it, and so does
-// errors.As to the last API error the call received before that, if any.
+// RequestError reports a call that ended without an API response to show
+// for it: no attempt could be sent (the context had already ended), the
+// connection failed on every attempt, the response could not be read, or the
+// caller's context ended during an attempt or while waiting to retry.
+//
+// errors.Is(err, context.Canceled) and errors.Is(err,
+// context.DeadlineExceeded) see through it to Err. The API error of an
+// earlier attempt is kept in LastAPIError but is not in the chain: a call the
+// caller cancelled is not a rate-limit error, even if its last response was
+// a 429.
 type RequestError struct {
-	// Attempts is the number of attempts made.
+	// Attempts is the number of attempts sent; 0 when none was.
 	Attempts int
-	// IdempotencyKey is the key every attempt sent. Retrying later with
+	// IdempotencyKey is the key every attempt of a Create sent; empty for
+	// other operations. Retrying later with
 	// WithIdempotencyKey(IdempotencyKey) cannot create a duplicate.
 	IdempotencyKey string
 	// Err is the cause: a transport error or the context's error.
 	Err error
 	// LastAPIError is the API error of an earlier attempt when the context
-	// ended the call; nil otherwise.
+	// ended the call after it; nil otherwise.
 	LastAPIError error
 	// waiting is set when the context ended during the wait before a retry.
 	waiting bool
 }
 
-// Error reads "freddy: request failed after 3 attempts: <cause>" and, when
-// the context ended the call after an API error, "; last error: <that error>".
+// Error reads "freddy: request failed after 3 attempts: <cause>", or
+// "freddy: request not sent: context canceled", and, when the context ended
+// the call after an API error, "; last response: <that error>".
 func (e *RequestError) Error() string {
 	var b strings.Builder
-	b.WriteString("freddy: request failed after ")
-	b.WriteString(strconv.Itoa(e.Attempts))
-	if e.Attempts == 1 {
-		b.WriteString(" attempt")
+	if e.Attempts == 0 {
+		b.WriteString("freddy: request not sent")
 	} else {
-		b.WriteString(" attempts")
+		b.WriteString("freddy: request failed after ")
+		b.WriteString(strconv.Itoa(e.Attempts))
+		if e.Attempts == 1 {
+			b.WriteString(" attempt")
+		} else {
+			b.WriteString(" attempts")
+		}
 	}
 	if e.waiting {
 		b.WriteString(" (while waiting to retry)")
@@ -397,16 +502,11 @@ func (e *RequestError) Error() string {
 		b.WriteString(e.Err.Error())
 	}
 	if e.LastAPIError != nil {
-		b.WriteString("; last error: ")
-		b.WriteString(e.LastAPIError.Error())
+		b.WriteString("; last response: ")
+		b.WriteString(strings.TrimPrefix(e.LastAPIError.Error(), "freddy: "))
 	}
 	return b.String()
 }
 
-// Unwrap returns the cause and, when set, the last API error.
-func (e *RequestError) Unwrap() []error {
-	if e.LastAPIError == nil {
-		return []error{e.Err}
-	}
-	return []error{e.Err, e.LastAPIError}
-}
+// Unwrap returns Err, and only Err.
+func (e *RequestError) Unwrap() error { return e.Err }

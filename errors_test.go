@@ -3,7 +3,7 @@ package freddy
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -39,11 +39,11 @@ func TestDocumentedErrorsMapToTypes(t *testing.T) {
 		{"error_403.json", 403, ErrForbidden, func(err error) bool { var e *AuthorizationError; return errors.As(err, &e) },
 			"freddy: 403 FORBIDDEN: You do not have permission to perform this action. (trace_id req_def456)"},
 		{"error_429.json", 429, ErrRateLimited, func(err error) bool { var e *RateLimitError; return errors.As(err, &e) },
-			"freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later. (trace_id req_ghi789)"},
+			"freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later. (retry after 1m0s, trace_id req_ghi789)"},
 		{"error_500.json", 500, ErrServer, func(err error) bool { var e *ServerError; return errors.As(err, &e) },
 			"freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"},
 	}
-	sentinels := []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrServer, ErrInvalidParams}
+	sentinels := []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer, ErrInvalidParams}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			err := createWith(t, tt.status, fixture(t, tt.file))
@@ -168,23 +168,34 @@ func TestNonEnvelopeBodiesGiveAPIErrorWithSnippet(t *testing.T) {
 	}
 }
 
-func TestOtherStatusesStayPlainAPIError(t *testing.T) {
-	for _, status := range []int{404, 409, 410} {
-		body := []byte(`{"success":false,"error":{"code":"CONFLICT_` + http.StatusText(status) + `","message":"m","trace_id":"req_1"}}`)
-		err := createWith(t, status, body)
+func TestStatusesMapToTypes(t *testing.T) {
+	body := func(code string) []byte {
+		return []byte(`{"success":false,"error":{"code":"` + code + `","message":"m","trace_id":"req_1"}}`)
+	}
+	typed := []struct {
+		status   int
+		sentinel error
+		as       func(error) bool
+	}{
+		{404, ErrNotFound, func(err error) bool { var e *NotFoundError; return errors.As(err, &e) }},
+		{409, ErrConflict, func(err error) bool { var e *ConflictError; return errors.As(err, &e) }},
+		{422, ErrValidation, func(err error) bool { var e *ValidationError; return errors.As(err, &e) }},
+		{503, ErrServer, func(err error) bool { var e *ServerError; return errors.As(err, &e) }},
+	}
+	for _, tt := range typed {
+		err := createWith(t, tt.status, body("X"))
+		assert.True(t, tt.as(err), "%d", tt.status)
+		assert.ErrorIs(t, err, tt.sentinel)
+	}
+	for _, status := range []int{410, 418, 451} {
+		err := createWith(t, status, body("GONE"))
 		apiErr, ok := err.(*APIError)
 		require.True(t, ok, "want a plain *APIError, got %T", err)
-		assert.Equal(t, "CONFLICT_"+http.StatusText(status), apiErr.Code)
-		for _, s := range []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrServer} {
+		assert.Equal(t, "GONE", apiErr.Code)
+		for _, s := range []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer} {
 			assert.NotErrorIs(t, err, s)
 		}
 	}
-	t.Run("422 is a validation error", func(t *testing.T) {
-		err := createWith(t, 422, []byte(`{"success":false,"error":{"code":"UNPROCESSABLE","message":"m"}}`))
-		var ve *ValidationError
-		require.ErrorAs(t, err, &ve)
-		assert.ErrorIs(t, err, ErrValidation)
-	})
 	t.Run("401 variants keep their code", func(t *testing.T) {
 		err := createWith(t, 401, []byte(`{"success":false,"error":{"code":"API_KEY_EXPIRED","message":"expired"}}`))
 		var ae *AuthenticationError
@@ -193,8 +204,69 @@ func TestOtherStatusesStayPlainAPIError(t *testing.T) {
 	})
 }
 
-func TestAPIErrorMessageWithoutMessage(t *testing.T) {
-	e := &APIError{StatusCode: 500, Code: "X", SystemMessage: "sys"}
-	assert.Equal(t, "freddy: 500 X: sys", e.Error())
-	assert.ErrorIs(t, e, ErrServer)
+// TestShortErrorBodies: the older pages' {"error":{type,message,code}} body
+// maps by status to the same typed errors, code kept as sent, trace id from
+// the x-request-id header.
+func TestShortErrorBodies(t *testing.T) {
+	tests := []struct {
+		file     string
+		status   int
+		sentinel error
+		code     string
+		want     string
+	}{
+		{"error_404_short.json", 404, ErrNotFound, "configuration_not_found",
+			"freddy: 404 configuration_not_found: Personal connector configuration with ID 'pconf_abc123' not found. (trace_id req_short)"},
+		{"error_401_short.json", 401, ErrUnauthorized, "invalid_api_key", "freddy: 401 invalid_api_key: Invalid API key (trace_id req_short)"},
+		{"error_403_short.json", 403, ErrForbidden, "insufficient_permissions",
+			"freddy: 403 insufficient_permissions: You do not have permission to delete this configuration. (trace_id req_short)"},
+		{"error_400_invalid_credentials.json", 400, ErrValidation, "invalid_credentials",
+			"freddy: 400 invalid_credentials: Failed to validate credentials for github: 401 Unauthorized - Invalid token. (trace_id req_short)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			err := createWith(t, tt.status, fixture(t, tt.file), "X-Request-Id", "req_short")
+			assert.ErrorIs(t, err, tt.sentinel)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.code, apiErr.Code)
+			assert.True(t, strings.HasSuffix(apiErr.Type, "_error"))
+			assert.Equal(t, "req_short", apiErr.TraceID)
+			assert.Equal(t, tt.want, err.Error())
+		})
+	}
+}
+
+// TestHandBuiltErrorsMatchTheirSentinels: users' fakes build typed errors
+// without a status; they match by type, and only their own sentinel.
+func TestHandBuiltErrorsMatchTheirSentinels(t *testing.T) {
+	all := []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer, ErrInvalidParams}
+	tests := []struct {
+		err      error
+		sentinel error
+		text     string
+	}{
+		{&ValidationError{}, ErrValidation, "freddy: validation error"},
+		{&AuthenticationError{}, ErrUnauthorized, "freddy: unauthorized"},
+		{&AuthorizationError{}, ErrForbidden, "freddy: forbidden"},
+		{&NotFoundError{}, ErrNotFound, "freddy: not found"},
+		{&ConflictError{}, ErrConflict, "freddy: conflict"},
+		{&RateLimitError{RetryAfter: 5 * time.Second}, ErrRateLimited, "freddy: rate limited (retry after 5s)"},
+		{&RateLimitError{APIError: APIError{StatusCode: 500}}, ErrRateLimited, "freddy: 500 Internal Server Error"},
+		{&ServerError{APIError: APIError{StatusCode: 418, Code: "TEAPOT"}}, ErrServer, "freddy: 418 TEAPOT"},
+		{&ParamError{Field: "name", Reason: "is required"}, ErrInvalidParams, "freddy: invalid params: name is required"},
+	}
+	for _, tt := range tests {
+		for _, s := range all {
+			assert.Equal(t, s == tt.sentinel, errors.Is(tt.err, s), "%T Is %v", tt.err, s)
+			assert.Equal(t, s == tt.sentinel, errors.Is(fmt.Errorf("wrapped: %w", tt.err), s), "wrapped %T Is %v", tt.err, s)
+		}
+		assert.Equal(t, tt.text, tt.err.Error())
+	}
+	plain := &APIError{StatusCode: 429}
+	for _, s := range all {
+		assert.NotErrorIs(t, plain, s, "a plain APIError matches no sentinel, whatever its status")
+	}
+	assert.Equal(t, "freddy: 500 X: sys", (&APIError{StatusCode: 500, Code: "X", SystemMessage: "sys"}).Error())
+	assert.Equal(t, "freddy: API error", (&APIError{}).Error())
 }

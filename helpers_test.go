@@ -108,8 +108,11 @@ func script(steps ...func(*http.Request) (*http.Response, error)) *scriptedRT {
 }
 
 func (s *scriptedRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, _ := io.ReadAll(r.Body)
-	_ = r.Body.Close()
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		_ = r.Body.Close()
+	}
 	s.mu.Lock()
 	i := min(len(s.reqs), len(s.steps)-1)
 	s.reqs = append(s.reqs, seen{at: time.Now(), header: r.Header.Clone(), body: body})

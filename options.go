@@ -2,10 +2,13 @@ package freddy
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,8 +27,12 @@ const (
 	DefaultMaxRetries   = 2
 	DefaultRetryWaitMin = 500 * time.Millisecond
 	DefaultRetryWaitMax = 8 * time.Second
-	DefaultMaxRetryWait = 60 * time.Second
+	DefaultMaxRetryWait = 10 * time.Second
 	DefaultTimeout      = 30 * time.Second
+	// MinAttemptTime is the least time a retry needs before the caller's
+	// context deadline (or WithTimeout, if shorter): a wait that would leave
+	// less is not slept, and the call returns its last error at once.
+	MinAttemptTime = 250 * time.Millisecond
 	// DefaultRetryBudget is the client-wide retry bucket: 500 tokens, 5 a
 	// retry, so at most 100 retries in a row before successes refill it.
 	DefaultRetryBudget     = 500
@@ -44,12 +51,14 @@ const (
 type config struct {
 	apiKey       string
 	baseURL      string
+	baseURLSet   bool
 	httpClient   *http.Client
 	maxRetries   int
 	retryWaitMin time.Duration
 	retryWaitMax time.Duration
 	maxRetryWait time.Duration
 	timeout      time.Duration
+	timeoutSet   bool
 	userAgent    string
 	logger       *slog.Logger
 	budgetSize   int
@@ -83,18 +92,31 @@ func WithAPIKey(key string) Option {
 	return func(c *config) error { c.apiKey = key; return nil }
 }
 
-// WithBaseURL sets the API's base URL (scheme, host and an optional path
-// prefix). It overrides FREDDY_BASE_URL. NewClient refuses plain http except
-// to a loopback host.
+// WithBaseURL sets the API's base URL: scheme, host and an optional path
+// prefix such as "/proxy", without "/v1", which the SDK adds itself. It
+// overrides FREDDY_BASE_URL. NewClient refuses an empty URL, a path ending
+// in /v1, and plain http except to a loopback host.
 func WithBaseURL(rawURL string) Option {
-	return func(c *config) error { c.baseURL = rawURL; return nil }
+	return func(c *config) error {
+		if rawURL == "" {
+			return errors.New("freddy: WithBaseURL: empty URL; leave the option out to use " + EnvBaseURL + " or " + DefaultBaseURL)
+		}
+		c.baseURL, c.baseURLSet = rawURL, true
+		return nil
+	}
 }
 
 // WithHTTPClient sets the underlying *http.Client, for proxies, custom TLS or
-// instrumentation such as otelhttp. The SDK uses a copy: its redirect policy
-// (the key never follows a redirect to another host) and the WithTimeout
-// per-attempt timeout replace hc's CheckRedirect and Timeout; hc itself is not
-// modified. A nil hc keeps the default.
+// instrumentation such as otelhttp. The SDK uses a copy and never modifies
+// hc:
+//   - hc.Timeout becomes the per-attempt timeout when WithTimeout is not
+//     given (WithTimeout wins when it is); the copy's own Timeout is zero.
+//   - hc.CheckRedirect still runs, after the SDK's own check, which refuses
+//     a redirect to another host or scheme (the key would follow it). An
+//     error it returns ends the call and is not retried;
+//     http.ErrUseLastResponse returns the 3xx response as an *APIError.
+//
+// A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error { c.httpClient = hc; return nil }
 }
@@ -114,6 +136,13 @@ func WithMaxRetries(n int) Option {
 // WithRetryWait sets the bounds of the exponential backoff used for 5xx
 // responses, transport failures and 429s without Retry-After. Defaults 500ms
 // and 8s. min must be positive and not above max.
+//
+// The n-th retry waits a uniformly random time in [c/2, c), where
+// c = min(max, min·2ⁿ), and never less than min: with the defaults 500ms–1s,
+// then 1s–2s. Every wait is jittered, the first included; only min == max
+// gives a fixed wait. A wait the server asks for (Retry-After, or a 429's
+// details.retry_after) is used instead, plus a random [0, min/2) so that
+// callers told the same time do not return together.
 func WithRetryWait(min, max time.Duration) Option {
 	return func(c *config) error {
 		if min <= 0 || max < min {
@@ -125,8 +154,10 @@ func WithRetryWait(min, max time.Duration) Option {
 }
 
 // WithMaxRetryWait sets the longest single wait the client sleeps before a
-// retry (default 60s). When a server asks for a longer wait, the call returns
-// the *RateLimitError at once, with RetryAfter set. d must be positive.
+// retry (default 10s). When a server asks for a longer wait, the call returns
+// its error at once (a *RateLimitError or *ServerError with RetryAfter set)
+// for the caller to schedule; raise it to let the SDK wait longer. Backoff
+// waits are capped at it. d must be positive.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -146,7 +177,7 @@ func WithTimeout(d time.Duration) Option {
 		if d <= 0 {
 			return fmt.Errorf("freddy: WithTimeout(%s): must be positive", d)
 		}
-		c.timeout = d
+		c.timeout, c.timeoutSet = d, true
 		return nil
 	}
 }
@@ -168,29 +199,115 @@ func WithLogger(l *slog.Logger) Option {
 // succeeds first time returns one token, a call that succeeds after retrying
 // returns what it took. With fewer than cost tokens left, failures are
 // returned without retrying, so during an outage many goroutines sharing one
-// Client do not multiply the load. Default 500 tokens at 5 a retry. A
-// capacity of 0 disables the budget; negative values are an error.
+// Client do not multiply the load. A retry whose wait is abandoned because
+// the context ended gives its tokens back. Default 500 tokens at 5 a retry.
+// WithRetryBudget(0, 0) disables the budget; negative values, a capacity
+// without a cost, and a capacity below the cost (which could never pay for
+// a retry) are errors.
 func WithRetryBudget(capacity, cost int) Option {
 	return func(c *config) error {
-		if capacity < 0 || cost < 0 || (capacity > 0 && cost == 0) {
-			return fmt.Errorf("freddy: WithRetryBudget(%d, %d): need capacity >= 0 and cost > 0", capacity, cost)
+		if capacity < 0 || cost < 0 || (capacity > 0 && cost == 0) || (capacity > 0 && capacity < cost) {
+			return fmt.Errorf("freddy: WithRetryBudget(%d, %d): need capacity >= cost > 0, or 0, 0 to disable the budget", capacity, cost)
 		}
 		c.budgetSize, c.budgetCost = capacity, cost
 		return nil
 	}
 }
 
-// RequestOption configures one call.
+// RequestOption configures one call. A nil RequestOption is ignored.
 type RequestOption func(*requestConfig)
 
 type requestConfig struct {
 	idempotencyKey string
+	responseInto   *Response
+	header         http.Header
+	// err is the first bad option, reported by the call before it sends.
+	err error
+}
+
+func (c *requestConfig) apply(opts []RequestOption) {
+	for _, opt := range opts {
+		if opt != nil {
+			opt(c)
+		}
+	}
 }
 
 // WithIdempotencyKey sets the Idempotency-Key header of one Create call,
 // replacing the random UUIDv4 the SDK generates per call. Reuse the key of a
 // failed call (APIError.IdempotencyKey, RequestError.IdempotencyKey) to retry
-// it later without creating a duplicate. An empty key keeps the generated one.
+// it later without creating a duplicate. An empty key keeps the generated
+// one. A key that is not 1 to 255 visible ASCII characters makes Create
+// return a *ParamError. Other operations are idempotent by nature and ignore
+// it.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(r *requestConfig) { r.idempotencyKey = key }
+}
+
+// WithResponseInto makes the call write its response metadata to dst: the
+// response that succeeded, or else the last attempt's (StatusCode 0 when it
+// got no response). dst is written before the call returns, on success and
+// on failure. A nil dst is ignored.
+func WithResponseInto(dst *Response) RequestOption {
+	return func(r *requestConfig) { r.responseInto = dst }
+}
+
+// WithHeader sets an extra header on one call, replacing any value the SDK
+// would send under that name. X-API-Key, Idempotency-Key and Content-Type
+// cannot be set this way, nor the framing headers Host, Content-Length,
+// Transfer-Encoding and Connection; such a key, or a name or value that
+// cannot be sent in HTTP, makes the call return a *ParamError naming the
+// header, without sending anything.
+func WithHeader(key, value string) RequestOption {
+	return func(r *requestConfig) {
+		if r.err != nil {
+			return
+		}
+		name := http.CanonicalHeaderKey(key)
+		switch {
+		case !validHeaderName(key):
+			r.err = &ParamError{Field: "header " + strconv.Quote(key), Reason: "is not a valid header name"}
+		case reservedHeaders[name]:
+			r.err = &ParamError{Field: "header " + name, Reason: "is set by the SDK and cannot be overridden with WithHeader"}
+		case !validHeaderValue(value):
+			r.err = &ParamError{Field: "header " + name, Reason: "has a value with a control character"}
+		default:
+			if r.header == nil {
+				r.header = http.Header{}
+			}
+			r.header[name] = []string{value}
+		}
+	}
+}
+
+// reservedHeaders are headers WithHeader refuses: the SDK's own, and those
+// that frame the request.
+var reservedHeaders = map[string]bool{
+	"X-Api-Key": true, "Idempotency-Key": true, "Content-Type": true,
+	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue refuses control characters other than tab, which would
+// end the header or split it in two.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -130,8 +130,10 @@ func TestSocketCancelDuringWaitReturnsPromptly(t *testing.T) {
 	assert.Less(t, latency, 250*time.Millisecond, "cancel latency %v", latency)
 	t.Logf("cancel latency: %v", latency)
 	assert.ErrorIs(t, err, context.Canceled)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
 	var se *ServerError
-	assert.ErrorAs(t, err, &se)
+	assert.ErrorAs(t, re.LastAPIError, &se)
 }
 
 func TestSocketRefusesWaitPastDeadline(t *testing.T) {

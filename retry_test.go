@@ -7,6 +7,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -35,9 +38,9 @@ func TestRetryBackoffWaitsAndAttempts(t *testing.T) {
 		assert.Equal(t, "pconf_abc123", got.ID)
 		reqs := rt.requests()
 		require.Len(t, reqs, 3)
-		// retry 1: ceiling 500ms -> 375ms, raised to min 500ms; retry 2: ceiling 1s -> 750ms.
-		assert.Equal(t, []time.Duration{500 * time.Millisecond, 750 * time.Millisecond}, gaps(reqs))
-		assert.Equal(t, 1250*time.Millisecond, time.Since(start))
+		// retry 1: c = 1s, [500ms, 1s) at jitter 0.5 -> 750ms; retry 2: c = 2s -> 1.5s.
+		assert.Equal(t, []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond}, gaps(reqs))
+		assert.Equal(t, 2250*time.Millisecond, time.Since(start))
 		for _, r := range reqs[1:] {
 			assert.Equal(t, reqs[0].header.Get("Idempotency-Key"), r.header.Get("Idempotency-Key"), "one key for every attempt")
 			assert.Equal(t, reqs[0].body, r.body, "identical body on every attempt")
@@ -54,7 +57,7 @@ func TestRetryBackoffBounds(t *testing.T) {
 		require.ErrorAs(t, err, &se)
 		g := gaps(rt.requests())
 		require.Len(t, g, 6)
-		ceilings := []time.Duration{100, 200, 400, 800, 1000, 1000}
+		ceilings := []time.Duration{200, 400, 800, 1000, 1000, 1000}
 		for i, d := range g {
 			ceiling := ceilings[i] * time.Millisecond
 			assert.LessOrEqual(t, d, ceiling, "retry %d", i+1)
@@ -81,7 +84,11 @@ func TestRetryAttemptCounts(t *testing.T) {
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				var se *ServerError
 				require.ErrorAs(t, err, &se, "the last response's typed error, not a generic giving-up error")
-				assert.Equal(t, "freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)", err.Error())
+				want := "freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"
+				if tt.want > 1 {
+					want = strings.Replace(want, "(trace_id", "("+strconv.Itoa(tt.want)+" attempts, trace_id", 1)
+				}
+				assert.Equal(t, want, err.Error(), "says how many attempts were made")
 				assert.Len(t, rt.requests(), tt.want)
 			})
 		})
@@ -129,6 +136,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		{"header HTTP-date", body429("null"), func() string { return time.Now().Add(5 * time.Second).UTC().Format(http.TimeFormat) }, 5 * time.Second},
 		{"fractional", body429("0.25"), nil, 250 * time.Millisecond},
 		{"neither: backoff", body429("null"), nil, 500 * time.Millisecond},
+		{"zero: backoff", body429("0"), nil, 500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,9 +164,11 @@ func TestRetryRefusesWaitsThatDoNotFit(t *testing.T) {
 		deadline time.Duration
 		secs     string
 	}{
-		{"longer than default max wait", nil, 0, "61"},
+		{"the documented 429 (60s) under defaults", nil, 0, "60"},
+		{"longer than default max wait", nil, 0, "11"},
 		{"longer than WithMaxRetryWait", []Option{WithMaxRetryWait(5 * time.Second)}, 0, "6"},
-		{"longer than the context deadline", nil, 10 * time.Second, "11"},
+		{"longer than the context deadline", []Option{WithMaxRetryWait(time.Minute)}, 10 * time.Second, "11"},
+		{"leaves less than the minimum attempt time", nil, 2 * time.Second, "1.9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,10 +210,172 @@ func mustSeconds(s string) time.Duration {
 	return d
 }
 
+func TestRetryAfterHonouredOnEveryRetryableStatus(t *testing.T) {
+	for _, status := range []int{429, 500, 502, 503, 504} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(status, nil, "Retry-After", "3"), reply(200, fixture(t, "create_200.json")))
+				c := newClient(t, rt)
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, []time.Duration{3 * time.Second}, gaps(rt.requests()))
+			})
+		})
+	}
+	t.Run("503 asking longer than the max wait returns at once", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(reply(503, nil, "Retry-After", "120"))
+			c := newClient(t, rt)
+			start := time.Now()
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			assert.Zero(t, time.Since(start))
+			var se *ServerError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, 2*time.Minute, se.RetryAfter)
+			assert.Contains(t, err.Error(), "retry after 2m0s")
+			assert.Len(t, rt.requests(), 1)
+		})
+	})
+}
+
+// TestEveryWaitIsJittered: the first wait depends on the jitter too, and a
+// crowd failing together does not retry together.
+func TestEveryWaitIsJittered(t *testing.T) {
+	for _, tt := range []struct {
+		jitter        float64
+		first, second time.Duration
+	}{{0, 500 * time.Millisecond, time.Second}, {0.5, 750 * time.Millisecond, 1500 * time.Millisecond}, {0.999, 999500 * time.Microsecond, 1999 * time.Millisecond}} {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(reply(500, nil), reply(500, nil), reply(200, fixture(t, "create_200.json")))
+			c := newClient(t, rt, withJitter(tt.jitter))
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			require.NoError(t, err)
+			assert.Equal(t, []time.Duration{tt.first, tt.second}, gaps(rt.requests()), "jitter %v", tt.jitter)
+		})
+	}
+	t.Run("Retry-After plus up to min/2", func(t *testing.T) {
+		for _, j := range []float64{0, 0.5, 0.999} {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(429, body429("2")), reply(200, fixture(t, "create_200.json")))
+				c := newClient(t, rt, withJitter(j))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				want := 2*time.Second + time.Duration(j*float64(DefaultRetryWaitMin/2))
+				assert.Equal(t, []time.Duration{want}, gaps(rt.requests()))
+			})
+		}
+	})
+	t.Run("32 concurrent callers spread out", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var mu sync.Mutex
+			first := map[string]time.Time{}
+			waits := map[time.Duration]bool{}
+			start := time.Now()
+			rt := script(func(r *http.Request) (*http.Response, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				key := r.Header.Get("Idempotency-Key")
+				if _, seen := first[key]; !seen {
+					first[key] = time.Now()
+					return response(500, nil), nil
+				}
+				w := time.Since(start)
+				assert.GreaterOrEqual(t, w, DefaultRetryWaitMin)
+				assert.Less(t, w, 2*DefaultRetryWaitMin)
+				waits[w] = true
+				return response(200, fixture(t, "create_200.json")), nil
+			})
+			// The real random jitter, not the fixed test one.
+			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(testBaseURL), WithHTTPClient(&http.Client{Transport: rt}))
+			require.NoError(t, err)
+			var wg sync.WaitGroup
+			for range 32 {
+				wg.Go(func() {
+					_, err := c.Configurations.Create(context.Background(), validParams())
+					assert.NoError(t, err)
+				})
+			}
+			wg.Wait()
+			assert.Greater(t, len(waits), 16, "32 first retries at %d distinct times", len(waits))
+		})
+	})
+}
+
+// TestCreateWorstCaseUnderDefaults pins the README's promise: under the
+// defaults and context.Background(), a Create takes at most 3 attempts of
+// 30s plus 2 waits of 10s.
+func TestCreateWorstCaseUnderDefaults(t *testing.T) {
+	slow503 := func(r *http.Request) (*http.Response, error) {
+		select {
+		case <-time.After(DefaultTimeout - time.Millisecond):
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+		return response(503, nil, "Retry-After", "10"), nil
+	}
+	for name, step := range map[string]func(*http.Request) (*http.Response, error){"hang": hang, "slow 503 asking 10s": slow503} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(step)
+				c := newClient(t, rt, withJitter(0.999))
+				start := time.Now()
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.Error(t, err)
+				took := time.Since(start)
+				t.Logf("%s: %v", name, took)
+				assert.LessOrEqual(t, took, 3*DefaultTimeout+2*DefaultMaxRetryWait)
+				assert.Greater(t, took, 3*DefaultTimeout-time.Second)
+				assert.Len(t, rt.requests(), 3)
+			})
+		})
+	}
+}
+
+func TestNoAttemptWithADoneContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cancelled, cancel := context.WithCancel(context.Background())
+		cancel()
+		past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer cancel2()
+		for ctx, want := range map[context.Context]error{cancelled: context.Canceled, past: context.DeadlineExceeded} {
+			rt := script(reply(200, fixture(t, "create_200.json")))
+			c := newClient(t, rt)
+			_, err := c.Configurations.Create(ctx, validParams())
+			assert.ErrorIs(t, err, want)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Zero(t, re.Attempts)
+			assert.Equal(t, "freddy: request not sent: "+want.Error(), err.Error())
+			assert.Empty(t, rt.requests())
+		}
+	})
+}
+
+// TestNoRetryIsSentPastTheDeadline: for any deadline and any jitter, every
+// retry leaves at least MinAttemptTime before the deadline.
+func TestNoRetryIsSentPastTheDeadline(t *testing.T) {
+	for _, deadline := range []time.Duration{100 * time.Millisecond, 700 * time.Millisecond, 760 * time.Millisecond, time.Second, 1750 * time.Millisecond, 3 * time.Second, 5 * time.Second} {
+		for _, j := range []float64{0, 0.3, 0.999} {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(500, nil))
+				c := newClient(t, rt, withJitter(j), WithMaxRetries(10))
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				defer cancel()
+				start := time.Now()
+				_, err := c.Configurations.Create(ctx, validParams())
+				assert.ErrorIs(t, err, ErrServer, "the last response's error, not a deadline")
+				for i, r := range rt.requests()[1:] {
+					assert.LessOrEqual(t, r.at.Sub(start)+MinAttemptTime, deadline, "retry %d with deadline %v, jitter %v", i+1, deadline, j)
+				}
+			})
+		}
+	}
+}
+
 func TestRetryCancelDuringWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := script(reply(429, body429("30")))
-		c := newClient(t, rt)
+		rt := script(reply(429, body429("5")))
+		c := newClient(t, rt, WithRetryBudget(10, 5))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		time.AfterFunc(100*time.Millisecond, cancel)
@@ -211,17 +383,40 @@ func TestRetryCancelDuringWait(t *testing.T) {
 		_, err := c.Configurations.Create(ctx, validParams())
 		assert.Equal(t, 100*time.Millisecond, time.Since(start), "returns as soon as the context ends")
 		assert.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, ErrRateLimited, "a cancelled call is not a rate-limit error")
 		var rl *RateLimitError
-		require.ErrorAs(t, err, &rl, "the last API error stays reachable")
-		assert.Equal(t, 30*time.Second, rl.RetryAfter)
+		assert.False(t, errors.As(err, &rl), "errors.As does not find the earlier 429")
 		var re *RequestError
 		require.ErrorAs(t, err, &re)
+		require.ErrorAs(t, re.LastAPIError, &rl, "the last API error is kept as a field")
+		assert.Equal(t, 5*time.Second, rl.RetryAfter)
 		assert.Equal(t, 1, re.Attempts)
 		assert.Equal(t, rl.IdempotencyKey, re.IdempotencyKey)
-		assert.Contains(t, err.Error(), "while waiting to retry")
-		assert.Contains(t, err.Error(), "429 RATE_LIMIT_EXCEEDED")
+		assert.Equal(t, "freddy: request failed after 1 attempt (while waiting to retry): context canceled; last response: 429 RATE_LIMIT_EXCEEDED: Too many requests. (retry after 5s, trace_id req_rl)", err.Error())
 		assert.Len(t, rt.requests(), 1)
+		assert.Equal(t, 10, c.core.policy.Budget.Tokens(), "the abandoned retry's tokens are given back")
 	})
+}
+
+func TestPrepareRetryRefusesADoneContext(t *testing.T) {
+	c := newClient(t, script(reply(200, nil)), WithRetryBudget(10, 5))
+	cl := c.core.calls.Get().(*call)
+	defer c.core.release(cl)
+	require.True(t, c.core.policy.Budget.Take())
+	cl.attempts, cl.retries = 1, 1
+	cl.lastAPI = &ServerError{APIError: APIError{StatusCode: 503}}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, testEndpoint, nil)
+	require.NoError(t, err)
+	require.NoError(t, cl.prepareRetry(req), "a live context may retry")
+	cancel()
+	err = cl.prepareRetry(req)
+	assert.ErrorIs(t, err, context.Canceled)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 1, re.Attempts)
+	assert.NotNil(t, re.LastAPIError)
+	assert.Equal(t, 10, c.core.policy.Budget.Tokens(), "refunded")
 }
 
 func TestRetryTransportFailures(t *testing.T) {
@@ -293,8 +488,11 @@ func TestRetryStopsWhenCallerContextEndsDuringAttempt(t *testing.T) {
 		_, err := c.Configurations.Create(ctx, validParams())
 		assert.Equal(t, 3*time.Second, time.Since(start))
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotErrorIs(t, err, ErrServer)
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
 		var se *ServerError
-		assert.ErrorAs(t, err, &se, "the earlier API error stays reachable")
+		assert.ErrorAs(t, re.LastAPIError, &se, "the earlier API error is kept as a field")
 		assert.Len(t, rt.requests(), 2, "the caller's deadline is not retried")
 	})
 }
@@ -356,12 +554,12 @@ func TestRetryLogging(t *testing.T) {
 		requireNoSecret(t, out)
 		lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
 		require.Len(t, lines, 5, "attempt+decision, attempt+decision, attempt:\n%s", out)
-		assert.Contains(t, string(lines[0]), `"msg":"freddy: attempt","attempt":1,"idempotency_key":"idem-log","status":429`)
+		assert.Contains(t, string(lines[0]), `"msg":"freddy: attempt","attempt":1,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":429`)
 		assert.Contains(t, string(lines[0]), `"trace_id":"req_rl"`)
 		assert.Contains(t, string(lines[1]), `"msg":"freddy: retry decision","attempt":1,"idempotency_key":"idem-log","retry":true,"wait":1000000000,"reason":"server asked (Retry-After)"`)
 		assert.Contains(t, string(lines[2]), `"attempt":2`)
 		assert.Contains(t, string(lines[2]), `"trace_id":"req_jkl012"`)
 		assert.Contains(t, string(lines[3]), `"reason":"backoff"`)
-		assert.Contains(t, string(lines[4]), `"attempt":3,"idempotency_key":"idem-log","status":200,"trace_id":"req_ok"`)
+		assert.Contains(t, string(lines[4]), `"attempt":3,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":200,"trace_id":"req_ok"`)
 	})
 }

@@ -73,10 +73,16 @@ func TestParamsLogSafelyWithSlog(t *testing.T) {
 	}
 }
 
-func TestJSONMarshalCarriesRealCredentials(t *testing.T) {
+func TestJSONMarshalOfParamsRedactsCredentials(t *testing.T) {
 	b, err := json.Marshal(validParams())
 	require.NoError(t, err)
-	assert.Contains(t, string(b), testCredential, "json is the wire format")
+	requireNoSecret(t, string(b))
+	assert.JSONEq(t, `{"personalConnectorId":"pcon_github","name":"My GitHub Account","configuration":{"repository":"aitronos/freddy-backend"},"credentials":"***REDACTED***"}`, string(b))
+	// The request itself carries the real credentials.
+	rt := script(reply(200, fixture(t, "create_200.json")))
+	_, err = newClient(t, rt).Configurations.Create(context.Background(), validParams())
+	require.NoError(t, err)
+	assert.Contains(t, string(rt.requests()[0].body), testCredential)
 }
 
 // TestSecretsNeverReachErrorsOrLogs drives every error path with a server

@@ -3,124 +3,16 @@ package freddy
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
 	"time"
-
-	"github.com/aitronos/freddy-go/internal/redact"
 )
 
-// CreateConfigurationParams is the request body of
-// POST /v1/personal-connectors/configurations.
-//
-// json.Marshal of a CreateConfigurationParams carries the real credentials:
-// that is the wire format. fmt and log/slog output of it never does.
-type CreateConfigurationParams struct {
-	// PersonalConnectorID is the connector to configure, e.g. "pcon_github".
-	// Required.
-	PersonalConnectorID string `json:"personalConnectorId"`
-	// Name is the human-readable label shown in dashboards. Required.
-	Name string `json:"name"`
-	// Configuration holds connector-specific settings; omitted when nil.
-	Configuration map[string]any `json:"configuration,omitempty"`
-	// Credentials is the authentication payload for the external service.
-	// Required and non-empty.
-	Credentials Credentials `json:"credentials"`
-	// Description is omitted when empty.
-	Description string `json:"description,omitempty"`
-	// Metadata holds custom key-value pairs; omitted when nil.
-	Metadata map[string]any `json:"metadata,omitempty"`
-	// Enabled is omitted when nil, which lets the server default it to true.
-	// Use Bool(false) to create a disabled configuration.
-	Enabled *bool `json:"enabled,omitempty"`
-}
-
-// validate reports the first missing required field by its JSON name, so the
-// caller sees the same name the API reference uses.
-func (p *CreateConfigurationParams) validate() error {
-	switch {
-	case p.PersonalConnectorID == "":
-		return &ParamError{Field: "personalConnectorId", Reason: "is required"}
-	case p.Name == "":
-		return &ParamError{Field: "name", Reason: "is required"}
-	case len(p.Credentials) == 0:
-		return &ParamError{Field: "credentials", Reason: "is required and must not be empty"}
-	}
-	return nil
-}
-
-// LogValue implements slog.LogValuer so that logging the params with any
-// handler (JSON handlers marshal nested values) never writes the credentials.
-func (p CreateConfigurationParams) LogValue() slog.Value {
-	attrs := []slog.Attr{
-		slog.String("personalConnectorId", p.PersonalConnectorID),
-		slog.String("name", p.Name),
-		slog.Any("credentials", p.Credentials),
-	}
-	if p.Configuration != nil {
-		attrs = append(attrs, slog.Any("configuration", p.Configuration))
-	}
-	if p.Description != "" {
-		attrs = append(attrs, slog.String("description", p.Description))
-	}
-	if p.Metadata != nil {
-		attrs = append(attrs, slog.Any("metadata", p.Metadata))
-	}
-	if p.Enabled != nil {
-		attrs = append(attrs, slog.Bool("enabled", *p.Enabled))
-	}
-	return slog.GroupValue(attrs...)
-}
-
-// Credentials is the authentication payload for the external service. Its
-// schema varies by connector; the helpers APIKeyCredentials,
-// BearerCredentials and OAuth2Credentials build the common ones.
-//
-// A Credentials value prints as "***REDACTED***" under every fmt verb and as
-// a slog value; json.Marshal still encodes the real contents for the wire.
-type Credentials map[string]any
-
-// Format implements fmt.Formatter: every verb prints the redaction marker.
-func (Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redact.Marker) }
-
-// String returns the redaction marker, never the contents.
-func (Credentials) String() string { return redact.Marker }
-
-// GoString returns the redaction marker, never the contents.
-func (Credentials) GoString() string { return redact.Marker }
-
-// LogValue implements slog.LogValuer with the redaction marker.
-func (Credentials) LogValue() slog.Value { return slog.StringValue(redact.Marker) }
-
-// APIKeyCredentials returns {"type":"api_key","apiKey":apiKey}.
-func APIKeyCredentials(apiKey string) Credentials {
-	return Credentials{"type": "api_key", "apiKey": apiKey}
-}
-
-// BearerCredentials returns {"type":"bearer","token":token}.
-func BearerCredentials(token string) Credentials {
-	return Credentials{"type": "bearer", "token": token}
-}
-
-// OAuth2Credentials returns {"type":"oauth2","accessToken":…,"refreshToken":…,
-// "expiresAt":…} with expiresAt in RFC 3339 (UTC). An empty refreshToken or a
-// zero expiresAt is left out.
-func OAuth2Credentials(accessToken, refreshToken string, expiresAt time.Time) Credentials {
-	c := Credentials{"type": "oauth2", "accessToken": accessToken}
-	if refreshToken != "" {
-		c["refreshToken"] = refreshToken
-	}
-	if !expiresAt.IsZero() {
-		c["expiresAt"] = expiresAt.UTC().Format(time.RFC3339)
-	}
-	return c
-}
-
 // Bool returns a pointer to v, for optional fields such as
-// CreateConfigurationParams.Enabled.
+// CreateConfigurationParams.Enabled and ListConfigurationsParams.Enabled.
 func Bool(v bool) *bool { return &v }
+
+// String returns a pointer to v, for optional fields such as
+// UpdateConfigurationParams.Name.
+func String(v string) *string { return &v }
 
 // HealthStatus is the health of a configuration as the server reports it.
 // Values other than the constants below are kept as received.
@@ -135,6 +27,10 @@ const (
 
 // Configuration is a Personal Connector Configuration Object as returned by
 // the API. Optional fields the server sent as null are nil.
+//
+// json.Marshal writes it with the Create page's field names (organization_id,
+// created_at and updated_at in snake_case, the rest camelCase), and
+// json.Unmarshal reads that back, as well as every spelling the API uses.
 type Configuration struct {
 	ID                  string
 	Object              string
@@ -144,7 +40,9 @@ type Configuration struct {
 	PersonalConnectorID string
 	Name                string
 	Configuration       map[string]any
-	// Credentials is always "***REDACTED***": the API never returns secrets.
+	// Credentials is always "***REDACTED***": the API never returns
+	// secrets, and the SDK never surfaces a credentials object a server
+	// might send instead.
 	Credentials  string
 	Enabled      bool
 	HealthStatus HealthStatus
@@ -155,124 +53,124 @@ type Configuration struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 
-	// body is the whole response body; RawJSON cuts the data object out of
-	// it on demand, so that Create decodes the body in one pass.
-	body []byte
+	// raw finds the object in the response body on demand, so that
+	// decoding stays one pass. A pointer, so that printing a Configuration
+	// shows an address rather than the body as decimal bytes.
+	raw *rawRef
 }
 
-// RawJSON returns the response's data object exactly as received, for fields
-// this version of the SDK does not model. It returns nil for a Configuration
-// that was not decoded from a response. Each call returns a new copy.
-func (c *Configuration) RawJSON() json.RawMessage {
-	if c.body == nil {
-		return nil
-	}
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(c.body, &env) != nil {
-		return nil
-	}
-	return env.Data
-}
+// RawJSON returns the configuration object exactly as the server sent it,
+// whichever envelope carried it, for fields this version of the SDK does not
+// model. It returns nil for a Configuration built by hand. Each call returns
+// a new copy. A Configuration from a list keeps its page's body alive for
+// this.
+func (c *Configuration) RawJSON() json.RawMessage { return c.raw.json() }
 
-// MarshalJSON encodes the Configuration with the API's field names, so that
-// printing it as JSON shows what the server returned (credentials redacted).
+// MarshalJSON encodes the Configuration with the Create page's field names,
+// credentials redacted.
 func (c Configuration) MarshalJSON() ([]byte, error) {
-	w := wireConfiguration{
+	return json.Marshal(wireConfiguration{
 		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: c.APIKeyID,
 		OrganizationID: c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
-		Name: c.Name, Configuration: c.Configuration, Credentials: c.Credentials,
+		Name: c.Name, Configuration: c.Configuration, Credentials: wireSecret(c.Credentials),
 		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: c.LastSyncAt,
 		LastError: c.LastError, Description: c.Description, Metadata: c.Metadata,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	})
+}
+
+// UnmarshalJSON reads a configuration object in any documented spelling,
+// bare or in the {"success":true,"data":…} envelope; it is the inverse of
+// MarshalJSON. RawJSON then returns the object.
+func (c *Configuration) UnmarshalJSON(b []byte) error {
+	got, derr := decodeConfiguration(b)
+	if derr != nil {
+		return derr
 	}
-	return json.Marshal(w)
+	*c = *got
+	return nil
 }
 
-// wireConfiguration is the documented data object. The reference page spells
-// three fields in both snake_case and camelCase; the camelCase twins are
-// accepted on decode and never written.
-type wireConfiguration struct {
-	ID                  string         `json:"id"`
-	Object              string         `json:"object"`
-	UserID              string         `json:"userId"`
-	APIKeyID            *string        `json:"apiKeyId"`
-	OrganizationID      string         `json:"organization_id"`
-	OrganizationIDCamel string         `json:"organizationId,omitempty"`
-	PersonalConnectorID string         `json:"personalConnectorId"`
-	Name                string         `json:"name"`
-	Configuration       map[string]any `json:"configuration"`
-	Credentials         string         `json:"credentials"`
-	Enabled             bool           `json:"enabled"`
-	HealthStatus        HealthStatus   `json:"healthStatus"`
-	LastSyncAt          *time.Time     `json:"lastSyncAt"`
-	LastError           *string        `json:"lastError"`
-	Description         *string        `json:"description"`
-	Metadata            map[string]any `json:"metadata"`
-	CreatedAt           time.Time      `json:"created_at"`
-	CreatedAtCamel      *time.Time     `json:"createdAt,omitempty"`
-	UpdatedAt           time.Time      `json:"updated_at"`
-	UpdatedAtCamel      *time.Time     `json:"updatedAt,omitempty"`
+// ConfigurationPage is one page of List.
+type ConfigurationPage struct {
+	// Data holds the page's configurations, in the server's order.
+	Data []*Configuration
+	// HasMore reports whether another page follows: the server's
+	// hasMore/has_more, or, when it sent neither, whether the page is as
+	// long as the limit sent (20 when Limit was 0).
+	HasMore bool
+	// FirstID and LastID are the server's firstId/first_id and
+	// lastId/last_id, or the first and last item's ID when it sent none.
+	// Pass LastID as ListConfigurationsParams.After for the next page.
+	FirstID string
+	LastID  string
+
+	raw *rawRef
 }
 
-// successEnvelope is {"success":true,"data":{…}}.
-type successEnvelope struct {
-	Success bool               `json:"success"`
-	Data    *wireConfiguration `json:"data"`
+// RawJSON returns the list as the server sent it (the list object, or the
+// bare array), whichever envelope carried it. It returns nil for a page built
+// by hand. Each call returns a new copy.
+func (p *ConfigurationPage) RawJSON() json.RawMessage { return p.raw.json() }
+
+// TestResult is the outcome of a health check (Test). An unhealthy result is
+// an answer, not an error.
+type TestResult struct {
+	// Status is healthy or unhealthy.
+	Status HealthStatus
+	// Message is the server's explanation.
+	Message string
+	// Details describes the connector's server; fields it did not report
+	// are zero.
+	Details TestDetails
+	// TestedAt is when the check ran.
+	TestedAt time.Time
+
+	raw *rawRef
 }
 
-// decodeConfiguration decodes a 2xx body in one pass. Anything but a
-// well-formed success envelope with a data object is an error: a caller never
-// gets a partial or zero Configuration. body may be reused after it returns.
-func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
-	var env successEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		var syntaxErr *json.SyntaxError
-		if errors.As(err, &syntaxErr) || len(body) == 0 {
-			return nil, &DecodeError{Reason: "response is not valid JSON", Err: err, snippet: snippet(body)}
+// RawJSON returns the result object exactly as the server sent it. It
+// returns nil for a TestResult built by hand.
+func (r *TestResult) RawJSON() json.RawMessage { return r.raw.json() }
+
+// TestDetails describes the connector's server as a health check saw it.
+type TestDetails struct {
+	ServerURL, ServerType, ServerVersion string
+	// ResponseTime is the server's responseTimeMs.
+	ResponseTime time.Duration
+	// AvailableTools is the number of tools the server offers.
+	AvailableTools int
+}
+
+// rawRef locates a decoded object in its response body: through depth
+// nested "data" members and, for a list item, at an index of the array found
+// there. It is resolved only when RawJSON is called.
+type rawRef struct {
+	body  []byte
+	depth int
+	item  int // -1 for the object itself
+}
+
+func (r *rawRef) json() json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	v := json.RawMessage(bytes.TrimSpace(r.body))
+	for range r.depth {
+		var env struct {
+			Data json.RawMessage `json:"data"`
 		}
-		// A wrong type or an unparsable time inside valid JSON.
-		return nil, &DecodeError{Reason: `response does not match the Configuration schema`, Err: err, snippet: snippet(body)}
+		if json.Unmarshal(v, &env) != nil {
+			return nil
+		}
+		v = env.Data
 	}
-	if !env.Success {
-		return nil, &DecodeError{Reason: `response lacks "success": true`, snippet: snippet(body)}
+	if r.item >= 0 {
+		var items []json.RawMessage
+		if json.Unmarshal(v, &items) != nil || r.item >= len(items) {
+			return nil
+		}
+		v = items[r.item]
 	}
-	w := env.Data
-	if w == nil {
-		return nil, &DecodeError{Reason: `response lacks a "data" object`, snippet: snippet(body)}
-	}
-	if w.ID == "" {
-		return nil, &DecodeError{Reason: `response "data" lacks "id"`, snippet: snippet(body)}
-	}
-	return &Configuration{
-		ID: w.ID, Object: w.Object, UserID: w.UserID, APIKeyID: w.APIKeyID,
-		OrganizationID:      firstNonZero(w.OrganizationID, w.OrganizationIDCamel),
-		PersonalConnectorID: w.PersonalConnectorID, Name: w.Name,
-		Configuration: w.Configuration, Credentials: w.Credentials, Enabled: w.Enabled,
-		HealthStatus: w.HealthStatus, LastSyncAt: w.LastSyncAt, LastError: w.LastError,
-		Description: w.Description, Metadata: w.Metadata,
-		CreatedAt: firstNonZero(w.CreatedAt, deref(w.CreatedAtCamel)),
-		UpdatedAt: firstNonZero(w.UpdatedAt, deref(w.UpdatedAtCamel)),
-		body:      bytes.Clone(body),
-	}, nil
-}
-
-// firstNonZero returns a unless it is the zero value: the documented
-// spelling wins when a server sends both. The twins are pointers only where
-// the zero value is a valid time, so that the common case allocates nothing.
-func firstNonZero[T comparable](a, b T) T {
-	var zero T
-	if a != zero {
-		return a
-	}
-	return b
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p != nil {
-		return *p
-	}
-	return zero
+	return bytes.Clone(v)
 }

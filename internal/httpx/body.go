@@ -15,7 +15,7 @@ type BodyTooLargeError struct{ Limit int64 }
 
 // Error names the limit in MiB.
 func (e *BodyTooLargeError) Error() string {
-	return "freddy: response body exceeds the " + strconv.FormatInt(e.Limit>>20, 10) + " MiB limit"
+	return "response body exceeds the " + strconv.FormatInt(e.Limit>>20, 10) + " MiB limit"
 }
 
 // ReadBody reads r into buf up to limit bytes and closes r. Over the limit it
@@ -43,7 +43,7 @@ func ReadBody(r io.ReadCloser, buf []byte, size, limit int64) ([]byte, error) {
 			return buf, nil
 		}
 		if err != nil {
-			return buf[:0], fmt.Errorf("freddy: reading response body: %w", err)
+			return buf[:0], fmt.Errorf("reading response body: %w", err)
 		}
 	}
 }

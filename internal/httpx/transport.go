@@ -82,10 +82,24 @@ type attempt struct {
 func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 	parent := r.Context()
 	ctx, cancel := context.WithTimeout(parent, a.timeout)
-	resp, err := a.rt.RoundTrip(r.WithContext(ctx))
+	r = r.WithContext(ctx)
+	if r.Body != nil && r.Body != http.NoBody {
+		// Without GetBody net/http cannot resend the body by itself. It
+		// would otherwise resend a request carrying Idempotency-Key when a
+		// reused connection dies before the response: a second delivery
+		// the retry layer never counts, logs or charges to the budget. The
+		// failure comes back to the retry layer instead, which does all
+		// three. http.Client keeps the original GetBody for redirects.
+		r.GetBody = nil
+	}
+	resp, err := a.rt.RoundTrip(r)
 	if err != nil {
 		cancel()
 		return nil, a.timedOut(parent, ctx, err)
+	}
+	if resp.Body == nil {
+		// RoundTrippers may mean "empty" by a nil Body (golang.org/issue/38095).
+		resp.Body = http.NoBody
 	}
 	// The deadline also covers reading the body; closing it ends the attempt.
 	resp.Body = &attemptBody{rc: resp.Body, a: a, parent: parent, ctx: ctx, cancel: cancel}
@@ -132,7 +146,7 @@ type TimeoutError struct {
 
 // Error names the timeout and the option that sets it.
 func (e *TimeoutError) Error() string {
-	return "freddy: attempt timed out after " + e.After.String() + " (WithTimeout)"
+	return "attempt timed out after " + e.After.String() + " (WithTimeout)"
 }
 
 // Unwrap returns the transport's error.
@@ -143,19 +157,25 @@ func (e *TimeoutError) Timeout() bool { return true }
 
 // redirectPolicy refuses redirects to another scheme or host: net/http would
 // copy the X-API-Key header to them. Same-host redirects go on to next (the
-// caller's own policy), or to net/http's limit of 10.
+// caller's own policy), else to a limit of 10. Every refusal is permanent: a
+// retry would meet the same redirect. http.ErrUseLastResponse passes
+// unchanged, because net/http compares it by identity.
 func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
 			target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
-			return &retry.Permanent{Err: errors.New("freddy: refused to follow a redirect to " + target +
+			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}
 		if next != nil {
-			return next(req, via)
+			err := next(req, via)
+			if err == nil || err == http.ErrUseLastResponse {
+				return err
+			}
+			return &retry.Permanent{Err: err}
 		}
 		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+			return &retry.Permanent{Err: errors.New("stopped after 10 redirects")}
 		}
 		return nil
 	}

@@ -102,3 +102,6 @@ func (s *Scrubber) Value(v any) any {
 	}
 	return v
 }
+
+// Bytes is String for a body. TEMPORARY until the window scrubber lands.
+func (s *Scrubber) Bytes(b []byte) []byte { return []byte(s.String(string(b))) }

@@ -38,18 +38,33 @@ func (b *Budget) Take() bool {
 	return true
 }
 
+// Refund puts back the cost of one retry that was granted but never sent:
+// its wait was abandoned because the caller's context ended.
+func (b *Budget) Refund() { b.add(b.costOf(1)) }
+
 // Success refunds a call that succeeded after the given number of retries
 // that each took a token cost.
 func (b *Budget) Success(retries int) {
+	if retries == 0 {
+		b.add(1)
+		return
+	}
+	b.add(b.costOf(retries))
+}
+
+func (b *Budget) costOf(retries int) int {
+	if b == nil {
+		return 0
+	}
+	return retries * b.cost
+}
+
+func (b *Budget) add(n int) {
 	if b == nil {
 		return
 	}
-	refund := 1
-	if retries > 0 {
-		refund = retries * b.cost
-	}
 	b.mu.Lock()
-	b.tokens = min(b.capacity, b.tokens+refund)
+	b.tokens = min(b.capacity, b.tokens+n)
 	b.mu.Unlock()
 }
 

@@ -17,9 +17,13 @@ type Policy struct {
 	MaxRetries int
 	// WaitMin and WaitMax bound the exponential backoff.
 	WaitMin, WaitMax time.Duration
-	// MaxWait is the longest single wait the policy will sleep; a longer one
-	// (usually a server's Retry-After) ends the call at once instead.
+	// MaxWait is the longest single wait the policy will sleep; a longer
+	// Retry-After ends the call at once instead, and backoff is capped at it.
 	MaxWait time.Duration
+	// MinAttempt is the least time a retry needs before the caller's
+	// deadline: a wait that would leave less is refused, because the attempt
+	// could only fail at the deadline.
+	MinAttempt time.Duration
 	// Budget is shared by all calls of the client; nil is unlimited.
 	Budget *Budget
 	// Jitter returns a value in [0, 1); nil uses math/rand/v2.
@@ -57,16 +61,15 @@ func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 		return Decision{Reason: "status " + strconv.Itoa(o.Status) + " is not retryable"}
 	case o.Attempt > p.MaxRetries:
 		return Decision{Reason: "retries exhausted after " + strconv.Itoa(o.Attempt) + " attempts"}
+	case o.Asked > p.MaxWait:
+		return Decision{Wait: o.Asked, Reason: "asked wait " + o.Asked.String() + " exceeds the max retry wait " + p.MaxWait.String()}
 	}
-	wait, why := o.Asked, "server asked (Retry-After)"
-	if wait <= 0 {
-		wait, why = Backoff(p.WaitMin, p.WaitMax, o.Attempt, p.jitter()), "backoff"
+	wait, why := Asked(o.Asked, p.WaitMin, p.MaxWait, p.jitter()), "server asked (Retry-After)"
+	if o.Asked <= 0 {
+		wait, why = min(Backoff(p.WaitMin, p.WaitMax, o.Attempt, p.jitter()), p.MaxWait), "backoff"
 	}
-	if wait > p.MaxWait {
-		return Decision{Wait: wait, Reason: "wait " + wait.String() + " exceeds the max retry wait " + p.MaxWait.String()}
-	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		return Decision{Wait: wait, Reason: "wait " + wait.String() + " exceeds the time left before the context deadline"}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+p.MinAttempt {
+		return Decision{Wait: wait, Reason: "wait " + wait.String() + " leaves less than " + p.MinAttempt.String() + " for an attempt before the context deadline"}
 	}
 	if !p.Budget.Take() {
 		return Decision{Wait: wait, Reason: "retry budget exhausted"}

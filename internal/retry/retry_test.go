@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"testing"
@@ -22,16 +23,57 @@ func TestBackoff(t *testing.T) {
 		jitter float64
 		want   time.Duration
 	}{
-		{1, 0, min}, {1, 0.99, min}, // ceiling 500ms: upper half is below min
-		{2, 0, 500 * time.Millisecond}, {2, 0.5, 750 * time.Millisecond},
-		{3, 0, time.Second}, {3, 0.5, 1500 * time.Millisecond},
-		{5, 0.5, 6 * time.Second}, {6, 0, 4 * time.Second}, {6, 0.5, 6 * time.Second},
+		// c = min(max, min·2ⁿ); the wait is c/2 + jitter·c/2, never below min.
+		{1, 0, 500 * time.Millisecond}, {1, 0.5, 750 * time.Millisecond}, {1, 0.99, 995 * time.Millisecond},
+		{2, 0, time.Second}, {2, 0.5, 1500 * time.Millisecond},
+		{3, 0, 2 * time.Second}, {4, 0.5, 6 * time.Second},
+		{5, 0, 4 * time.Second}, {5, 0.5, 6 * time.Second},
 		{100, 0.5, 6 * time.Second}, {0, 0, min},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.n, "/", tt.jitter), func(t *testing.T) {
 			assert.Equal(t, tt.want, Backoff(min, max, tt.n, tt.jitter))
 		})
+	}
+}
+
+// TestBackoffProperties: for any bounds, retry number and jitter, the wait
+// lies in [c/2, c) ∩ [min, max], and the first wait depends on the jitter.
+func TestBackoffProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		min := time.Duration(1 + r.Int64N(int64(time.Second)))
+		max := min + time.Duration(r.Int64N(int64(time.Minute)))
+		n := 1 + r.IntN(70)
+		j := r.Float64()
+		w := Backoff(min, max, n, j)
+		require.GreaterOrEqual(t, w, min)
+		require.LessOrEqual(t, w, max)
+		c := max
+		if n < 62 && min <= max>>n {
+			c = min << n
+		}
+		require.GreaterOrEqual(t, w, c/2, "min %v max %v n %d j %v", min, max, n, j)
+		require.LessOrEqual(t, w, c)
+	}
+	assert.NotEqual(t, Backoff(time.Second, time.Minute, 1, 0), Backoff(time.Second, time.Minute, 1, 0.5), "the first wait is jittered")
+	assert.Equal(t, time.Second, Backoff(time.Second, time.Second, 1, 0.7), "min == max is a fixed wait")
+}
+
+func TestAsked(t *testing.T) {
+	const min, limit = 500 * time.Millisecond, 10 * time.Second
+	assert.Equal(t, 2*time.Second, Asked(2*time.Second, min, limit, 0))
+	assert.Equal(t, 2*time.Second+125*time.Millisecond, Asked(2*time.Second, min, limit, 0.5))
+	assert.Equal(t, limit, Asked(9900*time.Millisecond, min, limit, 0.9), "jitter trimmed at the limit")
+	assert.Equal(t, limit, Asked(limit, min, limit, 0.9), "never sooner than asked")
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 10000 {
+		asked := time.Duration(r.Int64N(int64(limit)))
+		j := r.Float64()
+		w := Asked(asked, min, limit, j)
+		require.GreaterOrEqual(t, w, asked)
+		require.Less(t, w, asked+min/2+1)
+		require.LessOrEqual(t, w, limit)
 	}
 }
 
@@ -92,7 +134,13 @@ func TestBudget(t *testing.T) {
 	b.Success(2)
 	assert.Equal(t, 12, b.Tokens(), "refunds stop at capacity")
 
+	b.Take()
+	assert.Equal(t, 7, b.Tokens())
+	b.Refund()
+	assert.Equal(t, 12, b.Tokens(), "a refund gives one retry's cost back, up to capacity")
+
 	var unlimited *Budget
+	unlimited.Refund()
 	assert.Nil(t, NewBudget(0, 5))
 	assert.True(t, unlimited.Take())
 	unlimited.Success(3)
@@ -117,7 +165,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
-	p := &Policy{MaxRetries: 2, WaitMin: 500 * time.Millisecond, WaitMax: 8 * time.Second, MaxWait: time.Minute, Jitter: func() float64 { return 0 }}
+	p := &Policy{MaxRetries: 2, WaitMin: 500 * time.Millisecond, WaitMax: 8 * time.Second, MaxWait: time.Minute, MinAttempt: 250 * time.Millisecond, Jitter: func() float64 { return 0 }}
 	bg := context.Background()
 	cancelled, cancel := context.WithCancel(bg)
 	cancel()
@@ -134,9 +182,10 @@ func TestDecide(t *testing.T) {
 		{"exhausted", bg, Outcome{Attempt: 3, Status: 500}, false, 0, "retries exhausted after 3 attempts"},
 		{"not retryable status", bg, Outcome{Attempt: 1, Status: 400}, false, 0, "status 400 is not retryable"},
 		{"not retryable error", bg, Outcome{Attempt: 1, Err: x509.UnknownAuthorityError{}}, false, 0, "not retryable"},
-		{"transport error", bg, Outcome{Attempt: 2, Err: errors.New("reset")}, true, 500 * time.Millisecond, "backoff"},
+		{"transport error", bg, Outcome{Attempt: 2, Err: errors.New("reset")}, true, time.Second, "backoff"},
 		{"caller context done", cancelled, Outcome{Attempt: 1, Status: 500}, false, 0, "context done"},
 		{"over max wait", bg, Outcome{Attempt: 1, Status: 429, Asked: 2 * time.Minute}, false, 2 * time.Minute, "exceeds the max retry wait"},
+		{"503 asking", bg, Outcome{Attempt: 1, Status: 503, Asked: 3 * time.Second}, true, 3 * time.Second, "server asked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,13 +200,18 @@ func TestDecide(t *testing.T) {
 func TestDecideDeadlineAndBudgetOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := NewBudget(5, 5)
-		p := &Policy{MaxRetries: 5, WaitMin: time.Second, WaitMax: time.Second, MaxWait: time.Minute, Budget: b}
+		p := &Policy{MaxRetries: 5, WaitMin: time.Second, WaitMax: time.Second, MaxWait: time.Minute, MinAttempt: 250 * time.Millisecond, Budget: b, Jitter: func() float64 { return 0 }}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		d := p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 3 * time.Second})
 		require.False(t, d.Retry)
-		assert.Contains(t, d.Reason, "context deadline")
+		assert.Contains(t, d.Reason, "before the context deadline")
 		assert.Equal(t, 5, b.Tokens(), "a refused retry spends no tokens")
+		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 1800 * time.Millisecond})
+		require.False(t, d.Retry, "1.8s + 250ms minimum attempt time does not fit in 2s")
+		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 1750 * time.Millisecond})
+		require.True(t, d.Retry, "1.75s + 250ms fits exactly")
+		b.Refund()
 		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 503})
 		require.True(t, d.Retry, d.Reason)
 		d = p.Decide(ctx, Outcome{Attempt: 2, Status: http.StatusServiceUnavailable})

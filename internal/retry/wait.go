@@ -15,21 +15,36 @@ import (
 const maxAsked = 365 * 24 * time.Hour
 
 // Backoff returns the wait before retry number n (1 for the first retry):
-// the cap min·2^(n-1), bounded by max, jittered uniformly over its upper half
-// and never below min. jitter is a value in [0, 1).
+// uniformly random in [c/2, c) where c = min(max, min·2ⁿ), and never below
+// min. jitter is a value in [0, 1). Every retry is jittered, the first
+// included, so that callers failing together do not retry together; only
+// min == max gives a fixed wait.
 func Backoff(min, max time.Duration, n int, jitter float64) time.Duration {
 	if n < 1 {
 		n = 1
 	}
 	ceiling := max
-	if shift := n - 1; shift < 62 && min <= max>>shift {
-		ceiling = min << shift
+	if n < 62 && min <= max>>n {
+		ceiling = min << n
 	}
-	wait := ceiling/2 + time.Duration(jitter*float64(ceiling/2))
-	if wait < min {
-		wait = min
+	wait := ceiling/2 + time.Duration(jitter*float64(ceiling-ceiling/2))
+	return minMax(wait, min, max)
+}
+
+// Asked returns the wait before a retry the server asked for with
+// Retry-After: the asked time plus up to half of min, so that callers told
+// the same time do not all return at once, never sooner than asked and never
+// past limit (unless asked itself is past it). jitter is a value in [0, 1).
+func Asked(asked, min, limit time.Duration, jitter float64) time.Duration {
+	wait := asked + time.Duration(jitter*float64(min/2))
+	if wait > limit {
+		wait = max(asked, limit)
 	}
 	return wait
+}
+
+func minMax(d, lo, hi time.Duration) time.Duration {
+	return max(lo, min(d, hi))
 }
 
 // Seconds converts a count of seconds from a JSON number into a Duration,

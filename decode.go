@@ -1,0 +1,310 @@
+package freddy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aitronos/freddy-go/internal/redact"
+)
+
+// The decoders below read every 2xx shape the contract documents
+// (../shared/api/configurations-lifecycle.md, "Tolerance rules"): the
+// {"success":true,"data":…} envelope or the bare object, a list as a list
+// object or a bare array, each documented field in camelCase or snake_case
+// (the Create page's spelling wins when both are present), and credentials as
+// a string or an object, never kept. Each decodes the body in one pass on the
+// common path; RawJSON finds objects in the kept body only when called.
+
+// wireConfiguration is the configuration object with every documented
+// spelling. The twins of the Create page's spellings are read, never written.
+type wireConfiguration struct {
+	ID                       string         `json:"id"`
+	Object                   string         `json:"object"`
+	UserID                   string         `json:"userId"`
+	UserIDSnake              string         `json:"user_id,omitempty"`
+	APIKeyID                 *string        `json:"apiKeyId"`
+	APIKeyIDSnake            *string        `json:"api_key_id,omitempty"`
+	OrganizationID           string         `json:"organization_id"`
+	OrganizationIDCamel      string         `json:"organizationId,omitempty"`
+	PersonalConnectorID      string         `json:"personalConnectorId"`
+	PersonalConnectorIDSnake string         `json:"personal_connector_id,omitempty"`
+	Name                     string         `json:"name"`
+	Configuration            map[string]any `json:"configuration"`
+	Credentials              wireSecret     `json:"credentials"`
+	Enabled                  bool           `json:"enabled"`
+	HealthStatus             HealthStatus   `json:"healthStatus"`
+	HealthStatusSnake        HealthStatus   `json:"health_status,omitempty"`
+	LastSyncAt               *time.Time     `json:"lastSyncAt"`
+	LastSyncAtSnake          *time.Time     `json:"last_sync_at,omitempty"`
+	LastError                *string        `json:"lastError"`
+	LastErrorSnake           *string        `json:"last_error,omitempty"`
+	Description              *string        `json:"description"`
+	Metadata                 map[string]any `json:"metadata"`
+	CreatedAt                time.Time      `json:"created_at"`
+	CreatedAtCamel           *time.Time     `json:"createdAt,omitempty"`
+	UpdatedAt                time.Time      `json:"updated_at"`
+	UpdatedAtCamel           *time.Time     `json:"updatedAt,omitempty"`
+}
+
+// wireSecret is the credentials member of a response. Whatever the server
+// sends (the documented "***REDACTED***", an object, or a leaked value) is
+// skipped, never stored, and written back as the redaction marker.
+type wireSecret string
+
+// UnmarshalJSON accepts any JSON value and keeps nothing of it.
+func (*wireSecret) UnmarshalJSON([]byte) error { return nil }
+
+// MarshalJSON writes the redaction marker.
+func (wireSecret) MarshalJSON() ([]byte, error) { return []byte(`"` + redact.Marker + `"`), nil }
+
+func (w *wireConfiguration) toConfiguration(raw *rawRef) Configuration {
+	return Configuration{
+		ID: w.ID, Object: w.Object,
+		UserID:              firstNonZero(w.UserID, w.UserIDSnake),
+		APIKeyID:            firstNonZero(w.APIKeyID, w.APIKeyIDSnake),
+		OrganizationID:      firstNonZero(w.OrganizationID, w.OrganizationIDCamel),
+		PersonalConnectorID: firstNonZero(w.PersonalConnectorID, w.PersonalConnectorIDSnake),
+		Name:                w.Name, Configuration: w.Configuration,
+		Credentials:  redact.Marker,
+		Enabled:      w.Enabled,
+		HealthStatus: firstNonZero(w.HealthStatus, w.HealthStatusSnake),
+		LastSyncAt:   firstNonZero(w.LastSyncAt, w.LastSyncAtSnake),
+		LastError:    firstNonZero(w.LastError, w.LastErrorSnake),
+		Description:  w.Description, Metadata: w.Metadata,
+		CreatedAt: firstNonZero(w.CreatedAt, deref(w.CreatedAtCamel)),
+		UpdatedAt: firstNonZero(w.UpdatedAt, deref(w.UpdatedAtCamel)),
+		raw:       raw,
+	}
+}
+
+// objectBody is a configuration bare or in the envelope: the envelope's
+// members and the object's never share a name, so one pass reads either.
+type objectBody struct {
+	Success *bool              `json:"success"`
+	Data    *wireConfiguration `json:"data"`
+	wireConfiguration
+}
+
+// decodeConfiguration decodes the body of Create, Get, Update and toggle.
+// Anything but one configuration with an id is an error: a caller never gets
+// a partial or zero Configuration. body may be reused after it returns.
+func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
+	var b objectBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, jsonDecodeError(body, err)
+	}
+	if b.Success != nil && !*b.Success {
+		return nil, bodyError(`response says "success": false`)
+	}
+	w, depth := &b.wireConfiguration, 0
+	if b.Data != nil {
+		w, depth = b.Data, 1
+	}
+	if w.ID == "" {
+		return nil, bodyError(`response holds no configuration with an "id"`)
+	}
+	c := w.toConfiguration(&rawRef{body: bytes.Clone(body), depth: depth, item: -1})
+	return &c, nil
+}
+
+// wireList is a list object, or the envelope with the array as its data.
+type wireList struct {
+	Success      *bool               `json:"success"`
+	Data         []wireConfiguration `json:"data"`
+	HasMore      *bool               `json:"hasMore"`
+	HasMoreSnake *bool               `json:"has_more"`
+	FirstID      string              `json:"firstId"`
+	FirstIDSnake string              `json:"first_id"`
+	LastID       string              `json:"lastId"`
+	LastIDSnake  string              `json:"last_id"`
+}
+
+// decodeList decodes the body of List. limit is the page size asked for,
+// which decides HasMore when the server does not say.
+func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
+	var l wireList
+	pageDepth, itemDepth := 0, 1
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(body, &l.Data); err != nil {
+			return nil, jsonDecodeError(body, err)
+		}
+		itemDepth = 0
+	} else if err := json.Unmarshal(body, &l); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) || typeErr.Field != "data" || typeErr.Value != "object" {
+			return nil, jsonDecodeError(body, err)
+		}
+		// The envelope around a list object: the rare shape pays a second pass.
+		var env struct {
+			Success *bool     `json:"success"`
+			Data    *wireList `json:"data"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return nil, jsonDecodeError(body, err)
+		}
+		if env.Success != nil && !*env.Success {
+			return nil, bodyError(`response says "success": false`)
+		}
+		l, pageDepth, itemDepth = *env.Data, 1, 2
+	}
+	if l.Success != nil && !*l.Success {
+		return nil, bodyError(`response says "success": false`)
+	}
+	if l.Data == nil {
+		return nil, bodyError(`response holds no "data" array`)
+	}
+	kept := bytes.Clone(body)
+	items := make([]Configuration, len(l.Data))
+	refs := make([]rawRef, len(l.Data))
+	p := &ConfigurationPage{Data: make([]*Configuration, len(l.Data)), raw: &rawRef{body: kept, depth: pageDepth, item: -1}}
+	for i := range l.Data {
+		w := &l.Data[i]
+		if w.ID == "" {
+			return nil, bodyError("response item " + strconv.Itoa(i) + ` has no "id"`)
+		}
+		refs[i] = rawRef{body: kept, depth: itemDepth, item: i}
+		items[i] = w.toConfiguration(&refs[i])
+		p.Data[i] = &items[i]
+	}
+	switch {
+	case l.HasMore != nil:
+		p.HasMore = *l.HasMore
+	case l.HasMoreSnake != nil:
+		p.HasMore = *l.HasMoreSnake
+	default:
+		p.HasMore = len(p.Data) > 0 && len(p.Data) >= limit
+	}
+	p.FirstID = firstNonZero(l.FirstID, l.FirstIDSnake)
+	p.LastID = firstNonZero(l.LastID, l.LastIDSnake)
+	if n := len(p.Data); n > 0 {
+		p.FirstID = firstNonZero(p.FirstID, p.Data[0].ID)
+		p.LastID = firstNonZero(p.LastID, p.Data[n-1].ID)
+	}
+	return p, nil
+}
+
+// wireTestResult is a health check result in either spelling.
+type wireTestResult struct {
+	Status        HealthStatus    `json:"status"`
+	Message       string          `json:"message"`
+	Details       wireTestDetails `json:"details"`
+	TestedAt      time.Time       `json:"testedAt"`
+	TestedAtSnake time.Time       `json:"tested_at"`
+}
+
+type wireTestDetails struct {
+	ServerURL           string   `json:"serverUrl"`
+	ServerURLSnake      string   `json:"server_url"`
+	ServerType          string   `json:"serverType"`
+	ServerTypeSnake     string   `json:"server_type"`
+	ServerVersion       string   `json:"serverVersion"`
+	ServerVersionSnake  string   `json:"server_version"`
+	ResponseTimeMs      *float64 `json:"responseTimeMs"`
+	ResponseTimeMsSnake *float64 `json:"response_time_ms"`
+	AvailableTools      *float64 `json:"availableTools"`
+	AvailableToolsSnake *float64 `json:"available_tools"`
+}
+
+type testResultBody struct {
+	Success *bool           `json:"success"`
+	Data    *wireTestResult `json:"data"`
+	wireTestResult
+}
+
+// decodeTestResult decodes the body of Test.
+func decodeTestResult(body []byte) (*TestResult, *DecodeError) {
+	var b testResultBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, jsonDecodeError(body, err)
+	}
+	if b.Success != nil && !*b.Success {
+		return nil, bodyError(`response says "success": false`)
+	}
+	w, depth := &b.wireTestResult, 0
+	if b.Data != nil {
+		w, depth = b.Data, 1
+	}
+	if w.Status == "" {
+		return nil, bodyError(`response holds no test result with a "status"`)
+	}
+	d := &w.Details
+	return &TestResult{
+		Status: w.Status, Message: w.Message,
+		Details: TestDetails{
+			ServerURL:      firstNonZero(d.ServerURL, d.ServerURLSnake),
+			ServerType:     firstNonZero(d.ServerType, d.ServerTypeSnake),
+			ServerVersion:  firstNonZero(d.ServerVersion, d.ServerVersionSnake),
+			ResponseTime:   time.Duration(deref(firstNonZero(d.ResponseTimeMs, d.ResponseTimeMsSnake)) * float64(time.Millisecond)),
+			AvailableTools: int(deref(firstNonZero(d.AvailableTools, d.AvailableToolsSnake))),
+		},
+		TestedAt: firstNonZero(w.TestedAt, w.TestedAtSnake),
+		raw:      &rawRef{body: bytes.Clone(body), depth: depth, item: -1},
+	}, nil
+}
+
+// decodeDeleted checks the body of Delete: 204, an empty body, and
+// {"deleted":true} bare or in the envelope are success; a body that says
+// otherwise, or is not JSON, is an error.
+func decodeDeleted(status int, body []byte) *DecodeError {
+	if status == 204 || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	type deleted struct {
+		Deleted *bool `json:"deleted"`
+	}
+	var b struct {
+		Success *bool    `json:"success"`
+		Data    *deleted `json:"data"`
+		deleted
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return jsonDecodeError(body, err)
+	}
+	if b.Success != nil && !*b.Success {
+		return bodyError(`response says "success": false`)
+	}
+	d := b.Deleted
+	if b.Data != nil {
+		d = b.Data.Deleted
+	}
+	if d != nil && !*d {
+		return bodyError(`response says "deleted": false`)
+	}
+	return nil
+}
+
+// jsonDecodeError and bodyError leave the snippet to the request path, which
+// scrubs the whole body of secrets before cutting it.
+func jsonDecodeError(body []byte, err error) *DecodeError {
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) || len(bytes.TrimSpace(body)) == 0 {
+		return &DecodeError{Reason: "response is not valid JSON", Err: err}
+	}
+	// A wrong type or an unparsable time inside valid JSON.
+	return &DecodeError{Reason: "response does not match the documented schema", Err: err}
+}
+
+func bodyError(reason string) *DecodeError {
+	return &DecodeError{Reason: reason}
+}
+
+// firstNonZero returns a unless it is the zero value: the documented
+// spelling wins when a server sends both.
+func firstNonZero[T comparable](a, b T) T {
+	var zero T
+	if a != zero {
+		return a
+	}
+	return b
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		return *p
+	}
+	return zero
+}

@@ -1,0 +1,67 @@
+package freddy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/aitronos/freddy-go/internal/retry"
+)
+
+// logAttempt records one attempt. err is already scrubbed: API errors are
+// built from scrubbed text and transport errors pass through scrubbed.
+func (cl *call) logAttempt(ctx context.Context, err error) {
+	if !cl.logging(ctx) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", cl.op.method), slog.String("path", cl.path()), slog.Int("status", cl.status)}
+	traceID := ""
+	if cl.header != nil {
+		traceID = headerValue(cl.header, "X-Request-Id")
+	}
+	if err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.TraceID != "" {
+			traceID = apiErr.TraceID
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	if traceID != "" {
+		attrs = append(attrs, slog.String("trace_id", cl.scrubber().String(traceID)))
+	}
+	cl.log(ctx, "freddy: attempt", attrs...)
+}
+
+// logDecision records what the policy decided after a failed attempt.
+func (cl *call) logDecision(ctx context.Context, d retry.Decision) {
+	if !cl.logging(ctx) {
+		return
+	}
+	cl.log(ctx, "freddy: retry decision", slog.Bool("retry", d.Retry), slog.Duration("wait", d.Wait), slog.String("reason", d.Reason))
+}
+
+// path is the operation's path after the API version, for log records.
+func (cl *call) path() string {
+	if cl.op.id == "" {
+		return configurationsPath
+	}
+	return configurationsPath + "/" + cl.op.id + cl.op.action
+}
+
+func (cl *call) logging(ctx context.Context) bool {
+	l := cl.core.logger
+	return l != nil && l.Enabled(ctx, slog.LevelDebug)
+}
+
+// log writes one debug record with the attempt number and, for Create, the
+// idempotency key. It is the only place the SDK writes log records.
+func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if !cl.logging(ctx) {
+		return
+	}
+	head := []slog.Attr{slog.Int("attempt", cl.attempts)}
+	if cl.op.idemKey != "" {
+		head = append(head, slog.String("idempotency_key", cl.op.idemKey))
+	}
+	cl.core.logger.LogAttrs(ctx, slog.LevelDebug, msg, append(head, attrs...)...)
+}

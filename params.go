@@ -1,0 +1,242 @@
+package freddy
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// CreateConfigurationParams is the request body of
+// POST /v1/personal-connectors/configurations.
+//
+// Printing, logging or json.Marshal of the params (or of any value holding
+// them) shows "***REDACTED***" for the credentials; the SDK encodes the real
+// credentials only into the request it sends.
+type CreateConfigurationParams struct {
+	// PersonalConnectorID is the connector to configure, e.g. "pcon_github".
+	// Required.
+	PersonalConnectorID string `json:"personalConnectorId"`
+	// Name is the human-readable label shown in dashboards. Required.
+	Name string `json:"name"`
+	// Configuration holds connector-specific settings. A nil map is left
+	// out of the request; an empty, non-nil map is sent as {}.
+	Configuration map[string]any `json:"configuration,omitzero"`
+	// Credentials is the authentication payload for the external service.
+	// Required and non-empty.
+	Credentials Credentials `json:"credentials"`
+	// Description is left out when empty.
+	Description string `json:"description,omitempty"`
+	// Metadata holds custom key-value pairs. A nil map is left out of the
+	// request; an empty, non-nil map is sent as {}.
+	Metadata map[string]any `json:"metadata,omitzero"`
+	// Enabled is left out when nil, which lets the server default it to
+	// true. Use Bool(false) to create a disabled configuration.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// createBody is what Create sends: the params with the real credentials.
+type createBody struct {
+	PersonalConnectorID string         `json:"personalConnectorId"`
+	Name                string         `json:"name"`
+	Configuration       map[string]any `json:"configuration,omitzero"`
+	Credentials         map[string]any `json:"credentials"`
+	Description         string         `json:"description,omitempty"`
+	Metadata            map[string]any `json:"metadata,omitzero"`
+	Enabled             *bool          `json:"enabled,omitempty"`
+}
+
+// body checks the params and encodes the request body. A missing required
+// field is reported by its JSON name, the name the API reference uses.
+func (p *CreateConfigurationParams) body() ([]byte, error) {
+	switch {
+	case p.PersonalConnectorID == "":
+		return nil, &ParamError{Field: "personalConnectorId", Reason: "is required"}
+	case p.Name == "":
+		return nil, &ParamError{Field: "name", Reason: "is required"}
+	case p.Credentials.IsZero():
+		return nil, &ParamError{Field: "credentials", Reason: "is required and must not be empty"}
+	}
+	return encodeBody(createBody{
+		PersonalConnectorID: p.PersonalConnectorID, Name: p.Name, Configuration: p.Configuration,
+		Credentials: p.Credentials.raw(), Description: p.Description, Metadata: p.Metadata, Enabled: p.Enabled,
+	})
+}
+
+// LogValue implements slog.LogValuer: the params with credentials redacted.
+func (p CreateConfigurationParams) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("personalConnectorId", p.PersonalConnectorID),
+		slog.String("name", p.Name),
+		slog.Any("credentials", p.Credentials),
+	}
+	if p.Configuration != nil {
+		attrs = append(attrs, slog.Any("configuration", p.Configuration))
+	}
+	if p.Description != "" {
+		attrs = append(attrs, slog.String("description", p.Description))
+	}
+	if p.Metadata != nil {
+		attrs = append(attrs, slog.Any("metadata", p.Metadata))
+	}
+	if p.Enabled != nil {
+		attrs = append(attrs, slog.Bool("enabled", *p.Enabled))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// UpdateConfigurationParams is the request body of
+// PATCH /v1/personal-connectors/configurations/{id}: a partial update. Nil
+// and zero fields are not sent; at least one field must be set. Enabling and
+// disabling is not an update: use SetEnabled.
+//
+// Printing, logging or json.Marshal of the params shows "***REDACTED***" for
+// the credentials.
+type UpdateConfigurationParams struct {
+	// Name is the new name; it must not be empty when set.
+	Name *string `json:"name,omitempty"`
+	// Description is the new description.
+	Description *string `json:"description,omitempty"`
+	// Configuration is merged by the server into the existing one. A nil
+	// map is not sent; an empty, non-nil map is sent as {}.
+	Configuration map[string]any `json:"configuration,omitzero"`
+	// Metadata is merged by the server into the existing metadata. A nil
+	// map is not sent; an empty, non-nil map is sent as {}.
+	Metadata map[string]any `json:"metadata,omitzero"`
+	// Credentials replaces the stored credentials; the server validates
+	// them (a refusal is a *ValidationError). Zero is not sent.
+	Credentials Credentials `json:"credentials,omitzero"`
+}
+
+type updateBody struct {
+	Name          *string        `json:"name,omitempty"`
+	Description   *string        `json:"description,omitempty"`
+	Configuration map[string]any `json:"configuration,omitzero"`
+	Metadata      map[string]any `json:"metadata,omitzero"`
+	Credentials   map[string]any `json:"credentials,omitzero"`
+}
+
+func (p *UpdateConfigurationParams) body() ([]byte, error) {
+	switch {
+	case p.Name == nil && p.Description == nil && p.Configuration == nil && p.Metadata == nil && p.Credentials.IsZero():
+		return nil, &ParamError{Field: "params", Reason: "must set at least one of name, description, configuration, metadata, credentials"}
+	case p.Name != nil && *p.Name == "":
+		return nil, &ParamError{Field: "name", Reason: "must not be empty"}
+	}
+	return encodeBody(updateBody{Name: p.Name, Description: p.Description, Configuration: p.Configuration,
+		Metadata: p.Metadata, Credentials: p.Credentials.raw()})
+}
+
+// LogValue implements slog.LogValuer: the params with credentials redacted.
+func (p UpdateConfigurationParams) LogValue() slog.Value {
+	var attrs []slog.Attr
+	if p.Name != nil {
+		attrs = append(attrs, slog.String("name", *p.Name))
+	}
+	if p.Description != nil {
+		attrs = append(attrs, slog.String("description", *p.Description))
+	}
+	if p.Configuration != nil {
+		attrs = append(attrs, slog.Any("configuration", p.Configuration))
+	}
+	if p.Metadata != nil {
+		attrs = append(attrs, slog.Any("metadata", p.Metadata))
+	}
+	if !p.Credentials.IsZero() {
+		attrs = append(attrs, slog.Any("credentials", p.Credentials))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// encodeBody marshals a request body; a value JSON cannot encode (a channel
+// in Metadata, say) is the caller's params at fault.
+func encodeBody(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, &ParamError{Field: "params", Reason: "cannot be encoded as JSON: " + err.Error()}
+	}
+	return b, nil
+}
+
+// ListConfigurationsParams filters and pages List and ListAll.
+type ListConfigurationsParams struct {
+	// PersonalConnectorID keeps configurations of one connector
+	// (personalConnectorId); "" keeps all.
+	PersonalConnectorID string
+	// Enabled keeps only enabled (true) or disabled (false) ones; nil keeps
+	// all.
+	Enabled *bool
+	// HealthStatus keeps one health status; "" keeps all. It must be one of
+	// the HealthStatus constants.
+	HealthStatus HealthStatus
+	// Limit is the page size, 1 to 100; 0 leaves the server's default (20)
+	// for List, and asks for pages of 100 in ListAll.
+	Limit int
+	// After is the cursor: the ID of the last item already seen ("" starts
+	// at the beginning).
+	After string
+}
+
+// Page sizes of the list endpoint.
+const (
+	defaultListLimit = 20
+	maxListLimit     = 100
+)
+
+// query checks the params and encodes them as the query string, in a fixed
+// order. limit is what the server will use, for HasMore.
+func (p *ListConfigurationsParams) query() (q string, limit int, err error) {
+	switch {
+	case p.Limit < 0 || p.Limit > maxListLimit:
+		return "", 0, &ParamError{Field: "limit", Reason: "must be between 1 and 100 (0 for the server default), got " + strconv.Itoa(p.Limit)}
+	case p.HealthStatus != "" && p.HealthStatus != HealthStatusHealthy && p.HealthStatus != HealthStatusUnhealthy && p.HealthStatus != HealthStatusUnknown:
+		return "", 0, &ParamError{Field: "healthStatus", Reason: `must be "healthy", "unhealthy" or "unknown", got ` + strconv.Quote(string(p.HealthStatus))}
+	}
+	var b strings.Builder
+	add := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	if p.PersonalConnectorID != "" {
+		add("personalConnectorId", p.PersonalConnectorID)
+	}
+	if p.Enabled != nil {
+		add("enabled", strconv.FormatBool(*p.Enabled))
+	}
+	if p.HealthStatus != "" {
+		add("healthStatus", string(p.HealthStatus))
+	}
+	limit = defaultListLimit
+	if p.Limit > 0 {
+		limit = p.Limit
+		add("limit", strconv.Itoa(p.Limit))
+	}
+	if p.After != "" {
+		add("after", p.After)
+	}
+	return b.String(), limit, nil
+}
+
+// validID checks a configuration ID before it goes into a path: nothing is
+// sent for an ID that would change the path, the query or the fragment.
+func validID(id string) error {
+	switch {
+	case id == "":
+		return &ParamError{Field: "id", Reason: "is required"}
+	case id == "." || id == "..":
+		return &ParamError{Field: "id", Reason: "must not be a dot segment"}
+	case strings.ContainsAny(id, "/?#"):
+		return &ParamError{Field: "id", Reason: `must not contain "/", "?" or "#"`}
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return &ParamError{Field: "id", Reason: "must not contain control characters"}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package freddy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestNoHiddenResendOfAnIdempotentCreate: net/http resends a request that
+// carries Idempotency-Key, by itself, when a reused connection dies after the
+// request was written. The SDK disables that for requests with a body, so
+// every delivery the server sees is an attempt the SDK counts and logs.
+func TestNoHiddenResendOfAnIdempotentCreate(t *testing.T) {
+	ok := fixture(t, "create_200.json")
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if hits.Add(1) == 2 {
+			// The request arrived on the reused connection; the server
+			// dies before answering.
+			conn, _, err := http.NewResponseController(w).Hijack()
+			require.NoError(t, err)
+			_ = conn.Close()
+			return
+		}
+		_, _ = w.Write(ok)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), fastRetries,
+		WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+
+	_, err = c.Configurations.Create(context.Background(), validParams())
+	require.NoError(t, err)
+	logs.Reset()
+	var resp Response
+	_, err = c.Configurations.Create(context.Background(), validParams(), WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, int32(3), hits.Load())
+	assert.Equal(t, 2, resp.Attempts, "the second delivery is an attempt the SDK made, not one net/http hid")
+	assert.Equal(t, 2, strings.Count(logs.String(), `msg="freddy: attempt"`), "and it is logged:\n%s", logs.String())
+}
+
+// TestGetMayBeResentByNetHTTP pins what README states: for a GET, which has
+// no body and is idempotent, net/http's own resend on a fresh connection is
+// kept; the server may see one attempt twice.
+func TestGetMayBeResentByNetHTTP(t *testing.T) {
+	get := fixture(t, "get_200.json")
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 2 {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			require.NoError(t, err)
+			_ = conn.Close()
+			return
+		}
+		_, _ = w.Write(get)
+	}))
+	defer srv.Close()
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), fastRetries)
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	_, err = c.Configurations.Get(context.Background(), "pconf_1")
+	require.NoError(t, err)
+	var resp Response
+	_, err = c.Configurations.Get(context.Background(), "pconf_1", WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, int32(3), hits.Load())
+	assert.Equal(t, 1, resp.Attempts)
+}
+
+// TestCallersCheckRedirect: the caller's CheckRedirect runs for same-host
+// redirects; its error ends the call without a retry, and
+// http.ErrUseLastResponse returns the 3xx.
+func TestCallersCheckRedirect(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	refuse := errors.New("my policy: no redirects")
+	for name, tt := range map[string]struct {
+		policy func(*http.Request, []*http.Request) error
+		check  func(t *testing.T, err error)
+	}{
+		"an error is final": {func(*http.Request, []*http.Request) error { return refuse }, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, refuse)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 1, re.Attempts)
+		}},
+		"ErrUseLastResponse returns the 3xx": {func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, func(t *testing.T, err error) {
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hits.Store(0)
+			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), fastRetries, WithHTTPClient(&http.Client{CheckRedirect: tt.policy}))
+			require.NoError(t, err)
+			defer c.CloseIdleConnections()
+			_, err = c.Configurations.Get(context.Background(), "pconf_1")
+			tt.check(t, err)
+			assert.Equal(t, int32(1), hits.Load(), "not retried")
+		})
+	}
+}
+
+// TestNilResponseBody: a RoundTripper may answer with a nil Body; it reads
+// as empty and gives a typed error, never a panic.
+func TestNilResponseBody(t *testing.T) {
+	nilBody := func(status int) func(*http.Request) (*http.Response, error) {
+		return func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: status, Header: http.Header{}, Request: r}, nil
+		}
+	}
+	c := newClient(t, script(nilBody(200)))
+	_, err := c.Configurations.Create(context.Background(), validParams())
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "not valid JSON")
+
+	c = newClient(t, script(nilBody(403)))
+	_, err = c.Configurations.Get(context.Background(), "pconf_1")
+	var ae *AuthorizationError
+	require.ErrorAs(t, err, &ae)
+	assert.Contains(t, err.Error(), `unexpected response body "(empty)"`)
+
+	c = newClient(t, script(nilBody(204)))
+	assert.NoError(t, c.Configurations.Delete(context.Background(), "pconf_1"))
+}
