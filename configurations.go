@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"hash/maphash"
 	"iter"
 	"net/http"
 	"strconv"
@@ -96,7 +97,9 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		if p.Limit == 0 {
 			p.Limit = maxListLimit
 		}
-		seen := map[string]bool{}
+		// Cursors already used, as 64-bit hashes: the set grows by a few
+		// bytes a page, not with the items.
+		seed, seen := maphash.MakeSeed(), map[uint64]struct{}{}
 		for {
 			if ctx == nil {
 				yield(nil, &ParamError{Field: "ctx", Reason: "must not be nil"})
@@ -119,11 +122,12 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 			if !page.HasMore || len(page.Data) == 0 {
 				return
 			}
-			if seen[page.LastID] || page.LastID == p.After {
+			h := maphash.String(seed, page.LastID)
+			if _, repeated := seen[h]; repeated || page.LastID == p.After {
 				yield(nil, &DecodeError{StatusCode: http.StatusOK, Reason: "the server repeated the cursor " + strconv.Quote(page.LastID) + "; stopping instead of looping"})
 				return
 			}
-			seen[page.LastID] = true
+			seen[h] = struct{}{}
 			p.After = page.LastID
 		}
 	}

@@ -15,8 +15,8 @@ import (
 // {"success":true,"data":…} envelope or the bare object, a list as a list
 // object or a bare array, each documented field in camelCase or snake_case
 // (the Create page's spelling wins when both are present), and credentials as
-// a string or an object, never kept. Each decodes the body in one pass on the
-// common path; RawJSON finds objects in the kept body only when called.
+// a string or an object, never body. Each decodes the body in one pass on the
+// common path; RawJSON finds objects in the body body only when called.
 
 // wireConfiguration is the configuration object with every documented
 // spelling. The twins of the Create page's spellings are read, never written.
@@ -90,7 +90,8 @@ type objectBody struct {
 
 // decodeConfiguration decodes the body of Create, Get, Update and toggle.
 // Anything but one configuration with an id is an error: a caller never gets
-// a partial or zero Configuration. body may be reused after it returns.
+// a partial or zero Configuration. Like every decoder here it keeps body for
+// RawJSON: the caller hands it over.
 func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 	var b objectBody
 	if err := json.Unmarshal(body, &b); err != nil {
@@ -106,7 +107,7 @@ func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 	if w.ID == "" {
 		return nil, bodyError(`response holds no configuration with an "id"`)
 	}
-	c := w.toConfiguration(&rawRef{body: bytes.Clone(body), depth: depth, item: -1})
+	c := w.toConfiguration(&rawRef{body: body, depth: depth, item: -1})
 	return &c, nil
 }
 
@@ -156,16 +157,15 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 	if l.Data == nil {
 		return nil, bodyError(`response holds no "data" array`)
 	}
-	kept := bytes.Clone(body)
 	items := make([]Configuration, len(l.Data))
 	refs := make([]rawRef, len(l.Data))
-	p := &ConfigurationPage{Data: make([]*Configuration, len(l.Data)), raw: &rawRef{body: kept, depth: pageDepth, item: -1}}
+	p := &ConfigurationPage{Data: make([]*Configuration, len(l.Data)), raw: &rawRef{body: body, depth: pageDepth, item: -1}}
 	for i := range l.Data {
 		w := &l.Data[i]
 		if w.ID == "" {
 			return nil, bodyError("response item " + strconv.Itoa(i) + ` has no "id"`)
 		}
-		refs[i] = rawRef{body: kept, depth: itemDepth, item: i}
+		refs[i] = rawRef{body: body, depth: itemDepth, item: i}
 		items[i] = w.toConfiguration(&refs[i])
 		p.Data[i] = &items[i]
 	}
@@ -241,7 +241,7 @@ func decodeTestResult(body []byte) (*TestResult, *DecodeError) {
 			AvailableTools: int(deref(firstNonZero(d.AvailableTools, d.AvailableToolsSnake))),
 		},
 		TestedAt: firstNonZero(w.TestedAt, w.TestedAtSnake),
-		raw:      &rawRef{body: bytes.Clone(body), depth: depth, item: -1},
+		raw:      &rawRef{body: body, depth: depth, item: -1},
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package freddy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -30,7 +31,7 @@ type op struct {
 	opts  requestConfig
 }
 
-// decoder reads a 2xx response body, which it must not keep.
+// decoder reads a 2xx response body, which is its own to keep.
 type decoder func(status int, body []byte) *DecodeError
 
 // do runs o with retries and hands a 2xx body to decode. lost reports that
@@ -81,10 +82,23 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 	c.policy.Budget.Success(cl.retries)
 	cl.fillResponse()
-	if derr := decode(cl.status, cl.body); derr != nil {
-		return cl.lost, cl.decodeError(derr)
+	body := cl.ownBody()
+	if derr := decode(cl.status, body); derr != nil {
+		return cl.lost, cl.decodeError(derr, body)
 	}
 	return cl.lost, nil
+}
+
+// ownBody hands the response body over for the decoder to keep: a buffer too
+// large for the pool leaves it (release would drop it anyway), saving a copy
+// of each list page; a small one is copied so the pool can reuse it.
+func (cl *call) ownBody() []byte {
+	if cap(cl.body) > pooledBodyCap {
+		b := cl.body
+		cl.body = nil
+		return b
+	}
+	return bytes.Clone(cl.body)
 }
 
 // header builds a request's header. The value slices are shared read-only
@@ -133,11 +147,11 @@ func (cl *call) abandon(ctx context.Context, err error) {
 // decodeError completes a decoder's error with what only the request path
 // knows, and keeps secrets out of it: the snippet is cut from the scrubbed
 // body, and a JSON error that quotes the body is scrubbed too.
-func (cl *call) decodeError(derr *DecodeError) error {
+func (cl *call) decodeError(derr *DecodeError, body []byte) error {
 	scrub := cl.scrubber()
 	derr.StatusCode, derr.IdempotencyKey = cl.status, cl.op.idemKey
 	derr.TraceID = scrub.String(headerValue(cl.header, "X-Request-Id"))
-	derr.snippet = snippet(scrub.Bytes(cl.body))
+	derr.snippet = snippet(scrub.Bytes(body))
 	if derr.Err != nil {
 		derr.Err = cl.scrubbed(derr.Err)
 	}

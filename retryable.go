@@ -149,10 +149,14 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()
 	}
-	if cl.final != nil {
-		return nil, cl.final
+	if cl.final == nil {
+		// Unreachable while Decide and RetryMax agree; kept safe anyway.
+		if err != nil {
+			err = cl.scrubbed(err)
+		}
+		cl.final = &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
 	}
-	return nil, &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
+	return nil, cl.final
 }
 
 // scrubber removes the client's API key and the call's credential values

@@ -83,7 +83,7 @@ func (c Configuration) MarshalJSON() ([]byte, error) {
 // bare or in the {"success":true,"data":…} envelope; it is the inverse of
 // MarshalJSON. RawJSON then returns the object.
 func (c *Configuration) UnmarshalJSON(b []byte) error {
-	got, derr := decodeConfiguration(b)
+	got, derr := decodeConfiguration(bytes.Clone(b))
 	if derr != nil {
 		return derr
 	}

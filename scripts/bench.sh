@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Runs BenchmarkCreate (SDK vs hand-written net/http, serial and 16-way
-# parallel, one loopback server) for several rounds, each round running both
-# sides back to back, then prints the medians and the SDK/hand-written ratios.
+# Runs the SDK-vs-hand-written benchmarks for several rounds, each round
+# running both sides back to back against one loopback server, then prints
+# the medians and the SDK/hand-written ratios:
+#   BenchmarkCreate   serial and 16-way parallel: ns/op ratio <= 1.05,
+#                     allocs/op <= hand-written + 5
+#   BenchmarkListAll  10,000 items in pages of 100: ns/item ratio <= 1.10,
+#                     allocs/item <= hand-written + 2
 #
 #   scripts/bench.sh [rounds] [benchtime]     # defaults: 8 rounds, 2s
 #
-# Exits non-zero when a target is missed: ns/op ratio <= 1.05, allocs/op <=
-# hand-written + 5. REPORT_ONLY=1 prints without judging.
+# Exits non-zero when a target is missed. REPORT_ONLY=1 prints without
+# judging; BENCH=<regexp> picks the benchmarks (default both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-8}
 benchtime=${2:-2s}
+bench=${BENCH:-'^(BenchmarkCreate|BenchmarkListAll)$'}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 go test -c -o "$out.test" . >/dev/null
 trap 'rm -f "$out" "$out.test"' EXIT
 for i in $(seq 1 "$rounds"); do
-  "$out.test" -test.run '^$' -test.bench '^BenchmarkCreate$' -test.benchmem -test.benchtime "$benchtime" | tee -a "$out" | grep '^Benchmark' >&2
+  "$out.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime" | tee -a "$out" | grep '^Benchmark' >&2
 done
 flags=()
 [ "${REPORT_ONLY:-0}" = 1 ] && flags+=(-report-only)

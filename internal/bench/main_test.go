@@ -18,6 +18,8 @@ BenchmarkCreate/serial/sdk-2         	   17301	     300 ns/op	   11539 B/op	    
 BenchmarkCreate/serial/nethttp-2     	   18627	     100 ns/op	   12585 B/op	     145 allocs/op
 BenchmarkCreate/parallel16/sdk-2     	   17301	     120 ns/op	   100 B/op	     160 allocs/op
 BenchmarkCreate/parallel16/nethttp-2 	   18627	     100 ns/op	   100 B/op	     150 allocs/op
+BenchmarkListAll/sdk-2               	      20	  1080000 ns/op	     10000 items/op	  300 B/op	  45000 allocs/op
+BenchmarkListAll/nethttp-2           	      20	  1000000 ns/op	     10000 items/op	  300 B/op	  30000 allocs/op
 PASS
 `
 
@@ -29,9 +31,18 @@ func TestReport(t *testing.T) {
 	ok := report(&out, samples)
 	assert.False(t, ok, "the parallel pair misses both targets")
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 3)
-	assert.Regexp(t, `^BenchmarkCreate/parallel16\s+1\s+120\s+100\s+1\.200\s+1\.000\s+160\s+150\s+MISSED$`, lines[1])
-	assert.Regexp(t, `^BenchmarkCreate/serial\s+3\s+104\s+100\s+1\.040\s+0\.917\s+146\s+145\s+met$`, lines[2], "the median ignores the 300 ns outlier")
+	require.Len(t, lines, 4)
+	assert.Regexp(t, `^BenchmarkCreate/parallel16\s+1\s+op\s+120\.0\s+100\.0\s+1\.200\s+1\.000\s+160\.00\s+150\.00\s+MISSED$`, lines[1])
+	assert.Regexp(t, `^BenchmarkCreate/serial\s+3\s+op\s+104\.0\s+100\.0\s+1\.040\s+0\.917\s+146\.00\s+145\.00\s+met$`, lines[2], "the median ignores the 300 ns outlier")
+	assert.Regexp(t, `^BenchmarkListAll\s+1\s+item\s+108\.0\s+100\.0\s+1\.080\s+1\.000\s+4\.50\s+3\.00\s+met$`, lines[3], "1.08 is within ListAll's 1.10, +1.5 allocs per item within +2")
+}
+
+func TestListAllTargetIsPerItem(t *testing.T) {
+	in := "BenchmarkListAll/sdk-2 20 1000 ns/op 10000 items/op 1 B/op 60000 allocs/op\n" +
+		"BenchmarkListAll/nethttp-2 20 1000 ns/op 10000 items/op 1 B/op 30000 allocs/op\n"
+	samples, err := parse(strings.NewReader(in))
+	require.NoError(t, err)
+	assert.False(t, report(&bytes.Buffer{}, samples), "+3 allocs per item misses the +2 target")
 }
 
 func TestReportNeedsPairs(t *testing.T) {

@@ -2,106 +2,431 @@
 // marker printed instead of a secret, and a Scrubber that removes known
 // secret values from text a server sent back before it reaches an error
 // string or a log record.
+//
+// A Scrubber guarantees a property, not a replacement: no Window-byte run of
+// any secret, raw or in any encoding a server is likely to echo it in (JSON
+// string, query, path, Go quoting), survives in its output. A server that
+// echoes half a secret, cuts one at a snippet boundary or escapes it is still
+// scrubbed. The one exception is the Marker itself: a secret that shares
+// bytes with "***REDACTED***" may still be seen inside a Marker, which tells
+// a reader nothing.
 package redact
 
 import (
-	"strings"
+	"math/bits"
+	"reflect"
+	"unicode/utf8"
 )
 
 // Marker replaces every secret in output; the API uses the same string.
 const Marker = "***REDACTED***"
 
-// minSecretLen keeps short, non-secret strings (a credential "type" such as
-// "oauth2", a boolean-like "yes") from being scrubbed out of every message.
-const minSecretLen = 6
+// MinSecretLen is the length below which a value is not treated as a secret:
+// scrubbing every "abc" or "42" out of every message would make errors
+// unreadable and such a value cannot be kept secret anyway.
+const MinSecretLen = 4
 
-// Scrubber replaces known secret values in text. The zero value and a nil
-// *Scrubber scrub nothing.
+// Window is the size of the guarantee: no Window consecutive bytes of an
+// encoded secret survive. Values whose encoding is shorter than Window are
+// matched only whole, because a fragment of a short value is as likely to be
+// ordinary text as a leak.
+const Window = 8
+
+// Scrubber removes known secret values from text. Build one with New; it is
+// safe for concurrent use. The zero value and a nil *Scrubber scrub nothing.
 type Scrubber struct {
-	secrets []string
+	// long holds every Window-byte window of every variant at least Window
+	// bytes long, read little-endian, so the scan compares a whole window
+	// with one lookup.
+	long map[uint64]struct{}
+	// short holds the variants shorter than Window, keyed by their first
+	// MinSecretLen bytes.
+	short map[uint32][]string
+	// longF and shortF answer "certainly absent" for almost every position
+	// of clean text for the price of a multiply and a bit test, so the map
+	// is consulted only on a likely hit.
+	longF, shortF filter
 }
 
-// New returns a Scrubber for the API key and every string leaf of the
-// credentials (map values and slice elements, at any depth) except the
-// descriptive "type" field.
+// New returns a Scrubber for the API key and every leaf of the credentials at
+// any depth: strings, and numbers as encoding/json writes them (12345678,
+// 1.5e+21). Booleans, nil and map keys are not secrets, nor is a "type"
+// value that names an auth scheme ("api_key", "bearer", "oauth2", "basic",
+// "token", any case); any other "type" value is. Values shorter than
+// MinSecretLen bytes are ignored. Named map, slice and number types are
+// walked too, and a []byte is taken as the base64 encoding/json sends.
 func New(apiKey string, credentials map[string]any) *Scrubber {
 	s := &Scrubber{}
-	s.add(apiKey)
-	s.collect(credentials)
+	add := func(secret string) {
+		if len(secret) < MinSecretLen {
+			return
+		}
+		for _, v := range variants(secret) {
+			if len(v) < Window {
+				if s.short == nil {
+					s.short = map[uint32][]string{}
+				}
+				k := le32(v)
+				if !contains(s.short[k], v) {
+					s.short[k] = append(s.short[k], v)
+				}
+				continue
+			}
+			if s.long == nil {
+				s.long = map[uint64]struct{}{}
+			}
+			for i := 0; i+Window <= len(v); i++ {
+				s.long[le64(v[i:])] = struct{}{}
+			}
+		}
+	}
+	add(apiKey)
+	leaves("", reflect.ValueOf(credentials), map[uintptr]bool{}, add)
+	s.longF = newFilter(len(s.long))
+	for k := range s.long {
+		s.longF.add(k)
+	}
+	s.shortF = newFilter(len(s.short))
+	for k := range s.short {
+		s.shortF.add(uint64(k))
+	}
 	return s
 }
 
-func (s *Scrubber) add(v string) {
-	if len(v) >= minSecretLen {
-		s.secrets = append(s.secrets, v)
-	}
+// Empty reports whether s holds no secret, so that String, Bytes and Value
+// return their input. A nil Scrubber is empty.
+func (s *Scrubber) Empty() bool {
+	return s == nil || (len(s.long) == 0 && len(s.short) == 0)
 }
 
-func (s *Scrubber) collect(v any) {
-	switch t := v.(type) {
-	case string:
-		s.add(t)
-	case map[string]any:
-		for k, e := range t {
-			if k == "type" {
-				continue
-			}
-			s.collect(e)
-		}
-	case []any:
-		for _, e := range t {
-			s.collect(e)
-		}
-	case []string:
-		for _, e := range t {
-			s.add(e)
-		}
-	case map[string]string:
-		for k, e := range t {
-			if k != "type" {
-				s.add(e)
-			}
-		}
-	}
-}
-
-// String returns text with every known secret replaced by Marker.
+// String returns text with every run of bytes that belongs to a secret
+// window (or a whole short secret) replaced by one Marker, cut on rune
+// boundaries so valid UTF-8 stays valid. When nothing matches, or s is nil or
+// empty, it returns text itself without allocating.
 func (s *Scrubber) String(text string) string {
-	if s == nil {
+	if s.Empty() || len(text) < MinSecretLen {
 		return text
 	}
-	for _, secret := range s.secrets {
-		if strings.Contains(text, secret) {
-			text = strings.ReplaceAll(text, secret, Marker)
-		}
+	cov := cover(s, text)
+	if cov == nil {
+		return text
 	}
-	return text
+	return string(rebuild(s, text, cov))
 }
 
-// Value returns v with Scrubber.String applied to every string inside it;
-// maps and slices are copied, never modified in place.
+// Bytes is String for a body: it returns b itself when nothing matched (or s
+// is nil or empty), else a new slice; b is never modified.
+func (s *Scrubber) Bytes(b []byte) []byte {
+	if s.Empty() || len(b) < MinSecretLen {
+		return b
+	}
+	cov := cover(s, b)
+	if cov == nil {
+		return b
+	}
+	return rebuild(s, b, cov)
+}
+
+// Value returns a copy of v with every string in it scrubbed, map keys
+// included, for a decoded JSON value. Maps (map[string]any,
+// map[string]string) and slices ([]any, []string) are copied, never
+// modified in place; a nil map or slice stays nil. A number (any int, uint
+// or float kind, json.Number) whose encoding/json text String would change
+// becomes the string Marker. Other types are returned as is. Two keys that
+// scrub to the same text collapse into one. A nil or empty Scrubber returns
+// v itself, uncopied.
 func (s *Scrubber) Value(v any) any {
-	if s == nil || len(s.secrets) == 0 {
+	if s.Empty() {
 		return v
 	}
 	switch t := v.(type) {
 	case string:
 		return s.String(t)
 	case map[string]any:
+		if t == nil {
+			return t
+		}
 		out := make(map[string]any, len(t))
 		for k, e := range t {
 			out[s.String(k)] = s.Value(e)
 		}
 		return out
 	case []any:
+		if t == nil {
+			return t
+		}
 		out := make([]any, len(t))
 		for i, e := range t {
 			out[i] = s.Value(e)
 		}
 		return out
+	case map[string]string:
+		if t == nil {
+			return t
+		}
+		out := make(map[string]string, len(t))
+		for k, e := range t {
+			out[s.String(k)] = s.String(e)
+		}
+		return out
+	case []string:
+		if t == nil {
+			return t
+		}
+		out := make([]string, len(t))
+		for i, e := range t {
+			out[i] = s.String(e)
+		}
+		return out
+	}
+	if n, ok := number(v); ok && s.String(n) != n {
+		return Marker
 	}
 	return v
 }
 
-// Bytes is String for a body. TEMPORARY until the window scrubber lands.
-func (s *Scrubber) Bytes(b []byte) []byte { return []byte(s.String(string(b))) }
+// bytestring lets one scan serve String and Bytes without copying either.
+type bytestring interface{ ~string | ~[]byte }
+
+// cover marks every byte of t inside a secret window or a short secret. It
+// returns nil, having allocated nothing, when t holds none.
+func cover[T bytestring](s *Scrubber, t T) []bool {
+	var cov []bool
+	mark := func(from, to int) {
+		if cov == nil {
+			cov = make([]bool, len(t))
+		}
+		for i := from; i < to; i++ {
+			cov[i] = true
+		}
+	}
+	var w uint64 // t[i-7..i] little-endian: the newest byte is the top one
+	for i := 0; i < len(t); i++ {
+		w = w>>8 | uint64(t[i])<<56
+		if i >= MinSecretLen-1 && s.short != nil && s.shortF.has(w>>32) {
+			from := i - (MinSecretLen - 1)
+			for _, v := range s.short[uint32(w>>32)] {
+				if hasAt(t, from, v) {
+					mark(from, from+len(v))
+				}
+			}
+		}
+		if i >= Window-1 && s.long != nil && s.longF.has(w) {
+			if _, ok := s.long[w]; ok {
+				mark(i-(Window-1), i+1)
+			}
+		}
+	}
+	return cov
+}
+
+// rebuild writes t with each maximal covered run, widened to whole runes,
+// as one Marker.
+func rebuild[T bytestring](s *Scrubber, t T, cov []bool) []byte {
+	b := builder{s: s, out: make([]byte, 0, len(t)+len(Marker))}
+	prev := 0          // end of the text already handed to b
+	from, to := -1, -1 // the run waiting to be written
+	flush := func() {
+		if from < 0 {
+			return
+		}
+		for i := prev; i < from; i++ {
+			b.byte(t[i])
+		}
+		b.marker()
+		prev = to
+	}
+	for i := 0; i < len(t); {
+		if !cov[i] {
+			i++
+			continue
+		}
+		a := i
+		for i < len(t) && cov[i] {
+			i++
+		}
+		a, z := runeStart(t, a), runeEnd(t, i)
+		if from >= 0 && a <= to {
+			to = max(to, z)
+			continue
+		}
+		flush()
+		from, to = a, z
+	}
+	flush()
+	for i := prev; i < len(t); i++ {
+		b.byte(t[i])
+	}
+	return b.out
+}
+
+// builder appends text and Markers and keeps the output free of the one kind
+// of window the first scan cannot see: one that straddles a Marker and the
+// bytes next to it (a secret holding "**" or "RED" could match there). Text
+// between Markers is a piece of the input that held no match, so only the
+// Window-1 bytes either side of a Marker need checking, and a match there
+// only ever removes bytes: the output stays linear in the input, unlike
+// rescanning until nothing changes.
+type builder struct {
+	s     *Scrubber
+	out   []byte
+	marks []int // start of every Marker in out, ascending
+	skip  int   // continuation bytes to drop after a cut inside a rune
+}
+
+// byte appends one byte of unmatched text and drops what it completes if it
+// ends a match that reaches back into the last Marker.
+func (b *builder) byte(c byte) {
+	if b.skip > 0 {
+		if !utf8.RuneStart(c) {
+			b.skip--
+			return
+		}
+		b.skip = 0
+	}
+	b.out = append(b.out, c)
+	if len(b.marks) == 0 {
+		return
+	}
+	end := b.marks[len(b.marks)-1] + len(Marker)
+	if len(b.out)-end < Window && b.s.matchEnding(b.out, len(b.out), end) >= 0 {
+		// The match starts inside the Marker, which already stands for
+		// it: drop the text, and the rest of a rune cut in half.
+		b.out = b.out[:end]
+		b.skip = utf8.UTFMax - 1
+	}
+}
+
+// marker appends a Marker, merging it with one it touches, and widens it
+// backwards while a match ends inside it and starts before it.
+func (b *builder) marker() {
+	b.skip = 0
+	if n := len(b.marks); n > 0 && b.marks[n-1]+len(Marker) == len(b.out) {
+		return
+	}
+	b.marks = append(b.marks, len(b.out))
+	b.out = append(b.out, Marker...)
+	for {
+		m := b.marks[len(b.marks)-1]
+		from := -1
+		// Matches ending in the Marker's last bytes start inside it and
+		// reveal nothing.
+		for q := m + 1; q < m+Window; q++ {
+			if p := b.s.matchEnding(b.out, q, m); p >= 0 && (from < 0 || p < from) {
+				from = p
+			}
+		}
+		if from < 0 {
+			return
+		}
+		b.marks = b.marks[:len(b.marks)-1]
+		from = runeStart(b.out, from)
+		if n := len(b.marks); n > 0 && from <= b.marks[n-1]+len(Marker) {
+			// It reaches the previous Marker: that one now stands for
+			// everything up to here, and what precedes it was checked
+			// when it was written.
+			b.out = b.out[:b.marks[n-1]+len(Marker)]
+			return
+		}
+		b.out = append(b.out[:from], Marker...)
+		b.marks = append(b.marks, from)
+	}
+}
+
+// matchEnding returns the earliest start before limit of a secret window or
+// short secret that ends at out[q-1], or -1.
+func (s *Scrubber) matchEnding(out []byte, q, limit int) int {
+	if q >= Window && q-Window < limit && s.long != nil {
+		if _, ok := s.long[le64(out[q-Window:])]; ok {
+			return q - Window
+		}
+	}
+	for n := Window - 1; n >= MinSecretLen; n-- {
+		p := q - n
+		if p < 0 || p >= limit {
+			continue
+		}
+		for _, v := range s.short[le32(out[p:])] {
+			if len(v) == n && hasAt(out, p, v) {
+				return p
+			}
+		}
+	}
+	return -1
+}
+
+// runeStart moves i back to the start of the rune it is in; at most
+// UTFMax-1 bytes, so invalid input cannot widen a cut without bound.
+func runeStart[T bytestring](t T, i int) int {
+	for k := 1; k < utf8.UTFMax && i > 0 && i < len(t) && !utf8.RuneStart(t[i]); k++ {
+		i--
+	}
+	return i
+}
+
+// runeEnd moves i forward past the continuation bytes of the rune before it.
+func runeEnd[T bytestring](t T, i int) int {
+	for k := 1; k < utf8.UTFMax && i < len(t) && !utf8.RuneStart(t[i]); k++ {
+		i++
+	}
+	return i
+}
+
+func hasAt[T bytestring](t T, i int, v string) bool {
+	if i+len(v) > len(t) {
+		return false
+	}
+	for j := 0; j < len(v); j++ {
+		if t[i+j] != v[j] {
+			return false
+		}
+	}
+	return true
+}
+
+func le64[T bytestring](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func le32[T bytestring](b T) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func contains(list []string, v string) bool {
+	for _, e := range list {
+		if e == v {
+			return true
+		}
+	}
+	return false
+}
+
+// filter is a one-hash Bloom filter sized at 32 bits per key, so clean text
+// reaches the map on about 3% of positions.
+type filter struct {
+	bits  []uint64
+	shift uint
+}
+
+func newFilter(keys int) filter {
+	size := 64
+	for size < 32*keys {
+		size <<= 1
+	}
+	return filter{bits: make([]uint64, size/64), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+}
+
+func (f *filter) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> f.shift }
+
+func (f *filter) add(k uint64) {
+	h := f.slot(k)
+	f.bits[h/64] |= 1 << (h % 64)
+}
+
+func (f *filter) has(k uint64) bool {
+	h := f.slot(k)
+	return f.bits[h/64]&(1<<(h%64)) != 0
+}

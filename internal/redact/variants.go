@@ -1,0 +1,142 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// variants returns secret as a server may echo it: raw, inside a JSON string
+// (encoding/json escapes <, > and & by default; many servers turn that off),
+// in a query or a path, and inside a Go-quoted error message. Duplicates are
+// dropped so the window set does not hold the same bytes twice.
+func variants(secret string) []string {
+	out := make([]string, 0, 6)
+	seen := func(v string) bool {
+		for _, o := range out {
+			if o == v {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(v string) {
+		if !seen(v) {
+			out = append(out, v)
+		}
+	}
+	add(secret)
+	if b, err := json.Marshal(secret); err == nil {
+		add(string(b[1 : len(b)-1]))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(secret) == nil {
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		add(string(b[1 : len(b)-1]))
+	}
+	add(url.QueryEscape(secret))
+	add(url.PathEscape(secret))
+	q := strconv.Quote(secret)
+	add(q[1 : len(q)-1])
+	return out
+}
+
+// schemes are credential "type" values that name an auth scheme rather than
+// hold a secret; scrubbing them would mangle every message that says
+// "bearer".
+var schemes = []string{"api_key", "bearer", "oauth2", "basic", "token"}
+
+func isScheme(v string) bool {
+	for _, s := range schemes {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// leaves calls add with every secret leaf of v as encoding/json would write
+// it. It walks by reflection so that named map, slice and number types (a
+// nested Credentials, a []map[string]any, a json.Number) are not missed.
+// onPath stops a map, slice or pointer that contains itself; json.Marshal
+// refuses such a value, so no secret of it can have been sent.
+func leaves(key string, v reflect.Value, onPath map[uintptr]bool, add func(string)) {
+	switch v.Kind() {
+	case reflect.Interface:
+		if !v.IsNil() {
+			leaves(key, v.Elem(), onPath, add)
+		}
+	case reflect.String:
+		if key != "type" || !isScheme(v.String()) {
+			add(v.String())
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		if v.CanInterface() {
+			if b, err := json.Marshal(v.Interface()); err == nil {
+				add(string(b))
+			}
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			leaves("", v.Index(i), onPath, add)
+		}
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		if v.IsNil() {
+			return
+		}
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			// encoding/json sends a []byte as base64, so that is what a
+			// server can echo.
+			add(base64.StdEncoding.EncodeToString(v.Bytes()))
+			return
+		}
+		p := v.Pointer()
+		if onPath[p] {
+			return
+		}
+		onPath[p] = true
+		defer delete(onPath, p)
+		switch v.Kind() {
+		case reflect.Pointer:
+			leaves(key, v.Elem(), onPath, add)
+		case reflect.Slice:
+			for i := range v.Len() {
+				leaves("", v.Index(i), onPath, add)
+			}
+		default:
+			for it := v.MapRange(); it.Next(); {
+				k := ""
+				if it.Key().Kind() == reflect.String {
+					k = it.Key().String()
+				}
+				leaves(k, it.Value(), onPath, add)
+			}
+		}
+	}
+}
+
+// number returns v as encoding/json writes it when v is a number.
+func number(v any) (string, bool) {
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+	default:
+		if _, ok := v.(json.Number); !ok {
+			return "", false
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}

@@ -1,0 +1,306 @@
+package freddy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Property tests for the secret promise: no 8-byte window of the API key or
+// of a credential value appears in any error string, any fmt verb of an
+// error, any log record or the response metadata, whatever a hostile server
+// echoes, wherever and however it cuts or encodes it.
+
+const secretWindow = 8
+
+// leaks returns the first window of a secret found in out, or "".
+func leaks(out string, secrets []string) string {
+	for _, s := range secrets {
+		for i := 0; i+secretWindow <= len(s); i++ {
+			if w := s[i : i+secretWindow]; strings.Contains(out, w) {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+func requireNoWindow(t testing.TB, what, out string, secrets []string) {
+	t.Helper()
+	if w := leaks(out, secrets); w != "" {
+		t.Fatalf("%s shows the secret window %q:\n%s", what, w, out)
+	}
+}
+
+// secretChars includes what JSON, URL and Go quoting escape.
+const secretChars = `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~&<>"\'%+/=?# ` + "\té€😀"
+
+func randomSecret(r *rand.Rand, n int, chars string) string {
+	runes := []rune(chars)
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteRune(runes[r.IntN(len(runes))])
+	}
+	return b.String()
+}
+
+// secretSet is one round's API key and credentials.
+type secretSet struct {
+	apiKey  string
+	creds   Credentials
+	secrets []string // every value, as text
+}
+
+func newSecretSet(r *rand.Rand) secretSet {
+	key := randomSecret(r, 16+r.IntN(32), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$*")
+	token := randomSecret(r, 8+r.IntN(40), secretChars)
+	refresh := randomSecret(r, 8+r.IntN(20), secretChars)
+	num := 10_000_000 + r.IntN(1_000_000_000)
+	creds := NewCredentials(map[string]any{"type": "oauth2", "accessToken": token,
+		"nested": map[string]any{"refresh": refresh, "list": []any{num}}})
+	return secretSet{apiKey: key, creds: creds, secrets: []string{key, token, refresh, strconv.Itoa(num)}}
+}
+
+// echo is one way a server may send a secret back.
+func echo(r *rand.Rand, secret string) string {
+	s := secret
+	if r.IntN(3) == 0 && len(s) > secretWindow {
+		// A fragment, cut anywhere.
+		start := r.IntN(len(s) - secretWindow)
+		s = s[start : start+secretWindow+r.IntN(len(s)-start-secretWindow+1)]
+	}
+	switch r.IntN(5) {
+	case 1:
+		b, _ := json.Marshal(s)
+		return string(b[1 : len(b)-1])
+	case 2:
+		return url.QueryEscape(s)
+	case 3:
+		return url.PathEscape(s)
+	case 4:
+		return strconv.Quote(s)[1 : len(strconv.Quote(s))-1]
+	}
+	return s
+}
+
+var createOK = []byte(`{"success":true,"data":{"id":"pconf_abc123","name":"n","credentials":"***REDACTED***"}}`)
+
+// hostile builds a response that echoes the secrets; kind picks where.
+func hostile(r *rand.Rand, ss secretSet, kind int) func(*http.Request) (*http.Response, error) {
+	e := func() string { return echo(r, ss.secrets[r.IntN(len(ss.secrets))]) }
+	filler := func(n int) string { return strings.Repeat("x", n) }
+	jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	statuses := []int{400, 401, 403, 404, 409, 422, 429, 500, 502, 503}
+	status := statuses[r.IntN(len(statuses))]
+	switch kind % 8 {
+	case 0: // the error envelope, every text member echoing
+		body := `{"success":false,"error":{"code":` + jsonStr(e()) + `,"message":` + jsonStr(filler(r.IntN(50))+e()) +
+			`,"system_message":` + jsonStr(e()) + `,"type":` + jsonStr(e()) + `,"trace_id":` + jsonStr("req_"+e()) +
+			`,"details":{` + jsonStr(e()) + `:[` + jsonStr(e()) + `,{"deep":` + jsonStr(e()) + `}],"retry_after":0.001}}}`
+		return reply(status, []byte(body), "Retry-After", "0")
+	case 1: // the short error body
+		body := `{"error":{"type":"validation_error","message":` + jsonStr(e()+" "+e()) + `,"code":` + jsonStr(e()) + `}}`
+		return reply(status, []byte(body))
+	case 2: // a non-JSON page with the echo around the snippet cut
+		body := filler(90+r.IntN(40)) + e() + filler(r.IntN(300))
+		return reply(status, []byte(body), "Content-Type", "text/html")
+	case 3: // a 2xx that is not JSON
+		return reply(200, []byte(filler(r.IntN(130))+e()+filler(r.IntN(50))))
+	case 4: // a 2xx whose JSON quotes the echo back in a parse error
+		return reply(200, []byte(`{"success":true,"data":{"id":"pconf_1","created_at":`+jsonStr(e())+`}}`))
+	case 5: // a transport error that quotes the echo
+		return fail(errors.New("proxy said: " + e()))
+	case 6: // headers
+		return reply(status, nil, "X-Request-Id", e(), "X-Echo", e())
+	default: // a 2xx with the echo in a header and a good body
+		return reply(200, createOK, "X-Request-Id", e(), "X-Echo", e())
+	}
+}
+
+// checkCall runs one Create and one Update against step and checks every
+// output for windows of the secrets.
+func checkCall(t testing.TB, ss secretSet, step func(*http.Request) (*http.Response, error)) {
+	var logs bytes.Buffer
+	text := slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	jsonH := slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	c, err := NewClient(WithAPIKey(ss.apiKey), WithBaseURL(testBaseURL), WithHTTPClient(&http.Client{Transport: script(step)}),
+		WithMaxRetries(1), WithRetryWait(time.Microsecond, time.Microsecond), WithMaxRetryWait(time.Millisecond),
+		WithLogger(slog.New(fanout{text, jsonH})))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	p := validParams()
+	p.Credentials = ss.creds
+	var resp Response
+	_, err1 := c.Configurations.Create(context.Background(), p, WithResponseInto(&resp))
+	var resp2 Response
+	_, err2 := c.Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Credentials: ss.creds}, WithResponseInto(&resp2))
+	for _, err := range []error{err1, err2} {
+		if err == nil {
+			continue
+		}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			requireNoWindow(t, "fmt "+verb+" of the error", fmt.Sprintf(verb, err), ss.secrets)
+		}
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			requireNoWindow(t, "the APIError fields", fmt.Sprintf("%#v %v", *apiErr, apiErr.Details), ss.secrets)
+		}
+		var re *RequestError
+		if errors.As(err, &re) && re.LastAPIError != nil {
+			requireNoWindow(t, "LastAPIError", re.LastAPIError.Error(), ss.secrets)
+		}
+	}
+	requireNoWindow(t, "the log records", logs.String(), ss.secrets)
+	requireNoWindow(t, "the response metadata", fmt.Sprintf("%+v %+v", resp, resp2), ss.secrets)
+}
+
+// fanout sends each record to every handler.
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool { return f[0].Enabled(ctx, l) }
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	for _, h := range f {
+		if err := h.Handle(ctx, r.Clone()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (f fanout) WithAttrs(a []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(a)
+	}
+	return out
+}
+func (f fanout) WithGroup(g string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(g)
+	}
+	return out
+}
+
+func TestNoSecretWindowInAnyOutput(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := range 400 {
+		ss := newSecretSet(r)
+		checkCall(t, ss, hostile(r, ss, round))
+	}
+}
+
+// TestSnippetCutNeverSplitsASecret places a secret across the 120-byte cut
+// at every offset.
+func TestSnippetCutNeverSplitsASecret(t *testing.T) {
+	secret := "ghp_CUTSECRET_0123456789abcdef"
+	for off := snippetLen - len(secret); off <= snippetLen+1; off++ {
+		body := strings.Repeat("x", off) + secret + strings.Repeat("y", 50)
+		err := createWithCreds(t, 502, []byte(body), BearerCredentials(secret))
+		requireNoWindow(t, "offset "+strconv.Itoa(off), err.Error(), []string{secret})
+	}
+}
+
+func createWithCreds(t *testing.T, status int, body []byte, creds Credentials) error {
+	t.Helper()
+	c := newClient(t, script(reply(status, body)), WithMaxRetries(0))
+	p := validParams()
+	p.Credentials = creds
+	_, err := c.Configurations.Create(context.Background(), p)
+	require.Error(t, err)
+	return err
+}
+
+func FuzzHostileResponse(f *testing.F) {
+	for kind := range 8 {
+		f.Add(uint64(kind), uint8(kind), "ghp_fuzz\"&<>token")
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, kind uint8, extra string) {
+		r := rand.New(rand.NewPCG(seed, uint64(kind)))
+		ss := newSecretSet(r)
+		if len(extra) >= secretWindow && len(extra) < 200 {
+			m := ss.creds.Reveal()
+			m["extra"] = extra
+			ss.creds = NewCredentials(m)
+			ss.secrets = append(ss.secrets, extra)
+		}
+		checkCall(t, ss, hostile(r, ss, int(kind)))
+	})
+}
+
+// TestParamsNestedAnywhereNeverShowCredentials: params and credentials held
+// by a caller's own values, exported or not, at any depth, under every fmt
+// verb, both slog handlers and json.Marshal.
+func TestParamsNestedAnywhereNeverShowCredentials(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for range 20 {
+		ss := newSecretSet(r)
+		create := validParams()
+		create.Credentials = ss.creds
+		update := UpdateConfigurationParams{Name: String("n"), Credentials: ss.creds}
+		type inner struct {
+			P *CreateConfigurationParams
+			u UpdateConfigurationParams
+		}
+		holder := struct {
+			Exported   CreateConfigurationParams
+			unexported CreateConfigurationParams
+			Ptr        *UpdateConfigurationParams
+			ptr        *CreateConfigurationParams
+			Slice      []CreateConfigurationParams
+			slice      []Credentials
+			Map        map[string]UpdateConfigurationParams
+			m          map[string]Credentials
+			Any        any
+			anyV       any
+			Creds      Credentials
+			creds      Credentials
+			Deep       struct{ In inner }
+			deep       []map[string]*inner
+		}{
+			Exported: create, unexported: create, Ptr: &update, ptr: &create,
+			Slice: []CreateConfigurationParams{create}, slice: []Credentials{ss.creds},
+			Map: map[string]UpdateConfigurationParams{"u": update}, m: map[string]Credentials{"c": ss.creds},
+			Any: ss.creds, anyV: &create, Creds: ss.creds, creds: ss.creds,
+			Deep: struct{ In inner }{inner{&create, update}}, deep: []map[string]*inner{{"x": {&create, update}}},
+		}
+		values := []any{holder, &holder, []any{holder}, map[string]any{"h": &holder}, create, &create, update, &update, ss.creds, &ss.creds}
+		for _, v := range values {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T", "%10.3v", "%-v"} {
+				requireNoWindow(t, "fmt "+verb, fmt.Sprintf(verb, v), ss.secrets)
+			}
+			requireNoWindow(t, "fmt.Sprint", fmt.Sprint(v)+fmt.Sprintln(v), ss.secrets)
+			b, err := json.Marshal(v)
+			require.NoError(t, err)
+			requireNoWindow(t, "json.Marshal", string(b), ss.secrets)
+			var logs bytes.Buffer
+			for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
+				slog.New(h).Info("params", "v", v, "group", slog.GroupValue(slog.Any("inner", v)))
+			}
+			requireNoWindow(t, "slog", logs.String(), ss.secrets)
+		}
+	}
+	// The credentials do reach the wire, and Reveal gives them back.
+	ss := newSecretSet(r)
+	assert.Equal(t, ss.secrets[1], ss.creds.Reveal()["accessToken"])
+	p := validParams()
+	p.Credentials = ss.creds
+	body, err := p.body()
+	require.NoError(t, err)
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal(body, &sent))
+	assert.Equal(t, ss.secrets[1], sent["credentials"].(map[string]any)["accessToken"])
+}
+
