@@ -13,8 +13,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/aitronos/freddy-go/internal/emulator"
 )
 
 // BenchmarkCreate compares Configurations.Create with the same POST written
@@ -79,8 +77,7 @@ func BenchmarkCreate(b *testing.B) {
 
 // handWritten is the baseline: what a careful developer writes without the
 // SDK, with a pooled transport sized like the SDK's so that only the SDK's
-// own work differs. It decodes into the emulator's struct of the documented
-// data object.
+// own work differs. It decodes into a struct of the documented data object.
 type handWritten struct {
 	hc  *http.Client
 	url string
@@ -93,8 +90,39 @@ func newHandWritten(base, key string) *handWritten {
 	return &handWritten{hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: base + configurationsPath, key: key}
 }
 
-func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (*emulator.Configuration, error) {
-	payload, err := json.Marshal(p)
+// createdItem is the Create page's data object as a hand-written client
+// would declare it.
+type createdItem struct {
+	ID                  string         `json:"id"`
+	Object              string         `json:"object"`
+	UserID              string         `json:"userId"`
+	APIKeyID            *string        `json:"apiKeyId"`
+	OrganizationID      string         `json:"organization_id"`
+	PersonalConnectorID string         `json:"personalConnectorId"`
+	Name                string         `json:"name"`
+	Configuration       map[string]any `json:"configuration"`
+	Credentials         string         `json:"credentials"`
+	Enabled             bool           `json:"enabled"`
+	HealthStatus        string         `json:"healthStatus"`
+	LastSyncAt          *time.Time     `json:"lastSyncAt"`
+	LastError           *string        `json:"lastError"`
+	Description         *string        `json:"description"`
+	Metadata            map[string]any `json:"metadata"`
+	CreatedAt           time.Time      `json:"created_at"`
+	UpdatedAt           time.Time      `json:"updated_at"`
+}
+
+// handBody is what the hand-written client sends: the wire body with the
+// real credentials.
+type handBody struct {
+	PersonalConnectorID string         `json:"personalConnectorId"`
+	Name                string         `json:"name"`
+	Configuration       map[string]any `json:"configuration,omitempty"`
+	Credentials         map[string]any `json:"credentials"`
+}
+
+func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (*createdItem, error) {
+	payload, err := json.Marshal(handBody{p.PersonalConnectorID, p.Name, p.Configuration, p.Credentials.Reveal()})
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +146,8 @@ func (h *handWritten) create(ctx context.Context, p CreateConfigurationParams) (
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	var env struct {
-		Success bool                   `json:"success"`
-		Data    emulator.Configuration `json:"data"`
+		Success bool        `json:"success"`
+		Data    createdItem `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
 		return nil, err

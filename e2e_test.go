@@ -1,8 +1,11 @@
-package freddy
+package freddy_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,227 +13,345 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aitronos/freddy-go/internal/emulator"
+	"github.com/aitronos/freddy-go"
+	"github.com/aitronos/freddy-go/freddytest"
 )
 
-// End-to-end: the real client against the emulator over loopback.
+// End to end: the real client against freddytest over loopback, through the
+// public API only, as a user's tests would run it.
 
-func startEmulator(t *testing.T, cfg emulator.Config) *emulator.Server {
-	t.Helper()
-	emu := emulator.Start(cfg)
-	t.Cleanup(emu.Close)
-	return emu
+const e2eToken = "ghp_E2ESECRETTOKEN_abcdefghij"
+
+func e2eParams() freddy.CreateConfigurationParams {
+	return freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_github",
+		Name:                "My GitHub Account",
+		Credentials:         freddy.BearerCredentials(e2eToken),
+		Configuration:       map[string]any{"repository": "aitronos/freddy-backend"},
+	}
 }
 
-func emuClient(t *testing.T, emu *emulator.Server, opts ...Option) *Client {
+func e2eClient(t *testing.T, srv *freddytest.Server, opts ...freddy.Option) *freddy.Client {
 	t.Helper()
-	c, err := NewClient(append([]Option{WithAPIKey(emu.APIKey), WithBaseURL(emu.URL), fastRetries}, opts...)...)
+	c, err := srv.Client(opts...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
 
 func TestE2EHappyPath(t *testing.T) {
-	emu := startEmulator(t, emulator.Config{})
-	c := emuClient(t, emu)
-	p := validParams()
+	srv := freddytest.Start(t)
+	c := e2eClient(t, srv)
+	p := e2eParams()
 	p.Description = "work account"
 	p.Metadata = map[string]any{"team": "platform"}
-	p.Enabled = Bool(false)
+	p.Enabled = freddy.Bool(false)
 	got, err := c.Configurations.Create(context.Background(), p)
 	require.NoError(t, err)
 	assert.Regexp(t, `^pconf_`, got.ID)
 	assert.Equal(t, "personal_connector.configuration", got.Object)
-	assert.Equal(t, "pcon_github", got.PersonalConnectorID)
 	assert.Equal(t, "***REDACTED***", got.Credentials)
 	assert.False(t, got.Enabled)
-	assert.Equal(t, HealthStatusUnknown, got.HealthStatus)
-	require.NotNil(t, got.Description)
+	assert.Equal(t, freddy.HealthStatusUnknown, got.HealthStatus)
 	assert.Equal(t, "work account", *got.Description)
-	assert.Equal(t, map[string]any{"team": "platform"}, got.Metadata)
-	assert.Equal(t, "org_emulator", got.OrganizationID)
+	assert.NotEmpty(t, got.OrganizationID)
 	assert.WithinDuration(t, time.Now(), got.CreatedAt, time.Minute)
-	stored := emu.Configurations()
+	stored := srv.Configurations()
 	require.Len(t, stored, 1)
 	assert.Equal(t, got.ID, stored[0].ID)
-	req := emu.Requests()[0]
-	assert.Equal(t, emu.APIKey, req.Header.Get("X-API-Key"))
-	assert.Contains(t, string(req.Body), testCredential, "the credentials reach the server")
+	req := srv.Requests()[0]
+	assert.Equal(t, http.MethodPost, req.Method)
+	assert.Equal(t, srv.APIKey, req.Header.Get("X-API-Key"))
+	assert.Contains(t, string(req.Body), e2eToken, "the credentials reach the server")
 }
 
 func TestE2EErrorTypes(t *testing.T) {
-	emu := startEmulator(t, emulator.Config{})
-	tests := []struct {
-		name   string
-		client func() *Client
-		params CreateConfigurationParams
-		check  func(t *testing.T, err error)
-	}{
-		{"wrong key", func() *Client { return emuClient(t, emu, WithAPIKey("fk_wrong_key_000000")) }, validParams(), func(t *testing.T, err error) {
-			var ae *AuthenticationError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, "UNAUTHORIZED", ae.Code)
-			assert.Regexp(t, `^req_`, ae.TraceID)
-		}},
-		{"empty optional objects are accepted", func() *Client { return emuClient(t, emu) },
-			CreateConfigurationParams{PersonalConnectorID: "p", Name: "n", Credentials: NewCredentials(map[string]any{"token": testCredential}), Metadata: map[string]any{}, Configuration: map[string]any{}},
-			func(t *testing.T, err error) { require.NoError(t, err) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.client().Configurations.Create(context.Background(), tt.params)
-			tt.check(t, err)
-		})
-	}
-	t.Run("forbidden connector", func(t *testing.T) {
-		emu := startEmulator(t, emulator.Config{Forbidden: []string{"pcon_github"}})
-		_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
-		var ae *AuthorizationError
+	srv := freddytest.Start(t, freddytest.WithForbiddenConnectors("pcon_admin"))
+	c := e2eClient(t, srv)
+	ctx := context.Background()
+	cfg, err := c.Configurations.Create(ctx, e2eParams())
+	require.NoError(t, err)
+
+	t.Run("401 wrong key", func(t *testing.T) {
+		_, err := e2eClient(t, srv, freddy.WithAPIKey("fk_wrong_key_000000")).Configurations.Get(ctx, cfg.ID)
+		var ae *freddy.AuthenticationError
 		require.ErrorAs(t, err, &ae)
-		assert.ErrorIs(t, err, ErrForbidden)
+		assert.Regexp(t, `^req_`, ae.TraceID)
+	})
+	t.Run("403 forbidden connector", func(t *testing.T) {
+		p := e2eParams()
+		p.PersonalConnectorID = "pcon_admin"
+		_, err := c.Configurations.Create(ctx, p)
+		var ae *freddy.AuthorizationError
+		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, "FORBIDDEN", ae.Code)
-		assert.Empty(t, emu.Configurations())
+	})
+	t.Run("400 credentials the server cannot validate", func(t *testing.T) {
+		_, err := c.Configurations.Update(ctx, cfg.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALID_TOKEN")})
+		var ve *freddy.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "invalid_credentials", ve.Code)
+	})
+	t.Run("404 short body", func(t *testing.T) {
+		_, err := c.Configurations.Get(ctx, "pconf_missing")
+		var nf *freddy.NotFoundError
+		require.ErrorAs(t, err, &nf)
+		assert.Equal(t, "configuration_not_found", nf.Code)
+		assert.Regexp(t, `^req_`, nf.TraceID, "the trace id falls back to x-request-id")
+	})
+	t.Run("409 idempotency key reused with another body", func(t *testing.T) {
+		_, err := c.Configurations.Create(ctx, e2eParams(), freddy.WithIdempotencyKey("order-1"))
+		require.NoError(t, err)
+		other := e2eParams()
+		other.Name = "Another name"
+		_, err = c.Configurations.Create(ctx, other, freddy.WithIdempotencyKey("order-1"))
+		var ce *freddy.ConflictError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "IDEMPOTENCY_KEY_REUSED", ce.Code)
+		assert.Equal(t, "order-1", ce.IdempotencyKey)
 	})
 	for _, tc := range []struct {
 		name  string
-		fault emulator.FaultKind
+		fault freddytest.FaultKind
 		check func(t *testing.T, err error)
 	}{
-		{"server errors until retries run out", emulator.FaultServerError, func(t *testing.T, err error) {
-			var se *ServerError
+		{"500 until retries run out", freddytest.FaultServerError, func(t *testing.T, err error) {
+			var se *freddy.ServerError
 			require.ErrorAs(t, err, &se)
-			assert.Equal(t, "INTERNAL_SERVER_ERROR", se.Code)
+			assert.Equal(t, 3, se.Attempts)
+			assert.Contains(t, err.Error(), "(3 attempts, trace_id req_")
 		}},
-		{"proxy HTML 502 until retries run out", emulator.FaultBadGatewayHTML, func(t *testing.T, err error) {
-			var se *ServerError
+		{"HTML 502 until retries run out", freddytest.FaultBadGatewayHTML, func(t *testing.T, err error) {
+			var se *freddy.ServerError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, 502, se.StatusCode)
 			assert.Contains(t, err.Error(), "<html>")
 		}},
-		{"dropped connections until retries run out", emulator.FaultDrop, func(t *testing.T, err error) {
-			var re *RequestError
+		{"dropped connections until retries run out", freddytest.FaultDrop, func(t *testing.T, err error) {
+			var re *freddy.RequestError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, 3, re.Attempts)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			emu := startEmulator(t, emulator.Config{})
-			emu.Inject(emulator.Fault{Kind: tc.fault}, 3)
-			_, err := emuClient(t, emu).Configurations.Create(context.Background(), validParams())
+			srv := freddytest.Start(t)
+			srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: tc.fault}, 3)...)
+			_, err := e2eClient(t, srv).Configurations.Create(ctx, e2eParams())
 			tc.check(t, err)
-			assert.Len(t, emu.Requests(), 3)
-			assert.Empty(t, emu.Configurations())
+			assert.Len(t, srv.Requests(), 3)
+			assert.Empty(t, srv.Configurations())
 		})
 	}
-	t.Run("unknown field is a validation error", func(t *testing.T) {
-		// The SDK never sends unknown fields; a raw request shows the
-		// emulator's 400 reaches the SDK's decoder intact.
-		tr := &http.Transport{}
-		defer tr.CloseIdleConnections()
-		c := emuClient(t, emu, WithHTTPClient(&http.Client{Transport: rewriteBody{tr, `{"personalConnectorId":"p","name":1,"credentials":{},"bogus":true}`}}))
-		_, err := c.Configurations.Create(context.Background(), validParams())
-		var ve *ValidationError
-		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "VALIDATION_ERROR", ve.Code)
-		assert.Equal(t, map[string]any{"name": "must be a string", "credentials": "must not be empty", "bogus": "is not a known field"}, ve.Details["fields"])
-	})
-	t.Run("rate limit", func(t *testing.T) {
-		emu := startEmulator(t, emulator.Config{RateLimit: 2, Window: time.Hour})
-		c := emuClient(t, emu)
+	t.Run("429 longer than the max wait comes back at once", func(t *testing.T) {
+		srv := freddytest.Start(t, freddytest.WithRateLimit(2, time.Hour))
+		c := e2eClient(t, srv)
 		for range 2 {
-			_, err := c.Configurations.Create(context.Background(), validParams())
+			_, err := c.Configurations.Create(ctx, e2eParams())
 			require.NoError(t, err)
 		}
-		_, err := c.Configurations.Create(context.Background(), validParams())
-		var rl *RateLimitError
-		require.ErrorAs(t, err, &rl, "the hour-long wait exceeds the max retry wait: returned at once")
+		var resp freddy.Response
+		_, err := c.Configurations.Create(ctx, e2eParams(), freddy.WithResponseInto(&resp))
+		var rl *freddy.RateLimitError
+		require.ErrorAs(t, err, &rl)
 		assert.InDelta(t, time.Hour.Seconds(), rl.RetryAfter.Seconds(), 2)
 		assert.Equal(t, 2, rl.Limit)
 		assert.Equal(t, 0, rl.Remaining)
 		assert.WithinDuration(t, time.Now().Add(time.Hour), rl.ResetAt, 2*time.Second)
-		assert.Len(t, emu.Configurations(), 2)
+		assert.Equal(t, 1, resp.Attempts)
+		assert.Len(t, srv.Configurations(), 2)
 	})
 }
 
-// rewriteBody replaces the request body, to send what the SDK would refuse.
-type rewriteBody struct {
-	rt   http.RoundTripper
-	body string
-}
-
-func (rw rewriteBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.GetBody = nil
-	r.ContentLength = int64(len(rw.body))
-	r.Body = readCloser(rw.body)
-	return rw.rt.RoundTrip(r)
-}
-
-func TestE2ERetriesThroughFaultsCreateExactlyOne(t *testing.T) {
-	faults := []emulator.Fault{
-		{Kind: emulator.FaultServerError},
-		{Kind: emulator.FaultBadGatewayHTML},
-		{Kind: emulator.FaultRateLimit, RetryAfter: 100 * time.Millisecond},
-		{Kind: emulator.FaultDrop},
+// TestE2EEveryFaultCostsAnAttemptAndCreatesExactlyOne: whatever goes wrong
+// on the first two attempts, the third succeeds and exactly one
+// configuration exists, all attempts carrying one key.
+func TestE2EEveryFaultCostsAnAttemptAndCreatesExactlyOne(t *testing.T) {
+	faults := []freddytest.Fault{
+		{Kind: freddytest.FaultServerError},
+		{Kind: freddytest.FaultBadGatewayHTML},
+		{Kind: freddytest.FaultRateLimit, RetryAfter: 50 * time.Millisecond},
+		{Kind: freddytest.FaultDrop},
+		{Kind: freddytest.FaultDropAfterCommit},
+		{Kind: freddytest.FaultStall},
+		{Kind: freddytest.FaultStallBody},
+		{Kind: freddytest.FaultTruncate},
 	}
 	for _, f := range faults {
-		emu := startEmulator(t, emulator.Config{})
-		emu.Inject(f, 2)
-		c := emuClient(t, emu)
-		got, err := c.Configurations.Create(context.Background(), validParams())
-		require.NoError(t, err, "fault %d", f.Kind)
-		reqs := emu.Requests()
-		require.Len(t, reqs, 3, "three attempts")
-		stored := emu.Configurations()
-		require.Len(t, stored, 1, "exactly one configuration after three attempts")
-		assert.Equal(t, stored[0].ID, got.ID)
-		for _, r := range reqs {
-			assert.Equal(t, reqs[0].Header.Get("Idempotency-Key"), r.Header.Get("Idempotency-Key"))
-		}
+		t.Run(f.Kind.String(), func(t *testing.T) {
+			srv := freddytest.Start(t)
+			srv.Inject(f, f)
+			c := e2eClient(t, srv, freddy.WithTimeout(300*time.Millisecond))
+			got, err := c.Configurations.Create(context.Background(), e2eParams())
+			require.NoError(t, err)
+			reqs := srv.Requests()
+			require.Len(t, reqs, 3)
+			stored := srv.Configurations()
+			require.Len(t, stored, 1, "exactly one configuration after three attempts")
+			assert.Equal(t, stored[0].ID, got.ID)
+			for _, r := range reqs {
+				assert.Equal(t, reqs[0].Header.Get("Idempotency-Key"), r.Header.Get("Idempotency-Key"))
+				assert.Equal(t, reqs[0].Body, r.Body)
+			}
+		})
 	}
-}
-
-func TestE2EIdempotentReplay(t *testing.T) {
-	emu := startEmulator(t, emulator.Config{})
-	c := emuClient(t, emu)
-	first, err := c.Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("order-42"))
-	require.NoError(t, err)
-	again, err := c.Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("order-42"))
-	require.NoError(t, err)
-	assert.Equal(t, first.ID, again.ID, "the same key and body replay the first response")
-	assert.Len(t, emu.Configurations(), 1)
-
-	other := validParams()
-	other.Name = "Another name"
-	_, err = c.Configurations.Create(context.Background(), other, WithIdempotencyKey("order-42"))
-	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, 409, apiErr.StatusCode)
-	assert.Equal(t, "IDEMPOTENCY_KEY_REUSED", apiErr.Code)
-	assert.Len(t, emu.Configurations(), 1)
 }
 
 func TestE2EConcurrentRetriesUnderFaults(t *testing.T) {
-	emu := startEmulator(t, emulator.Config{})
-	emu.Inject(emulator.Fault{Kind: emulator.FaultServerError}, 20)
-	c := emuClient(t, emu, WithMaxRetries(5))
+	srv := freddytest.Start(t)
+	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultDropAfterCommit}, 10)...)
+	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultServerError}, 10)...)
+	c := e2eClient(t, srv, freddy.WithMaxRetries(5))
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			_, err := c.Configurations.Create(context.Background(), validParams())
+			_, err := c.Configurations.Create(context.Background(), e2eParams())
 			assert.NoError(t, err)
 		})
 	}
 	wg.Wait()
-	assert.Len(t, emu.Configurations(), 20, "one configuration per call, none duplicated by retries")
+	assert.Len(t, srv.Configurations(), 20, "one configuration per call, none duplicated by retries")
 }
 
-func TestE2EStallIsBoundedByTimeout(t *testing.T) {
-	emu := startEmulator(t, emulator.Config{})
-	emu.Inject(emulator.Fault{Kind: emulator.FaultStall}, 1)
-	c := emuClient(t, emu, WithTimeout(200*time.Millisecond))
-	got, err := c.Configurations.Create(context.Background(), validParams())
-	require.NoError(t, err, "the stalled attempt times out and the retry succeeds")
-	assert.Len(t, emu.Configurations(), 1)
-	assert.Equal(t, emu.Configurations()[0].ID, got.ID)
+func TestE2ELifecycle(t *testing.T) {
+	srv := freddytest.Start(t)
+	c := e2eClient(t, srv)
+	ctx := context.Background()
+	var ids []string
+	for i := range 45 {
+		p := e2eParams()
+		if i%3 == 0 {
+			p.PersonalConnectorID = "pcon_clickup"
+			p.Credentials = freddy.APIKeyCredentials("pk_" + strings.Repeat("x", i+4))
+		}
+		cfg, err := c.Configurations.Create(ctx, p)
+		require.NoError(t, err)
+		ids = append(ids, cfg.ID)
+	}
+
+	t.Run("pages and filters", func(t *testing.T) {
+		page, err := c.Configurations.List(ctx, freddy.ListConfigurationsParams{Limit: 10})
+		require.NoError(t, err)
+		assert.Len(t, page.Data, 10)
+		assert.True(t, page.HasMore)
+		assert.Equal(t, ids[0], page.FirstID)
+		assert.Equal(t, ids[9], page.LastID)
+		next, err := c.Configurations.List(ctx, freddy.ListConfigurationsParams{Limit: 10, After: page.LastID})
+		require.NoError(t, err)
+		assert.Equal(t, ids[10], next.Data[0].ID)
+
+		var all []string
+		for cfg, err := range c.Configurations.ListAll(ctx, freddy.ListConfigurationsParams{Limit: 7}) {
+			require.NoError(t, err)
+			all = append(all, cfg.ID)
+		}
+		assert.Equal(t, ids, all, "every configuration once, oldest first")
+		n := 0
+		for cfg, err := range c.Configurations.ListAll(ctx, freddy.ListConfigurationsParams{PersonalConnectorID: "pcon_clickup"}) {
+			require.NoError(t, err)
+			assert.Equal(t, "pcon_clickup", cfg.PersonalConnectorID)
+			n++
+		}
+		assert.Equal(t, 15, n)
+	})
+	id := ids[1]
+	t.Run("update merges", func(t *testing.T) {
+		got, err := c.Configurations.Update(ctx, id, freddy.UpdateConfigurationParams{
+			Name: freddy.String("Renamed"), Configuration: map[string]any{"branch": "dev"}, Metadata: map[string]any{"team": "a"}})
+		require.NoError(t, err)
+		assert.Equal(t, "Renamed", got.Name)
+		assert.Equal(t, map[string]any{"repository": "aitronos/freddy-backend", "branch": "dev"}, got.Configuration)
+		assert.Equal(t, map[string]any{"team": "a"}, got.Metadata)
+		again, err := c.Configurations.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, got.Configuration, again.Configuration)
+		assert.True(t, again.UpdatedAt.After(again.CreatedAt) || again.UpdatedAt.Equal(again.CreatedAt))
+	})
+	t.Run("disable, filter, enable", func(t *testing.T) {
+		got, err := c.Configurations.SetEnabled(ctx, id, false)
+		require.NoError(t, err)
+		assert.False(t, got.Enabled)
+		page, err := c.Configurations.List(ctx, freddy.ListConfigurationsParams{Enabled: freddy.Bool(false)})
+		require.NoError(t, err)
+		require.Len(t, page.Data, 1)
+		assert.Equal(t, id, page.Data[0].ID)
+		got, err = c.Configurations.SetEnabled(ctx, id, true)
+		require.NoError(t, err)
+		assert.True(t, got.Enabled)
+	})
+	t.Run("health checks", func(t *testing.T) {
+		res, err := c.Configurations.Test(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, freddy.HealthStatusHealthy, res.Status)
+		require.True(t, srv.SetHealth(id, freddy.HealthStatusUnhealthy, "Authentication failed. Invalid API key."))
+		res, err = c.Configurations.Test(ctx, id)
+		require.NoError(t, err, "unhealthy is a result, not an error")
+		assert.Equal(t, freddy.HealthStatusUnhealthy, res.Status)
+		got, err := c.Configurations.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, freddy.HealthStatusUnhealthy, got.HealthStatus)
+		require.NotNil(t, got.LastError)
+		assert.Equal(t, "Authentication failed. Invalid API key.", *got.LastError)
+		require.NotNil(t, got.LastSyncAt)
+		page, err := c.Configurations.List(ctx, freddy.ListConfigurationsParams{HealthStatus: freddy.HealthStatusUnhealthy})
+		require.NoError(t, err)
+		assert.Len(t, page.Data, 1)
+	})
+	t.Run("delete, then 404", func(t *testing.T) {
+		require.NoError(t, c.Configurations.Delete(ctx, id))
+		_, err := c.Configurations.Get(ctx, id)
+		assert.ErrorIs(t, err, freddy.ErrNotFound)
+		assert.ErrorIs(t, c.Configurations.Delete(ctx, id), freddy.ErrNotFound, "a direct 404")
+	})
+	t.Run("delete whose response was lost", func(t *testing.T) {
+		srv.Inject(freddytest.Fault{Kind: freddytest.FaultDropAfterCommit})
+		require.NoError(t, c.Configurations.Delete(ctx, ids[2]), "the retry's 404 means the first attempt deleted it")
+		_, ok := srv.Configuration(ids[2])
+		assert.False(t, ok)
+	})
 }
+
+func TestE2EResponseMetadata(t *testing.T) {
+	srv := freddytest.Start(t, freddytest.WithRateLimit(100, time.Minute))
+	c := e2eClient(t, srv)
+	var resp freddy.Response
+	cfg, err := c.Configurations.Create(context.Background(), e2eParams(), freddy.WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Regexp(t, `^req_`, resp.RequestID)
+	assert.NotEmpty(t, resp.APIVersion)
+	assert.Equal(t, 100, resp.RateLimit.Limit)
+	assert.Equal(t, 99, resp.RateLimit.Remaining)
+	assert.WithinDuration(t, time.Now().Add(time.Minute), resp.RateLimit.ResetAt, 2*time.Second)
+	assert.NotEmpty(t, resp.IdempotencyKey)
+	_, err = c.Configurations.Get(context.Background(), cfg.ID, freddy.WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, 98, resp.RateLimit.Remaining)
+	assert.Empty(t, resp.IdempotencyKey)
+}
+
+func TestE2EBrokenBodiesNeverGiveAPartialConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		fault freddytest.FaultKind
+		check func(t *testing.T, err error)
+	}{
+		{freddytest.FaultStallBody, func(t *testing.T, err error) {
+			var timeout interface{ Timeout() bool }
+			require.ErrorAs(t, err, &timeout)
+			assert.True(t, timeout.Timeout())
+		}},
+		{freddytest.FaultTruncate, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.ErrUnexpectedEOF) }},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			srv := freddytest.Start(t)
+			srv.Inject(freddytest.Fault{Kind: tc.fault})
+			c := e2eClient(t, srv, freddy.WithTimeout(300*time.Millisecond), freddy.WithMaxRetries(0))
+			got, err := c.Configurations.Create(context.Background(), e2eParams())
+			assert.Nil(t, got)
+			var re *freddy.RequestError
+			require.ErrorAs(t, err, &re)
+			tc.check(t, err)
+		})
+	}
+}
+
+var _ = errors.New

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/aitronos/freddy-go"
-	"github.com/aitronos/freddy-go/internal/emulator"
+	"github.com/aitronos/freddy-go/freddytest"
 )
 
 func ExampleConfigurationsService_Create() {
-	// The built-in emulator stands in for https://api.aitronos.com; in
-	// production NewClient() reads FREDDY_API_KEY and needs no options.
-	emu := emulator.Start(emulator.Config{})
-	defer emu.Close()
-	client, err := freddy.NewClient(freddy.WithAPIKey(emu.APIKey), freddy.WithBaseURL(emu.URL))
+	// freddytest stands in for https://api.aitronos.com; in production
+	// NewClient() reads FREDDY_API_KEY and needs no options.
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := freddy.NewClient(freddy.WithAPIKey(srv.APIKey), freddy.WithBaseURL(srv.URL))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,13 +36,133 @@ func ExampleConfigurationsService_Create() {
 	// Output: My GitHub Account true unknown ***REDACTED***
 }
 
+func ExampleConfigurationsService_ListAll() {
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	ctx := context.Background()
+	for _, name := range []string{"Backend", "Frontend", "Docs"} {
+		_, err := client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
+			PersonalConnectorID: "pcon_github", Name: name, Credentials: freddy.BearerCredentials("ghp_xxxxxxxxxxxx"),
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+
+	// Pages of two: ListAll follows the cursor until the last page.
+	for cfg, err := range client.Configurations.ListAll(ctx, freddy.ListConfigurationsParams{Limit: 2}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(cfg.Name)
+	}
+	// Output:
+	// Backend
+	// Frontend
+	// Docs
+}
+
+func ExampleConfigurationsService_Update() {
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	ctx := context.Background()
+	cfg, err := client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_github", Name: "Backend", Credentials: freddy.BearerCredentials("ghp_old_token"),
+		Configuration: map[string]any{"repository": "aitronos/freddy-backend"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Rotate the token and add a branch; the repository stays.
+	cfg, err = client.Configurations.Update(ctx, cfg.ID, freddy.UpdateConfigurationParams{
+		Configuration: map[string]any{"branch": "main"},
+		Credentials:   freddy.BearerCredentials("ghp_new_token"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Configuration["repository"], cfg.Configuration["branch"])
+	// Output: aitronos/freddy-backend main
+}
+
+func ExampleConfigurationsService_Test() {
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	ctx := context.Background()
+	cfg, err := client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_clickup", Name: "Work ClickUp", Credentials: freddy.APIKeyCredentials("pk_xxxxxxxx"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.SetHealth(cfg.ID, freddy.HealthStatusUnhealthy, "Authentication failed. Invalid API key.")
+
+	// An unhealthy configuration is a result, not an error.
+	res, err := client.Configurations.Test(ctx, cfg.ID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Status, res.Message)
+	// Output: unhealthy Authentication failed. Invalid API key.
+}
+
+func ExampleConfigurationsService_Delete() {
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	ctx := context.Background()
+	cfg, err := client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_github", Name: "Old", Credentials: freddy.BearerCredentials("ghp_xxxxxxxxxxxx"),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(client.Configurations.Delete(ctx, cfg.ID))
+	_, err = client.Configurations.Get(ctx, cfg.ID)
+	fmt.Println(errors.Is(err, freddy.ErrNotFound))
+	// Output:
+	// <nil>
+	// true
+}
+
 func ExampleRateLimitError() {
-	// An emulator that allows one create per hour: the second call gets a
-	// 429 whose Retry-After is longer than the client will sleep, so the
-	// error comes back at once for the caller to schedule.
-	emu := emulator.Start(emulator.Config{RateLimit: 1, Window: time.Hour})
-	defer emu.Close()
-	client, err := freddy.NewClient(freddy.WithAPIKey(emu.APIKey), freddy.WithBaseURL(emu.URL))
+	// A server that allows one create per hour: the second call gets a 429
+	// whose Retry-After is longer than the client will sleep, so the error
+	// comes back at once for the caller to schedule.
+	srv := freddytest.NewServer(freddytest.WithRateLimit(1, time.Hour))
+	defer srv.Close()
+	client, err := freddy.NewClient(freddy.WithAPIKey(srv.APIKey), freddy.WithBaseURL(srv.URL))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -70,4 +190,23 @@ func ExampleRateLimitError() {
 	// retry in about an hour: true
 	// limit: 1 remaining: 0
 	// idempotency key kept: true
+}
+
+func ExampleWithResponseInto() {
+	srv := freddytest.NewServer(freddytest.WithRateLimit(100, time.Minute))
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	var resp freddy.Response
+	_, err = client.Configurations.List(context.Background(), freddy.ListConfigurationsParams{}, freddy.WithResponseInto(&resp))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.StatusCode, resp.Attempts, resp.RateLimit.Limit, resp.RateLimit.Remaining)
+	// Output: 200 1 100 99
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,5 +158,3 @@ func gaps(reqs []seen) []time.Duration {
 func slogInfo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
-
-func readCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }

@@ -563,3 +563,37 @@ func TestRetryLogging(t *testing.T) {
 		assert.Contains(t, string(lines[4]), `"attempt":3,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":200,"trace_id":"req_ok"`)
 	})
 }
+
+// TestContextEndingWhileAResponseArrives: a retryable response that arrives
+// as the caller cancels ends in the caller's context error (the context, not
+// the server, stopped the call); a final answer such as a 404 stands.
+func TestContextEndingWhileAResponseArrives(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		check  func(t *testing.T, err error)
+	}{
+		{500, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.NotErrorIs(t, err, ErrServer)
+			var re *RequestError
+			require.ErrorAs(t, err, &re)
+			assert.ErrorIs(t, re.LastAPIError, ErrServer)
+		}},
+		{404, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, ErrNotFound)
+			assert.NotErrorIs(t, err, context.Canceled)
+		}},
+	} {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			rt := script(func(*http.Request) (*http.Response, error) {
+				cancel()
+				return response(tt.status, nil), nil
+			})
+			_, err := newClient(t, rt).Configurations.Get(ctx, "pconf_1")
+			tt.check(t, err)
+			assert.Len(t, rt.requests(), 1)
+		})
+	}
+}

@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -114,14 +115,18 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		cl.wait = d.Wait
 		return true, nil
 	}
-	if apiErr != nil {
-		cl.final = apiErr
-	} else {
-		re := &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
-		if ctx.Err() != nil {
-			re.LastAPIError = cl.lastAPI
+	switch {
+	case d.ContextDone:
+		// The context, not the server, ended the call: the caller sees its
+		// own context error, and the last API error as a field.
+		if err == nil || !errors.Is(err, ctx.Err()) {
+			err = ctx.Err()
 		}
-		cl.final = re
+		cl.final = &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err, LastAPIError: cl.lastAPI}
+	case apiErr != nil:
+		cl.final = apiErr
+	default:
+		cl.final = &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
 	}
 	return false, cl.final
 }

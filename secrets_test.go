@@ -303,4 +303,3 @@ func TestParamsNestedAnywhereNeverShowCredentials(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &sent))
 	assert.Equal(t, ss.secrets[1], sent["credentials"].(map[string]any)["accessToken"])
 }
-

@@ -20,8 +20,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/aitronos/freddy-go/internal/emulator"
 )
 
 func TestCredentialsNeverPrint(t *testing.T) {
@@ -281,48 +279,6 @@ func TestBodyLimits(t *testing.T) {
 		}
 		assert.Equal(t, int32(1), conns.Load())
 	})
-}
-
-func TestBrokenBodiesNeverGivePartialConfiguration(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		fault emulator.FaultKind
-		check func(t *testing.T, err error)
-	}{
-		{"stall mid-body hits the per-attempt timeout", emulator.FaultStallBody, func(t *testing.T, err error) {
-			var timeout interface{ Timeout() bool }
-			require.ErrorAs(t, err, &timeout)
-			assert.True(t, timeout.Timeout())
-		}},
-		{"truncated body", emulator.FaultTruncate, func(t *testing.T, err error) {
-			assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			emu := emulator.Start(emulator.Config{})
-			defer emu.Close()
-			emu.Inject(emulator.Fault{Kind: tc.fault}, 1)
-			c, err := NewClient(WithAPIKey(emu.APIKey), WithBaseURL(emu.URL), WithTimeout(300*time.Millisecond), WithMaxRetries(0))
-			require.NoError(t, err)
-			defer c.CloseIdleConnections()
-			got, err := c.Configurations.Create(context.Background(), validParams())
-			assert.Nil(t, got)
-			var re *RequestError
-			require.ErrorAs(t, err, &re)
-			tc.check(t, err)
-
-			// With retries the same fault costs one attempt and the
-			// idempotent retry creates exactly one configuration.
-			emu.Inject(emulator.Fault{Kind: tc.fault}, 1)
-			c2, err := NewClient(WithAPIKey(emu.APIKey), WithBaseURL(emu.URL), WithTimeout(300*time.Millisecond), WithRetryWait(time.Millisecond, time.Millisecond))
-			require.NoError(t, err)
-			defer c2.CloseIdleConnections()
-			got, err = c2.Configurations.Create(context.Background(), validParams())
-			require.NoError(t, err)
-			assert.Len(t, emu.Configurations(), 1)
-			assert.Equal(t, emu.Configurations()[0].ID, got.ID)
-		})
-	}
 }
 
 // TestConcurrentMixedTraffic shares one Client among 64 goroutines whose

@@ -1,5 +1,6 @@
 // Command create-configuration creates a personal connector configuration and
-// prints it as JSON, then shows how each typed error is handled.
+// prints it as JSON. Against the built-in emulator it then makes every kind
+// of error happen, each handled the way an application would.
 //
 //	go run ./examples/create-configuration -emulator   # against the built-in emulator
 //	FREDDY_API_KEY=… go run ./examples/create-configuration
@@ -11,30 +12,34 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"github.com/aitronos/freddy-go"
-	"github.com/aitronos/freddy-go/internal/emulator"
+	"github.com/aitronos/freddy-go/freddytest"
 )
 
 func main() {
 	useEmulator := flag.Bool("emulator", false, "start the built-in Freddy emulator and run against it")
 	flag.Parse()
-	if err := run(*useEmulator); err != nil {
+	if err := run(os.Stdout, *useEmulator); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(useEmulator bool) error {
+// token stands in for a real GitHub token: it is sent, and never printed.
+const token = "ghp_example_token_not_real"
+
+func run(w io.Writer, useEmulator bool) error {
 	var opts []freddy.Option
-	var emu *emulator.Server
+	var srv *freddytest.Server
 	if useEmulator {
-		emu = emulator.Start(emulator.Config{})
-		defer emu.Close()
-		fmt.Printf("started the Freddy emulator at %s\n", emu.URL)
-		opts = append(opts, freddy.WithBaseURL(emu.URL), freddy.WithAPIKey(emu.APIKey))
+		srv = freddytest.NewServer(freddytest.WithForbiddenConnectors("pcon_admin_only"))
+		defer srv.Close()
+		fmt.Fprintf(w, "started the Freddy emulator at %s\n", srv.URL)
+		opts = append(opts, freddy.WithBaseURL(srv.URL), freddy.WithAPIKey(srv.APIKey))
 	} else if os.Getenv(freddy.EnvAPIKey) == "" {
 		return fmt.Errorf("%s is not set: export your Freddy API key, or pass -emulator to run against the built-in emulator", freddy.EnvAPIKey)
 	}
@@ -47,65 +52,102 @@ func run(useEmulator bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	cfg, err := client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
+	params := freddy.CreateConfigurationParams{
 		PersonalConnectorID: "pcon_github",
 		Name:                "My GitHub Account",
-		Credentials:         freddy.BearerCredentials("ghp_example_token_not_real"),
+		Credentials:         freddy.BearerCredentials(token),
 		Configuration:       map[string]any{"repository": "aitronos/freddy-backend"},
-	})
+	}
+	cfg, err := client.Configurations.Create(ctx, params)
 	if err != nil {
-		return describe(err)
+		return errors.New(describe(err))
 	}
 	out, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("created configuration %s:\n%s\n", cfg.ID, out)
-
-	if emu == nil {
+	fmt.Fprintf(w, "created configuration %s:\n%s\n", cfg.ID, out)
+	if srv == nil {
 		return nil
 	}
-	// Against the emulator, show the error types too: a request without a
-	// name never leaves the process, and a wrong key is refused by the server.
-	fmt.Println("\nerror handling:")
-	_, err = client.Configurations.Create(ctx, freddy.CreateConfigurationParams{
-		PersonalConnectorID: "pcon_github", Credentials: freddy.BearerCredentials("ghp_example_token_not_real"),
-	})
-	fmt.Println(" ", describe(err))
-	bad, err := freddy.NewClient(freddy.WithBaseURL(emu.URL), freddy.WithAPIKey("fk_wrong_key_for_demo"))
+	return showErrors(ctx, w, srv, client, params, cfg.ID)
+}
+
+// showErrors makes each kind of error happen against the emulator.
+func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client *freddy.Client, params freddy.CreateConfigurationParams, id string) error {
+	fmt.Fprintln(w, "\nerror handling, one case each:")
+	step := func(what string, err error) {
+		fmt.Fprintf(w, "\n- %s\n  %s\n", what, describe(err))
+	}
+
+	noName := params
+	noName.Name = ""
+	_, err := client.Configurations.Create(ctx, noName)
+	step("params the SDK refuses before sending", err)
+
+	_, err = client.Configurations.Update(ctx, id, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALID_TOKEN")})
+	step("credentials the server refuses (400)", err)
+
+	wrongKey, err := freddy.NewClient(freddy.WithBaseURL(srv.URL), freddy.WithAPIKey("fk_wrong_key_for_demo"))
 	if err != nil {
 		return err
 	}
-	defer bad.CloseIdleConnections()
-	_, err = bad.Configurations.Create(ctx, freddy.CreateConfigurationParams{
-		PersonalConnectorID: "pcon_github", Name: "x", Credentials: freddy.BearerCredentials("ghp_example_token_not_real"),
-	})
-	fmt.Println(" ", describe(err))
+	defer wrongKey.CloseIdleConnections()
+	_, err = wrongKey.Configurations.Create(ctx, params)
+	step("a wrong API key (401)", err)
+
+	forbidden := params
+	forbidden.PersonalConnectorID = "pcon_admin_only"
+	_, err = client.Configurations.Create(ctx, forbidden)
+	step("a connector this key may not configure (403)", err)
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: 2 * time.Minute})
+	_, err = client.Configurations.Create(ctx, params)
+	step("a 429 asking for longer than the client waits", err)
+
+	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultServerError}, 3)...)
+	_, err = client.Configurations.Create(ctx, params)
+	step("a 500 on every attempt", err)
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err = client.Configurations.Create(short, params)
+	step("a server that does not answer before the caller's deadline", err)
 	return nil
 }
 
-// describe shows the usual way to branch on the SDK's errors.
-func describe(err error) error {
+// describe is the handling code an application would write: errors.Is for
+// the quick checks, errors.As for the detail.
+func describe(err error) string {
 	var (
-		rl   *freddy.RateLimitError
-		val  *freddy.ValidationError
-		auth *freddy.AuthenticationError
-		api  *freddy.APIError
-		req  *freddy.RequestError
+		rl  *freddy.RateLimitError
+		val *freddy.ValidationError
+		se  *freddy.ServerError
+		api *freddy.APIError
+		req *freddy.RequestError
 	)
 	switch {
+	case err == nil:
+		return "no error"
 	case errors.Is(err, freddy.ErrInvalidParams):
-		return fmt.Errorf("invalid params, nothing was sent: %w", err)
+		return "fix the params, nothing was sent: " + err.Error()
 	case errors.As(err, &rl):
-		return fmt.Errorf("rate limited; retry after %s with idempotency key %s: %w", rl.RetryAfter, rl.IdempotencyKey, err)
+		return fmt.Sprintf("rate limited: schedule a retry in %s with idempotency key %s: %v", rl.RetryAfter, rl.IdempotencyKey, err)
 	case errors.As(err, &val):
-		return fmt.Errorf("the server rejected the params (details %v): %w", val.Details, err)
-	case errors.As(err, &auth):
-		return fmt.Errorf("check FREDDY_API_KEY: %w", err)
+		return fmt.Sprintf("the server refused the request (code %s): %v", val.Code, err)
+	case errors.Is(err, freddy.ErrUnauthorized):
+		return "check FREDDY_API_KEY: " + err.Error()
+	case errors.Is(err, freddy.ErrForbidden):
+		return "this key may not do that: " + err.Error()
+	case errors.As(err, &se):
+		return fmt.Sprintf("the server failed after %d attempts; retry later with idempotency key %s: %v", se.Attempts, se.IdempotencyKey, err)
 	case errors.As(err, &api):
-		return fmt.Errorf("API error %d %s: %w", api.StatusCode, api.Code, err)
+		return fmt.Sprintf("API error %d %s: %v", api.StatusCode, api.Code, err)
+	case errors.As(err, &req) && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("no answer before the deadline after %d attempt(s); retry with idempotency key %s: %v", req.Attempts, req.IdempotencyKey, err)
 	case errors.As(err, &req):
-		return fmt.Errorf("no response after %d attempts; retry with idempotency key %s: %w", req.Attempts, req.IdempotencyKey, err)
+		return fmt.Sprintf("no usable response after %d attempts: %v", req.Attempts, err)
 	}
-	return err
+	return err.Error()
 }

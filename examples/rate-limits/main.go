@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/aitronos/freddy-go"
-	"github.com/aitronos/freddy-go/internal/emulator"
+	"github.com/aitronos/freddy-go/freddytest"
 )
 
 func main() {
@@ -26,7 +26,7 @@ func main() {
 }
 
 func run() error {
-	emu := emulator.Start(emulator.Config{})
+	emu := freddytest.NewServer()
 	defer emu.Close()
 	fmt.Printf("started the Freddy emulator at %s\n", emu.URL)
 
@@ -60,8 +60,7 @@ func run() error {
 	}
 
 	fmt.Println("\n1. a 500 and a proxy's HTML 502, then success: three attempts, one key, one configuration")
-	emu.Inject(emulator.Fault{Kind: emulator.FaultServerError}, 1)
-	emu.Inject(emulator.Fault{Kind: emulator.FaultBadGatewayHTML}, 1)
+	emu.Inject(freddytest.Fault{Kind: freddytest.FaultServerError}, freddytest.Fault{Kind: freddytest.FaultBadGatewayHTML})
 	cfg, err := client.Configurations.Create(ctx, params)
 	if err != nil {
 		return err
@@ -69,8 +68,8 @@ func run() error {
 	fmt.Printf("created %s after %d requests; the emulator stores %d configuration(s)\n",
 		cfg.ID, len(emu.Requests()), len(emu.Configurations()))
 
-	fmt.Println("\n2. a 429 asking for 1s: the client waits exactly that long, then succeeds")
-	emu.Inject(emulator.Fault{Kind: emulator.FaultRateLimit, RetryAfter: time.Second}, 1)
+	fmt.Println("\n2. a 429 asking for 1s: the client waits that long (plus up to 50ms of jitter), then succeeds")
+	emu.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: time.Second})
 	start := time.Now()
 	if _, err := client.Configurations.Create(ctx, params); err != nil {
 		return err
@@ -78,7 +77,7 @@ func run() error {
 	fmt.Printf("succeeded after %s\n", time.Since(start).Round(100*time.Millisecond))
 
 	fmt.Println("\n3. a 429 asking for 2 minutes, longer than WithMaxRetryWait(5s): returned at once")
-	emu.Inject(emulator.Fault{Kind: emulator.FaultRateLimit, RetryAfter: 2 * time.Minute}, 1)
+	emu.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: 2 * time.Minute})
 	_, err = client.Configurations.Create(ctx, params)
 	var rl *freddy.RateLimitError
 	if !errors.As(err, &rl) {

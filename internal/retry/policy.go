@@ -44,21 +44,26 @@ type Outcome struct {
 
 // Decision says whether to retry, after how long, and why, for the log.
 type Decision struct {
-	Retry  bool
-	Wait   time.Duration
-	Reason string
+	Retry bool
+	// ContextDone is set when only the caller's context kept a retryable
+	// failure from being retried: the context, not the server, ended the
+	// call.
+	ContextDone bool
+	Wait        time.Duration
+	Reason      string
 }
 
 // Decide judges a failed attempt. Checks run from the cheapest refusal to the
-// budget, so a refused retry never spends tokens.
+// budget, so a refused retry never spends tokens. A failure that is not
+// retryable is final whatever the context: its answer stands.
 func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 	switch {
-	case ctx.Err() != nil:
-		return Decision{Reason: "context done: " + ctx.Err().Error()}
 	case o.Err != nil && !RetryableTransport(o.Err):
 		return Decision{Reason: "error is not retryable"}
 	case o.Err == nil && !RetryableStatus(o.Status):
 		return Decision{Reason: "status " + strconv.Itoa(o.Status) + " is not retryable"}
+	case ctx.Err() != nil:
+		return Decision{ContextDone: true, Reason: "context done: " + ctx.Err().Error()}
 	case o.Attempt > p.MaxRetries:
 		return Decision{Reason: "retries exhausted after " + strconv.Itoa(o.Attempt) + " attempts"}
 	case o.Asked > p.MaxWait:

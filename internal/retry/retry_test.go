@@ -184,6 +184,7 @@ func TestDecide(t *testing.T) {
 		{"not retryable error", bg, Outcome{Attempt: 1, Err: x509.UnknownAuthorityError{}}, false, 0, "not retryable"},
 		{"transport error", bg, Outcome{Attempt: 2, Err: errors.New("reset")}, true, time.Second, "backoff"},
 		{"caller context done", cancelled, Outcome{Attempt: 1, Status: 500}, false, 0, "context done"},
+		{"a final answer stands when the context is done", cancelled, Outcome{Attempt: 1, Status: 404}, false, 0, "status 404 is not retryable"},
 		{"over max wait", bg, Outcome{Attempt: 1, Status: 429, Asked: 2 * time.Minute}, false, 2 * time.Minute, "exceeds the max retry wait"},
 		{"503 asking", bg, Outcome{Attempt: 1, Status: 503, Asked: 3 * time.Second}, true, 3 * time.Second, "server asked"},
 	}

@@ -1,0 +1,105 @@
+// Command freddy-emulator serves the in-memory Freddy API of package
+// freddytest, for integration tests written in other languages.
+//
+//	go run ./cmd/freddy-emulator [-addr 127.0.0.1:12111] [-api-key KEY] [-rate-limit N -rate-window 1m] [-allow-remote]
+//
+// On start it prints two lines to stdout,
+//
+//	freddy emulator listening on http://127.0.0.1:12111
+//	API key: fk_test_0123456789abcdef
+//
+// then serves until SIGINT or SIGTERM, closes gracefully and exits 0. With
+// -addr ending in :0 the first line names the port the system chose.
+//
+// It listens only on loopback addresses (127.0.0.0/8, ::1, localhost)
+// unless -allow-remote is given: the emulator accepts a published key and
+// stores whatever it is sent. A non-loopback -addr without -allow-remote
+// exits 2. Bad flags exit 2; failing to listen exits 1.
+//
+// To make a configuration's health check unhealthy, create it with a
+// credential value containing "invalid", e.g. {"token":"ghp_INVALID_TOKEN"}. The API itself is
+// described by go doc github.com/aitronos/freddy-go/freddytest.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aitronos/freddy-go/freddytest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run serves until ctx ends and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("freddy-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:12111", "`host:port` to listen on; :0 picks a free port")
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback -addr")
+	apiKey := fs.String("api-key", freddytest.DefaultAPIKey, "the API key to accept")
+	rateLimit := fs.Int("rate-limit", 0, "requests allowed per key and window; 0 means no limit")
+	rateWindow := fs.Duration("rate-window", time.Minute, "the rate-limit window")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "freddy-emulator: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	if *apiKey == "" || *rateWindow <= 0 {
+		fmt.Fprintln(stderr, "freddy-emulator: -api-key must not be empty and -rate-window must be positive")
+		return 2
+	}
+	if !*allowRemote && !isLoopback(*addr) {
+		fmt.Fprintf(stderr, "freddy-emulator: -addr %s is not a loopback address; pass -allow-remote to listen on it\n", *addr)
+		return 2
+	}
+	l, err := net.Listen(network(*addr), *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "freddy-emulator: %v\n", err)
+		return 1
+	}
+	srv := freddytest.NewServer(freddytest.WithListener(l), freddytest.WithAPIKeys(*apiKey),
+		freddytest.WithRateLimit(*rateLimit, *rateWindow))
+	defer srv.Close()
+	fmt.Fprintf(stdout, "freddy emulator listening on %s\nAPI key: %s\n", srv.URL, srv.APIKey)
+	<-ctx.Done()
+	return 0
+}
+
+// network keeps an IPv4 address IPv4: "tcp" would listen on 0.0.0.0 as the
+// dual-stack [::] and the banner would show that instead of what was asked.
+func network(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.To4() != nil {
+		return "tcp4"
+	}
+	return "tcp"
+}
+
+// isLoopback reports whether addr's host is localhost or a loopback IP. An
+// empty host listens on every interface, and other names could resolve
+// anywhere: neither is loopback.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	freddy "github.com/aitronos/freddy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the run if an in-process server or an SDK connection
+// outlives the tests.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:12111": true,
+		"127.1.2.3:0":     true,
+		"[::1]:0":         true,
+		"localhost:80":    true,
+		"LOCALHOST:80":    true,
+		"0.0.0.0:0":       false,
+		":12111":          false,
+		"[::]:0":          false,
+		"10.0.0.1:80":     false,
+		"example.com:80":  false,
+		"127.0.0.1":       false, // no port: net.Listen would refuse it anyway
+	} {
+		assert.Equal(t, want, isLoopback(addr), addr)
+	}
+}
+
+func TestRunRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", "0.0.0.0:0"}, "pass -allow-remote"},
+		{[]string{"-addr", ":0"}, "pass -allow-remote"},
+		{[]string{"-api-key", ""}, "-api-key must not be empty"},
+		{[]string{"-rate-window", "0s"}, "-rate-window must be positive"},
+		{[]string{"-nope"}, "flag provided but not defined"},
+		{[]string{"extra"}, "unexpected arguments: extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		assert.Equal(t, 2, code, tc.args)
+		assert.Contains(t, stderr.String(), tc.want)
+		assert.Empty(t, stdout.String())
+	}
+}
+
+func TestRunInProcess(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	codes := make(chan int, 1)
+	go func() {
+		defer w.Close()
+		codes <- run(ctx, []string{"-addr", "127.0.0.1:0", "-api-key", "fk_inproc", "-rate-limit", "5"}, w, os.Stderr)
+	}()
+	url, key := readBanner(t, r)
+	assert.Equal(t, "fk_inproc", key)
+	create(t, url, key)
+	cancel()
+	select {
+	case code := <-codes:
+		assert.Equal(t, 0, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+}
+
+// TestBinary builds the command and runs it as a separate process.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("signals a process")
+	}
+	bin := filepath.Join(t.TempDir(), "freddy-emulator")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	t.Run("serves until SIGTERM", func(t *testing.T) {
+		p := startProcess(t, bin, "-addr", "127.0.0.1:0")
+		url, key := readBanner(t, p.stdout)
+		assert.Regexp(t, `^http://127\.0\.0\.1:[0-9]+$`, url)
+		assert.Equal(t, "fk_test_0123456789abcdef", key)
+		create(t, url, key)
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		assert.Equal(t, 0, p.exitCode(t))
+	})
+
+	t.Run("refuses a remote address", func(t *testing.T) {
+		p := startProcess(t, bin, "-addr", "0.0.0.0:0")
+		assert.Equal(t, 2, p.exitCode(t))
+		assert.Contains(t, p.stderr.String(), "pass -allow-remote")
+	})
+
+	t.Run("allows a remote address when told", func(t *testing.T) {
+		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-api-key", "fk_remote")
+		url, key := readBanner(t, p.stdout)
+		assert.Regexp(t, `^http://0\.0\.0\.0:[0-9]+$`, url)
+		assert.Equal(t, "fk_remote", key)
+		require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+		assert.Equal(t, 0, p.exitCode(t))
+	})
+}
+
+type process struct {
+	cmd    *exec.Cmd
+	stdout *bufio.Reader
+	stderr *bytes.Buffer
+	exited chan error
+}
+
+func startProcess(t *testing.T, bin string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	p := &process{cmd: cmd, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	require.NoError(t, cmd.Start())
+	go func() {
+		// Wait closes stdout; readers are done with it by the time the
+		// process exits, or fail on the closed pipe.
+		p.exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+// exitCode waits up to 10 s for the process to exit.
+func (p *process) exitCode(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		p.exited <- err // for the cleanup
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		require.NoError(t, err)
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatal("the process did not exit within 10 s")
+		return -1
+	}
+}
+
+// readBanner reads the two start-up lines, within 10 s.
+func readBanner(t *testing.T, r io.Reader) (url, key string) {
+	t.Helper()
+	type banner struct {
+		lines []string
+		err   error
+	}
+	got := make(chan banner, 1)
+	go func() {
+		br, ok := r.(*bufio.Reader)
+		if !ok {
+			br = bufio.NewReader(r)
+		}
+		var b banner
+		for range 2 {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				b.err = err
+				break
+			}
+			b.lines = append(b.lines, strings.TrimSuffix(line, "\n"))
+		}
+		got <- b
+	}()
+	select {
+	case b := <-got:
+		require.NoError(t, b.err, "lines so far: %q", b.lines)
+		url, ok1 := strings.CutPrefix(b.lines[0], "freddy emulator listening on ")
+		key, ok2 := strings.CutPrefix(b.lines[1], "API key: ")
+		require.True(t, ok1 && ok2, "banner: %q", b.lines)
+		return url, key
+	case <-time.After(10 * time.Second):
+		t.Fatal("no banner within 10 s")
+		return "", ""
+	}
+}
+
+// create makes one configuration through the SDK.
+func create(t *testing.T, url, key string) {
+	t.Helper()
+	client, err := freddy.NewClient(freddy.WithBaseURL(url), freddy.WithAPIKey(key))
+	require.NoError(t, err)
+	cfg, err := client.Configurations.Create(context.Background(), freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_github",
+		Name:                "From the emulator test",
+		Credentials:         freddy.BearerCredentials("ghp_test"),
+	})
+	require.NoError(t, err)
+	assert.Regexp(t, `^pconf_[0-9a-f]{16}$`, cfg.ID)
+	assert.Equal(t, "***REDACTED***", cfg.Credentials)
+}

@@ -1,0 +1,181 @@
+package freddytest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// FaultKind is a failure the server can inject; see Fault.
+type FaultKind int
+
+// The injectable faults. Each is served in place of the normal handling,
+// before authentication, to whatever path the request names.
+const (
+	// FaultServerError answers the documented 500 INTERNAL_SERVER_ERROR
+	// envelope.
+	FaultServerError FaultKind = iota
+	// FaultBadGatewayHTML answers 502 with nginx's text/html error page, as
+	// a proxy in front of the API would.
+	FaultBadGatewayHTML
+	// FaultRateLimit answers the documented 429 RATE_LIMIT_EXCEEDED envelope
+	// and headers, asking for Fault.RetryAfter rounded up to whole seconds.
+	FaultRateLimit
+	// FaultDrop closes the connection without answering.
+	FaultDrop
+	// FaultDropAfterCommit handles the request in full (authentication,
+	// validation, storing, the idempotency record, a delete…), then closes
+	// the connection without sending the response: the response lost on the
+	// way back. A retry with the same Idempotency-Key gets the replay.
+	FaultDropAfterCommit
+	// FaultStall answers nothing until the client gives up, the server is
+	// closed, or Fault.Stall has passed if it is positive; then it closes
+	// the connection.
+	FaultStall
+	// FaultStallBody sends 200, a Content-Length of 4096 and the first bytes
+	// of a success body, then stalls as FaultStall does and closes the
+	// connection.
+	FaultStallBody
+	// FaultTruncate sends 200 and the first bytes of a success body with a
+	// Content-Length four times longer, then closes the connection.
+	FaultTruncate
+)
+
+// String returns the constant's name, e.g. "FaultDrop".
+func (k FaultKind) String() string {
+	names := [...]string{"FaultServerError", "FaultBadGatewayHTML", "FaultRateLimit", "FaultDrop",
+		"FaultDropAfterCommit", "FaultStall", "FaultStallBody", "FaultTruncate"}
+	if k >= 0 && int(k) < len(names) {
+		return names[k]
+	}
+	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Fault is one injected failure, served to one request.
+type Fault struct {
+	// Kind is the failure.
+	Kind FaultKind
+	// RetryAfter is what FaultRateLimit asks for, in the Retry-After header
+	// and details.retry_after, rounded up to whole seconds; zero sends 0.
+	RetryAfter time.Duration
+	// Stall bounds FaultStall and FaultStallBody; zero or negative waits
+	// for the client to give up or for Close.
+	Stall time.Duration
+}
+
+// Inject queues faults after any already queued. Each request, whatever its
+// method and path, takes the next fault instead of being handled; requests
+// find the queue in the order they arrive. A Kind out of range is served as
+// FaultServerError.
+func (s *Server) Inject(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, faults...)
+}
+
+// Repeat returns n copies of f, for Inject(Repeat(f, 3)...). n <= 0 returns
+// none.
+func Repeat(f Fault, n int) []Fault {
+	out := make([]Fault, max(n, 0))
+	for i := range out {
+		out[i] = f
+	}
+	return out
+}
+
+// nextFault pops the queue. The caller holds s.mu.
+func (s *Server) nextFault() (Fault, bool) {
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	s.faults = s.faults[1:]
+	return f, true
+}
+
+// partialBody is the start of a success body, cut where a decoder is midway
+// through the object.
+const partialBody = `{"success":true,"data":{"id":"pconf_0000000000000000","object":"personal_connector.configuration",`
+
+const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+func (s *Server) serveFault(w http.ResponseWriter, x *exchange, f Fault) {
+	if f.Kind != FaultDropAfterCommit {
+		// Faults come before authentication: report the presented key's
+		// window without counting the request.
+		key, ok := s.authenticate(x.r)
+		if !ok {
+			key = ""
+		}
+		x.rate = s.peekRate(key, x.now)
+	}
+	switch f.Kind {
+	case FaultBadGatewayHTML:
+		rep := &reply{status: http.StatusBadGateway, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(badGatewayPage)}
+		rep.write(w, x)
+	case FaultRateLimit:
+		limit := s.cfg.rateLimit
+		if limit <= 0 {
+			limit = 100 // the documented example's
+		}
+		st := &rateState{limit: limit, used: limit + 1, now: x.now, reset: x.now.Add(ceilSeconds(f.RetryAfter))}
+		x.rate = st
+		st.tooMany(x).write(w, x)
+	case FaultDrop:
+		drop(w)
+	case FaultDropAfterCommit:
+		_ = s.handle(x)
+		drop(w)
+	case FaultStall:
+		s.stall(x.r, f.Stall)
+		drop(w)
+	case FaultStallBody:
+		s.partial(w, x, 4096)
+		s.stall(x.r, f.Stall)
+		drop(w)
+	case FaultTruncate:
+		s.partial(w, x, 4*len(partialBody))
+		drop(w)
+	default:
+		x.envelope(http.StatusInternalServerError, errServer, nil).write(w, x)
+	}
+}
+
+// partial sends the status line, headers declaring length bytes and the
+// start of a success body, and flushes them to the client.
+func (s *Server) partial(w http.ResponseWriter, x *exchange, length int) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(length))
+	x.stamp(h)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(partialBody))
+	_ = http.NewResponseController(w).Flush()
+}
+
+// stall waits for the client to give up, for Close, or for d if positive.
+func (s *Server) stall(r *http.Request, d time.Duration) {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-r.Context().Done():
+	case <-s.done:
+	case <-timeout:
+	}
+}
+
+// drop closes the connection without a response, or without the rest of
+// one. Under HTTP/2, where connections cannot be hijacked, it aborts the
+// stream instead, which net/http does by recovering this panic.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}

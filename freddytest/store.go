@@ -1,0 +1,167 @@
+package freddytest
+
+import (
+	"time"
+
+	freddy "github.com/aitronos/freddy-go"
+)
+
+// state is everything Reset forgets. It is guarded by Server.mu.
+type state struct {
+	records  []*record // creation order, deleted ones removed
+	byID     map[string]*record
+	replays  map[replayKey]replay
+	windows  map[string]*window
+	faults   []Fault
+	requests []Request
+}
+
+func (st *state) init() {
+	*st = state{byID: map[string]*record{}, replays: map[replayKey]replay{}, windows: map[string]*window{}}
+}
+
+// record is a stored configuration. Maps hold JSON-decoded values and are
+// never shared with a caller: they are deep-copied on the way in and out.
+type record struct {
+	id, connector, name string
+	configuration       map[string]any
+	credentials         map[string]any
+	enabled             bool
+	health              freddy.HealthStatus
+	lastSyncAt          *time.Time
+	lastError           *string
+	description         *string
+	metadata            map[string]any
+	createdAt           time.Time
+	updatedAt           time.Time
+	// forced is the SetHealth override of the next health checks.
+	forced *healthReport
+}
+
+func (s *Server) add(rec *record) {
+	s.records = append(s.records, rec)
+	s.byID[rec.id] = rec
+}
+
+func (s *Server) remove(id string) {
+	delete(s.byID, id)
+	for i, rec := range s.records {
+		if rec.id == id {
+			s.records = append(s.records[:i], s.records[i+1:]...)
+			return
+		}
+	}
+}
+
+// index is the position of id in creation order, -1 when it is not stored.
+func (s *Server) index(id string) int {
+	for i, rec := range s.records {
+		if rec.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// wire is the record as the lifecycle endpoints send it.
+func (rec *record) wire() camelObject {
+	var lastSync *string
+	if rec.lastSyncAt != nil {
+		t := formatTime(*rec.lastSyncAt)
+		lastSync = &t
+	}
+	return camelObject{
+		ID: rec.id, Object: objectType, UserID: DefaultUserID, OrganizationID: DefaultOrganizationID,
+		PersonalConnectorID: rec.connector, Name: rec.name,
+		Configuration: rec.configuration, Credentials: Redacted, Enabled: rec.enabled,
+		HealthStatus: string(rec.health), LastSyncAt: lastSync, LastError: rec.lastError,
+		Description: rec.description, Metadata: rec.metadata,
+		CreatedAt: formatTime(rec.createdAt), UpdatedAt: formatTime(rec.updatedAt),
+	}
+}
+
+// public is the record as the SDK would decode it from the wire.
+func (rec *record) public() freddy.Configuration {
+	return freddy.Configuration{
+		ID: rec.id, Object: objectType, UserID: DefaultUserID, OrganizationID: DefaultOrganizationID,
+		PersonalConnectorID: rec.connector, Name: rec.name,
+		Configuration: copyObject(rec.configuration), Credentials: Redacted, Enabled: rec.enabled,
+		HealthStatus: rec.health, LastSyncAt: clonePtr(rec.lastSyncAt), LastError: clonePtr(rec.lastError),
+		Description: clonePtr(rec.description), Metadata: copyObject(rec.metadata),
+		CreatedAt: rec.createdAt, UpdatedAt: rec.updatedAt,
+	}
+}
+
+// Configurations returns the stored configurations, deleted ones excluded,
+// oldest first, as the SDK would decode them: Credentials is Redacted,
+// APIKeyID is nil, UserID and OrganizationID are DefaultUserID and
+// DefaultOrganizationID, times are whole seconds in UTC, LastSyncAt is nil
+// until a health check and LastError unless the last check was unhealthy,
+// and RawJSON returns nil. The values are copies: changing them changes
+// nothing on the server.
+func (s *Server) Configurations() []freddy.Configuration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]freddy.Configuration, len(s.records))
+	for i, rec := range s.records {
+		out[i] = rec.public()
+	}
+	return out
+}
+
+// Configuration returns the stored configuration id, as Configurations
+// describes, and false when id was never created or has been deleted.
+func (s *Server) Configuration(id string) (freddy.Configuration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.byID[id]
+	if !ok {
+		return freddy.Configuration{}, false
+	}
+	return rec.public(), true
+}
+
+// Reset returns the server to its state after NewServer: it forgets stored
+// configurations, health overrides, recorded requests, queued faults,
+// idempotency records and rate-limit windows. Options are kept. Requests
+// being served finish against whichever state they meet, and stalled ones
+// stay stalled.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.init()
+}
+
+// copyObject deep-copies a JSON object; nil stays nil.
+func copyObject(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return copyObject(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
