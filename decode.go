@@ -97,12 +97,9 @@ func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, jsonDecodeError(body, err)
 	}
-	if b.Success != nil && !*b.Success {
-		return nil, bodyError(`response says "success": false`)
-	}
-	w, depth := &b.wireConfiguration, 0
-	if b.Data != nil {
-		w, depth = b.Data, 1
+	w, depth, derr := unwrap(b.Success, b.Data, &b.wireConfiguration)
+	if derr != nil {
+		return nil, derr
 	}
 	if w.ID == "" {
 		return nil, bodyError(`response holds no configuration with an "id"`)
@@ -146,10 +143,11 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		if err := json.Unmarshal(body, &env); err != nil {
 			return nil, jsonDecodeError(body, err)
 		}
-		if env.Success != nil && !*env.Success {
-			return nil, bodyError(`response says "success": false`)
+		inner, _, derr := unwrap(env.Success, env.Data, &wireList{})
+		if derr != nil {
+			return nil, derr
 		}
-		l, pageDepth, itemDepth = *env.Data, 1, 2
+		l, pageDepth, itemDepth = *inner, 1, 2
 	}
 	if l.Success != nil && !*l.Success {
 		return nil, bodyError(`response says "success": false`)
@@ -220,12 +218,9 @@ func decodeTestResult(body []byte) (*TestResult, *DecodeError) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, jsonDecodeError(body, err)
 	}
-	if b.Success != nil && !*b.Success {
-		return nil, bodyError(`response says "success": false`)
-	}
-	w, depth := &b.wireTestResult, 0
-	if b.Data != nil {
-		w, depth = b.Data, 1
+	w, depth, derr := unwrap(b.Success, b.Data, &b.wireTestResult)
+	if derr != nil {
+		return nil, derr
 	}
 	if w.Status == "" {
 		return nil, bodyError(`response holds no test result with a "status"`)
@@ -263,17 +258,27 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return jsonDecodeError(body, err)
 	}
-	if b.Success != nil && !*b.Success {
-		return bodyError(`response says "success": false`)
+	d, _, derr := unwrap(b.Success, b.Data, &b.deleted)
+	if derr != nil {
+		return derr
 	}
-	d := b.Deleted
-	if b.Data != nil {
-		d = b.Data.Deleted
-	}
-	if d != nil && !*d {
+	if d.Deleted != nil && !*d.Deleted {
 		return bodyError(`response says "deleted": false`)
 	}
 	return nil
+}
+
+// unwrap picks the object out of a body read as either the envelope or the
+// bare object: the envelope's data when it has one, else the bare object
+// (depth 0). "success": false on a 2xx is an error.
+func unwrap[T any](success *bool, data, bare *T) (obj *T, depth int, derr *DecodeError) {
+	switch {
+	case success != nil && !*success:
+		return nil, 0, bodyError(`response says "success": false`)
+	case data != nil:
+		return data, 1, nil
+	}
+	return bare, 0, nil
 }
 
 // jsonDecodeError and bodyError leave the snippet to the request path, which

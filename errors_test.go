@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -269,4 +274,51 @@ func TestHandBuiltErrorsMatchTheirSentinels(t *testing.T) {
 	}
 	assert.Equal(t, "freddy: 500 X: sys", (&APIError{StatusCode: 500, Code: "X", SystemMessage: "sys"}).Error())
 	assert.Equal(t, "freddy: API error", (&APIError{}).Error())
+}
+
+// TestErrorsSayFreddyOnce: whatever layer an error comes from (transport,
+// body reading, redirect policy, decoding, the context), its message names
+// the SDK once, at the start.
+func TestErrorsSayFreddyOnce(t *testing.T) {
+	huge := strings.Repeat("x", errorBodyLimit+1)
+	cases := map[string]func(*http.Request) (*http.Response, error){
+		"attempt timeout":   hang,
+		"body over limit":   reply(500, []byte(huge)),
+		"body cut short":    func(r *http.Request) (*http.Response, error) { return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF)), Request: r}, nil },
+		"transport failure": fail(errors.New("connection refused")),
+		"not JSON":          reply(200, []byte("<html>")),
+		"bad time":          reply(200, []byte(`{"id":"x","created_at":"yesterday"}`)),
+		"server error":      reply(503, fixture(t, "error_500.json")),
+		"rate limited":      reply(429, body429("60")),
+	}
+	for name, step := range cases {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				_, err := newClient(t, script(step), WithTimeout(time.Second), WithMaxRetries(1)).Configurations.Get(context.Background(), "pconf_1")
+				require.Error(t, err)
+				assert.Equal(t, 1, strings.Count(err.Error(), "freddy:"), err.Error())
+				assert.True(t, strings.HasPrefix(err.Error(), "freddy: "), err.Error())
+			})
+		})
+	}
+	t.Run("cancelled after a 429", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_, err := newClient(t, script(reply(429, body429("2")), hang)).Configurations.Get(ctx, "pconf_1")
+			assert.Equal(t, 1, strings.Count(err.Error(), "freddy:"), err.Error())
+			assert.Contains(t, err.Error(), "; last response: 429 RATE_LIMIT_EXCEEDED")
+		})
+	})
+	t.Run("redirect refused", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://elsewhere.example/x", http.StatusFound)
+		}))
+		defer srv.Close()
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
+		require.NoError(t, err)
+		defer c.CloseIdleConnections()
+		_, err = c.Configurations.Get(context.Background(), "pconf_1")
+		assert.Equal(t, 1, strings.Count(err.Error(), "freddy:"), err.Error())
+	})
 }
