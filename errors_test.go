@@ -282,9 +282,11 @@ func TestHandBuiltErrorsMatchTheirSentinels(t *testing.T) {
 func TestErrorsSayFreddyOnce(t *testing.T) {
 	huge := strings.Repeat("x", errorBodyLimit+1)
 	cases := map[string]func(*http.Request) (*http.Response, error){
-		"attempt timeout":   hang,
-		"body over limit":   reply(500, []byte(huge)),
-		"body cut short":    func(r *http.Request) (*http.Response, error) { return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF)), Request: r}, nil },
+		"attempt timeout": hang,
+		"body over limit": reply(500, []byte(huge)),
+		"body cut short": func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF)), Request: r}, nil
+		},
 		"transport failure": fail(errors.New("connection refused")),
 		"not JSON":          reply(200, []byte("<html>")),
 		"bad time":          reply(200, []byte(`{"id":"x","created_at":"yesterday"}`)),
