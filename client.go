@@ -1,4 +1,6 @@
-// Package freddy is the Go SDK for the Freddy API's personal connectors.
+// Package freddy is the Go SDK for the Freddy API's personal connectors:
+// create, get, list, update, enable or disable, health-check and delete
+// personal connector configurations.
 //
 // A Client is safe for concurrent use and should be created once and shared:
 // it holds the connection pool and the client-wide retry budget.
@@ -9,9 +11,19 @@
 //		Name:                "My GitHub Account",
 //		Credentials:         freddy.BearerCredentials(token),
 //	})
+//	for cfg, err := range client.Configurations.ListAll(ctx, freddy.ListConfigurationsParams{}) {
+//		…
+//	}
 //
-// Failed calls return typed errors (*RateLimitError, *ValidationError, …)
-// reachable with errors.As, and sentinels (ErrRateLimited, …) for errors.Is.
+// Failed calls return typed errors (*RateLimitError, *NotFoundError, …)
+// reachable with errors.As, and sentinels (ErrRateLimited, ErrNotFound, …)
+// for errors.Is. 429s, 5xx responses and transport failures are retried with
+// jittered backoff under a client-wide budget; under the defaults a call
+// takes at most 110 seconds. Credentials and the API key never appear in an
+// error, a log record or printed output.
+//
+// Package freddytest, in the same module, is an in-memory Freddy API for
+// tests of code that uses this package.
 package freddy
 
 import (
