@@ -19,7 +19,7 @@
 // reachable with errors.As, and sentinels (ErrRateLimited, ErrNotFound, …)
 // for errors.Is. 429s, 5xx responses and transport failures are retried with
 // jittered backoff under a client-wide budget; under the defaults a call
-// takes at most 110 seconds. Credentials and the API key never appear in an
+// takes at most 110.5 seconds. Credentials and the API key never appear in an
 // error, a log record or printed output.
 //
 // Package freddytest, in the same module, is an in-memory Freddy API for
@@ -94,6 +94,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if !headerSafe(cfg.apiKey) {
 		return nil, errors.New("freddy: the API key contains a character that cannot be sent in an HTTP header (check " + EnvAPIKey + " for a trailing newline or space)")
+	}
+	if cfg.retryWaitMin > cfg.maxRetryWait {
+		return nil, fmt.Errorf("freddy: WithRetryWait min %s exceeds WithMaxRetryWait %s: no wait could be both", cfg.retryWaitMin, cfg.maxRetryWait)
 	}
 	if cfg.baseURL == "" && !cfg.baseURLSet {
 		cfg.baseURL = DefaultBaseURL
@@ -196,7 +199,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": plain http to " + u.Hostname() +
 			" would send the API key unencrypted; use https (http is allowed only to localhost, 127.0.0.0/8 and ::1)")
-	case strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/v1"):
+	case strings.HasSuffix(strings.ToLower(strings.TrimRight(u.Path, "/")), "/v1"):
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + `: the path ends in "/v1", which the SDK adds itself; use the URL without it (e.g. ` + DefaultBaseURL + ")")
 	}
 	return u, nil

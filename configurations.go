@@ -8,7 +8,6 @@ import (
 	"hash/maphash"
 	"iter"
 	"net/http"
-	"strconv"
 )
 
 const configurationsPath = "/v1/personal-connectors/configurations"
@@ -38,12 +37,12 @@ type ConfigurationsService struct {
 // sets one), the same with the same body bytes on every attempt, so a retry
 // never creates a second configuration. The errors carry the key.
 func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
-	body, err := params.body()
-	if err != nil {
+	o := op{method: http.MethodPost, creds: params.Credentials}
+	o.opts.apply(opts)
+	var err error
+	if o.body, err = params.body(); err != nil {
 		return nil, err
 	}
-	o := op{method: http.MethodPost, body: body, creds: params.Credentials}
-	o.opts.apply(opts)
 	if o.idemKey, err = idempotencyKey(o.opts.idempotencyKey); err != nil {
 		return nil, err
 	}
@@ -62,12 +61,13 @@ func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...Requ
 // params.After for the next one, or use ListAll. A Limit outside 0..100 or an
 // unknown HealthStatus is a *ParamError.
 func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) (*ConfigurationPage, error) {
+	o := op{method: http.MethodGet}
+	o.opts.apply(opts)
 	query, limit, err := params.query()
 	if err != nil {
 		return nil, err
 	}
-	o := op{method: http.MethodGet, query: query}
-	o.opts.apply(opts)
+	o.query = query
 	var page *ConfigurationPage
 	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		page, derr = decodeList(body, limit)
@@ -89,8 +89,9 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 // ends the iteration. Iteration stops when a page says hasMore is false, when
 // a page is empty, or, when the server does not say, when a page is shorter
 // than the limit asked. The next cursor is the page's lastId, else its last
-// item's ID; a cursor the server repeats ends the iteration with an error
-// instead of looping. Breaking out of the loop sends no further request.
+// item's ID; a cursor the server repeats ends the iteration with an error,
+// before the repeated page's items, instead of looping. Breaking out of the
+// loop sends no further request.
 func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) iter.Seq2[*Configuration, error] {
 	return func(yield func(*Configuration, error) bool) {
 		p := params
@@ -114,20 +115,25 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 				yield(nil, err)
 				return
 			}
+			last := !page.HasMore || len(page.Data) == 0
+			if !last {
+				// A cursor seen before means a server going round in
+				// circles: its page repeats items already yielded.
+				h := maphash.String(seed, page.LastID)
+				if _, repeated := seen[h]; repeated || page.LastID == p.After {
+					yield(nil, &DecodeError{StatusCode: http.StatusOK, Reason: "the server sent a cursor (lastId) it had already sent; stopping instead of looping"})
+					return
+				}
+				seen[h] = struct{}{}
+			}
 			for _, c := range page.Data {
 				if !yield(c, nil) {
 					return
 				}
 			}
-			if !page.HasMore || len(page.Data) == 0 {
+			if last {
 				return
 			}
-			h := maphash.String(seed, page.LastID)
-			if _, repeated := seen[h]; repeated || page.LastID == p.After {
-				yield(nil, &DecodeError{StatusCode: http.StatusOK, Reason: "the server repeated the cursor " + strconv.Quote(page.LastID) + "; stopping instead of looping"})
-				return
-			}
-			seen[h] = struct{}{}
 			p.After = page.LastID
 		}
 	}
@@ -140,11 +146,16 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 // are a *ParamError; credentials the server cannot validate are a
 // *ValidationError.
 func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
-	body, err := params.body()
-	if err != nil {
+	o := op{method: http.MethodPatch, id: id, creds: params.Credentials}
+	o.opts.apply(opts)
+	if err := validID(id); err != nil {
 		return nil, err
 	}
-	return s.onID(ctx, http.MethodPatch, id, "", body, params.Credentials, opts)
+	var err error
+	if o.body, err = params.body(); err != nil {
+		return nil, err
+	}
+	return s.configuration(ctx, &o)
 }
 
 // SetEnabled enables or disables a configuration: API operation
@@ -165,11 +176,11 @@ func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabl
 // error. The server also records the result in the configuration's
 // HealthStatus, LastSyncAt and LastError.
 func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...RequestOption) (*TestResult, error) {
+	o := op{method: http.MethodPost, id: id, action: "/test"}
+	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return nil, err
 	}
-	o := op{method: http.MethodPost, id: id, action: "/test"}
-	o.opts.apply(opts)
 	var res *TestResult
 	_, err := s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		res, derr = decodeTestResult(body)
@@ -185,15 +196,17 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // DELETE /v1/personal-connectors/configurations/{id}. It succeeds on 200
 // ({"deleted": true}, bare or in the envelope) and on 204. A configuration
 // that does not exist is a *NotFoundError, with one exception: a 404 that
-// answers a retry, after an earlier attempt whose response was lost (the
-// connection dropped or timed out), means that attempt deleted it, and
-// Delete returns nil.
+// answers a retry after an attempt whose request went out but whose
+// response was lost (the connection dropped or timed out) returns nil. That
+// attempt most likely deleted it; either way the configuration is gone,
+// which is what Delete promises. An attempt that never connected does not
+// count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
+	o := op{method: http.MethodDelete, id: id}
+	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return err
 	}
-	o := op{method: http.MethodDelete, id: id}
-	o.opts.apply(opts)
 	lost, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
 		return decodeDeleted(status, body)
 	})
@@ -207,11 +220,11 @@ func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...R
 // onID runs an operation on one configuration that answers with the
 // configuration.
 func (s *ConfigurationsService) onID(ctx context.Context, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
+	o := op{method: method, id: id, action: action, body: body, creds: creds}
+	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return nil, err
 	}
-	o := op{method: method, id: id, action: action, body: body, creds: creds}
-	o.opts.apply(opts)
 	return s.configuration(ctx, &o)
 }
 

@@ -93,6 +93,9 @@ func TestCreateValidatesParamsBeforeSending(t *testing.T) {
 		{"credentials nil", func(p *CreateConfigurationParams) { p.Credentials = Credentials{} }, "credentials"},
 		{"credentials empty", func(p *CreateConfigurationParams) { p.Credentials = NewCredentials(map[string]any{}) }, "credentials"},
 		{"unencodable", func(p *CreateConfigurationParams) { p.Metadata = map[string]any{"ch": make(chan int)} }, "params"},
+		{"unencodable credentials", func(p *CreateConfigurationParams) {
+			p.Credentials = NewCredentials(map[string]any{"ch": make(chan int)})
+		}, "credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +184,22 @@ func TestNewCredentialsCopiesAndRevealCopies(t *testing.T) {
 	out["token"] = "changed"
 	out["nested"].(map[string]any)["k"] = "changed"
 	assert.Equal(t, want, c.Reveal(), "Reveal returns a copy")
+
+	token := "tok_ptr"
+	type tokens struct {
+		Access string `json:"access"`
+	}
+	deep := map[string]any{"keys": []map[string]any{{"secret": "s1"}}, "nested": map[string]map[string]string{"a": {"b": "b1"}},
+		"ptr": &token, "tokens": tokens{"acc"}, "raw": json.RawMessage(`{"r":1}`), "n": 12345678}
+	c = NewCredentials(deep)
+	deep["keys"].([]map[string]any)[0]["secret"] = "changed"
+	deep["nested"].(map[string]map[string]string)["a"]["b"] = "changed"
+	token = "changed"
+	want = map[string]any{"keys": []any{map[string]any{"secret": "s1"}}, "nested": map[string]any{"a": map[string]any{"b": "b1"}},
+		"ptr": "tok_ptr", "tokens": map[string]any{"access": "acc"}, "raw": map[string]any{"r": float64(1)}, "n": float64(12345678)}
+	assert.Equal(t, want, c.Reveal(), "any nested type is copied, as JSON encodes it")
+	c.Reveal()["keys"].([]any)[0].(map[string]any)["secret"] = "changed"
+	assert.Equal(t, want, c.Reveal())
 
 	assert.True(t, Credentials{}.IsZero())
 	assert.True(t, NewCredentials(nil).IsZero())

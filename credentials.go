@@ -1,6 +1,8 @@
 package freddy
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,44 +21,71 @@ import (
 // holds it, exported or not, at any depth. Reveal is the only way back to the
 // contents. The SDK encodes the real contents only into the request body.
 type Credentials struct {
-	// fields is a func, not a map: fmt and reflection-based dumpers print a
-	// func as an address and never call it, so a Credentials held in an
-	// unexported field, where fmt cannot reach its Format method, still
-	// prints nothing secret.
-	fields func() map[string]any
+	// wire is the JSON encoding, made once by NewCredentials: an immutable
+	// copy, exactly what is sent and what the scrubber looks for. It sits
+	// behind a func because fmt and reflection-based dumpers print a func as
+	// an address and never call it, so a Credentials held in an unexported
+	// field, where fmt cannot reach its Format method, still prints nothing
+	// secret.
+	wire func() ([]byte, error)
 }
 
-// NewCredentials returns Credentials holding a deep copy of fields (nested
-// maps and slices are copied too), so later changes to fields do not reach
-// it. A nil or empty fields gives a Credentials for which IsZero is true.
+// NewCredentials returns Credentials holding fields as JSON encodes them
+// (structs by their json tags, invalid UTF-8 as U+FFFD): later changes to
+// fields, at any depth, do not reach it. A nil or empty
+// fields gives a Credentials for which IsZero is true. Fields JSON cannot
+// encode (a channel, say) make the call that sends them return a
+// *ParamError.
 func NewCredentials(fields map[string]any) Credentials {
 	if len(fields) == 0 {
 		return Credentials{}
 	}
-	m := deepCopy(fields).(map[string]any)
-	return Credentials{fields: func() map[string]any { return m }}
+	b, err := json.Marshal(fields)
+	return Credentials{wire: func() ([]byte, error) { return b, err }}
 }
 
 // IsZero reports whether c holds no fields.
-func (c Credentials) IsZero() bool { return len(c.raw()) == 0 }
+func (c Credentials) IsZero() bool { return c.wire == nil }
 
-// Reveal returns a deep copy of the fields, or nil for a zero Credentials.
-// It is the only way to read them back; changing the copy changes nothing.
+// Reveal returns a new copy of the fields as JSON decodes them (strings,
+// float64 numbers, bools, nil, and nested map[string]any and []any), or nil
+// for a zero Credentials or one JSON could not encode. It is the only way to
+// read them back; changing the copy changes nothing.
 func (c Credentials) Reveal() map[string]any {
-	m := c.raw()
-	if m == nil {
+	b, err := c.encoded()
+	if err != nil || b == nil {
 		return nil
 	}
-	return deepCopy(m).(map[string]any)
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
 }
 
-// raw returns the fields themselves, for encoding the request body and for
-// building the scrubber. Callers must not modify or keep them.
-func (c Credentials) raw() map[string]any {
-	if c.fields == nil {
+// encoded returns the JSON the request body carries: nil for a zero
+// Credentials.
+func (c Credentials) encoded() ([]byte, error) {
+	if c.wire == nil {
+		return nil, nil
+	}
+	return c.wire()
+}
+
+// tree returns the fields for the scrubber, decoded with every number kept
+// as written.
+func (c Credentials) tree() map[string]any {
+	b, err := c.encoded()
+	if err != nil || b == nil {
 		return nil
 	}
-	return c.fields()
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if d.Decode(&m) != nil {
+		return nil
+	}
+	return m
 }
 
 // Format implements fmt.Formatter: every verb prints "***REDACTED***".
@@ -97,31 +126,4 @@ func OAuth2Credentials(accessToken, refreshToken string, expiresAt time.Time) Cr
 		m["expiresAt"] = expiresAt.UTC().Format(time.RFC3339)
 	}
 	return NewCredentials(m)
-}
-
-// deepCopy copies the JSON-shaped containers in v; other values are shared.
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = deepCopy(e)
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]string, len(t))
-		for k, e := range t {
-			out[k] = e
-		}
-		return out
-	case []string:
-		return append([]string(nil), t...)
-	}
-	return v
 }

@@ -93,6 +93,17 @@ type objectBody struct {
 // a partial or zero Configuration. Like every decoder here it keeps body for
 // RawJSON: the caller hands it over.
 func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
+	c, derr := decodeObject(body)
+	if derr == nil && c.ID == "" {
+		return nil, bodyError(`response holds no configuration with an "id"`)
+	}
+	return c, derr
+}
+
+// decodeObject reads a configuration object, bare or enveloped, with or
+// without an id: Configuration.UnmarshalJSON reads a caller's own values
+// with it.
+func decodeObject(body []byte) (*Configuration, *DecodeError) {
 	var b objectBody
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, jsonDecodeError(body, err)
@@ -100,9 +111,6 @@ func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 	w, depth, derr := unwrap(b.Success, b.Data, &b.wireConfiguration)
 	if derr != nil {
 		return nil, derr
-	}
-	if w.ID == "" {
-		return nil, bodyError(`response holds no configuration with an "id"`)
 	}
 	c := w.toConfiguration(&rawRef{body: body, depth: depth, item: -1})
 	return &c, nil
@@ -289,7 +297,23 @@ func jsonDecodeError(body []byte, err error) *DecodeError {
 		return &DecodeError{Reason: "response is not valid JSON", Err: err}
 	}
 	// A wrong type or an unparsable time inside valid JSON.
-	return &DecodeError{Reason: "response does not match the documented schema", Err: err}
+	return &DecodeError{Reason: "response does not match the documented schema", Err: textless(err)}
+}
+
+// textless keeps a JSON error that names only positions, kinds and field
+// names, and replaces one that quotes a value from the body: a
+// time.ParseError holds the value raw in its fields (and \x-escaped in its
+// text, which no scrubber would recognise), so it must not be kept.
+func textless(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var timeErr *time.ParseError
+	switch {
+	case errors.As(err, &typeErr):
+		return typeErr
+	case errors.As(err, &timeErr):
+		return errors.New("a time is not in RFC 3339 format")
+	}
+	return errors.New("a value cannot be decoded")
 }
 
 func bodyError(reason string) *DecodeError {

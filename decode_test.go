@@ -88,7 +88,14 @@ func TestDecodeCredentialsNeverSurface(t *testing.T) {
 		require.NoError(t, err)
 		requireNoSecret(t, string(out))
 		requireNoSecret(t, fmt.Sprintf("%+v %#v", *c, c))
+		requireNoSecret(t, string(c.RawJSON()))
+		assert.Contains(t, string(c.RawJSON()), `"credentials":"***REDACTED***"`)
 	}
+	p, derr := decodeList([]byte(`{"data":[{"id":"a","credentials":{"token":"`+testCredential+`"},"metadata":{"deep":{"credentials":"`+testCredential+`"}}}]}`), 20)
+	require.Nil(t, derr)
+	requireNoSecret(t, string(p.RawJSON()))
+	requireNoSecret(t, string(p.Data[0].RawJSON()))
+	assert.JSONEq(t, `{"id":"a","credentials":"***REDACTED***","metadata":{"deep":{"credentials":"***REDACTED***"}}}`, string(p.Data[0].RawJSON()))
 }
 
 func TestDecodeKeepsUnknownFieldsAndKeysInsideObjects(t *testing.T) {
@@ -122,8 +129,24 @@ func TestConfigurationJSONRoundTrip(t *testing.T) {
 	out.raw = nil
 	assert.Equal(t, in, out, "every field restored")
 
+	draft := Configuration{Name: "draft", Configuration: map[string]any{"a": "b"}}
+	b, err = json.Marshal(draft)
+	require.NoError(t, err)
+	var back Configuration
+	require.NoError(t, json.Unmarshal(b, &back), "a Configuration without an ID reads back too")
+	back.raw = nil
+	draft.Credentials = "***REDACTED***" // what every decoded Configuration holds
+	assert.Equal(t, draft, back)
+	type holder struct{ Items []Configuration }
+	b, err = json.Marshal(holder{[]Configuration{in, draft}})
+	require.NoError(t, err)
+	var h holder
+	require.NoError(t, json.Unmarshal(b, &h))
+	require.Len(t, h.Items, 2)
+	assert.Equal(t, "pconf_1", h.Items[0].ID)
+
 	var bad Configuration
-	err = json.Unmarshal([]byte(`{"name":"no id"}`), &bad)
+	err = json.Unmarshal([]byte(`["not","an","object"]`), &bad)
 	var de *DecodeError
 	assert.ErrorAs(t, err, &de)
 }

@@ -87,7 +87,7 @@ func TestE2EErrorTypes(t *testing.T) {
 		assert.Equal(t, "FORBIDDEN", ae.Code)
 	})
 	t.Run("400 credentials the server cannot validate", func(t *testing.T) {
-		_, err := c.Configurations.Update(ctx, cfg.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALID_TOKEN")})
+		_, err := c.Configurations.Update(ctx, cfg.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALIDTOKEN")})
 		var ve *freddy.ValidationError
 		require.ErrorAs(t, err, &ve)
 		assert.Equal(t, "invalid_credentials", ve.Code)

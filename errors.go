@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -107,26 +108,69 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 		b.WriteString(": ")
 		b.WriteString(msg)
 	}
+	writeFields(&b, e.Details)
 	if e.snippet != "" {
 		b.WriteString(": unexpected response body ")
 		b.WriteString(strconv.Quote(e.snippet))
 	}
+	writeTail(&b, retryAfter, e.Attempts, e.TraceID)
+	return b.String()
+}
+
+// writeTail ends every message built from a response:
+// " (retry after 1m0s, 3 attempts, trace_id req_…)", each part only when
+// known, the attempts only when more than one.
+func writeTail(b *strings.Builder, retryAfter time.Duration, attempts int, traceID string) {
 	var tail []string
 	if retryAfter > 0 {
 		tail = append(tail, "retry after "+retryAfter.String())
 	}
-	if e.Attempts > 1 {
-		tail = append(tail, strconv.Itoa(e.Attempts)+" attempts")
+	if attempts > 1 {
+		tail = append(tail, strconv.Itoa(attempts)+" attempts")
 	}
-	if e.TraceID != "" {
-		tail = append(tail, "trace_id "+e.TraceID)
+	if traceID != "" {
+		tail = append(tail, "trace_id "+traceID)
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (")
 		b.WriteString(strings.Join(tail, ", "))
 		b.WriteByte(')')
 	}
-	return b.String()
+}
+
+// maxFieldsShown keeps a long list of refused fields from flooding a log
+// line; Details holds them all.
+const maxFieldsShown = 5
+
+// writeFields names the fields a validation error's details.fields refused,
+// "[name: must be a string; after: …]", sorted, so that the message alone
+// says what to fix.
+func writeFields(b *strings.Builder, details map[string]any) {
+	fields, ok := details["fields"].(map[string]any)
+	if !ok || len(fields) == 0 {
+		return
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	b.WriteString(" [")
+	for i, k := range names {
+		if i == maxFieldsShown {
+			b.WriteString("; …")
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(k)
+		if reason, ok := fields[k].(string); ok && reason != "" {
+			b.WriteString(": ")
+			b.WriteString(reason)
+		}
+	}
+	b.WriteByte(']')
 }
 
 // ValidationError is a 400 or 422: the server rejected the request, e.g.
@@ -420,18 +464,27 @@ type DecodeError struct {
 	TraceID string
 	// IdempotencyKey is the key a Create sent; empty for other operations.
 	IdempotencyKey string
+	// Attempts is the number of attempts the call made, this one included.
+	Attempts int
 	// Err is the JSON error, if any.
 	Err error
 
 	snippet string
 }
 
-// Error reads "freddy: 200 response: <reason>: <json error>: body "…" (trace_id …)".
+// Error reads "freddy: 200 response: <reason>: <json error>: body "…" (3
+// attempts, trace_id …)".
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	b.WriteString(" response: ")
+	if e.StatusCode != 0 {
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		b.WriteByte(' ')
+	}
+	b.WriteString("response: ")
+	if e.Reason == "" {
+		b.WriteString("could not be decoded")
+	}
 	b.WriteString(e.Reason)
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -441,11 +494,7 @@ func (e *DecodeError) Error() string {
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(e.snippet))
 	}
-	if e.TraceID != "" {
-		b.WriteString(" (trace_id ")
-		b.WriteString(e.TraceID)
-		b.WriteByte(')')
-	}
+	writeTail(&b, 0, e.Attempts, e.TraceID)
 	return b.String()
 }
 
@@ -497,8 +546,8 @@ func (e *RequestError) Error() string {
 	if e.waiting {
 		b.WriteString(" (while waiting to retry)")
 	}
-	b.WriteString(": ")
 	if e.Err != nil {
+		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
 	if e.LastAPIError != nil {

@@ -324,3 +324,23 @@ func TestErrorsSayFreddyOnce(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(err.Error(), "freddy:"), err.Error())
 	})
 }
+
+func TestMessagesOfHandBuiltAndDetailedErrors(t *testing.T) {
+	assert.Equal(t, "freddy: response: could not be decoded", (&DecodeError{}).Error())
+	assert.Equal(t, "freddy: request not sent", (&RequestError{}).Error())
+	assert.Equal(t, "freddy: request failed after 2 attempts", (&RequestError{Attempts: 2}).Error())
+	e := &ValidationError{APIError{StatusCode: 400, Code: "VALIDATION_ERROR", Message: "Invalid request parameters", TraceID: "req_1",
+		Details: map[string]any{"fields": map[string]any{"name": "must be a string", "after": "is not a known configuration ID", "a": 1,
+			"b": "x", "c": "y", "d": "z"}}}}
+	assert.Equal(t, "freddy: 400 VALIDATION_ERROR: Invalid request parameters [a; after: is not a known configuration ID; b: x; c: y; d: z; …] (trace_id req_1)", e.Error(),
+		"the refused fields, sorted, five at most")
+
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(503, nil), reply(200, []byte("<html>")))
+		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_1")
+		var de *DecodeError
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, 2, de.Attempts)
+		assert.Contains(t, err.Error(), "(2 attempts")
+	})
+}

@@ -109,7 +109,7 @@ func FuzzDecodeError(f *testing.F) {
 	f.Add(429, []byte(`{}`), "Wed, 21 Oct 2015 07:28:00 GMT", "2025-11-13T10:31:00Z")
 	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter, reset string) {
 		h := http.Header{"Retry-After": {retryAfter}, "X-Ratelimit-Reset": {reset}, "X-Request-Id": {"req_fuzz"}}
-		err := newAPIError(status, h, body, "idem", 1, redact.New(testAPIKey, BearerCredentials(testCredential).raw()), time.Now())
+		err := newAPIError(status, h, body, "idem", 1, redact.New(testAPIKey, BearerCredentials(testCredential).tree()), time.Now())
 		requireNoSecret(t, err.Error())
 		if err == nil {
 			t.Fatal("an error response always gives an error")

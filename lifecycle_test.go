@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -340,17 +343,22 @@ func TestListAllStopRules(t *testing.T) {
 }
 
 func TestListAllRepeatedCursorEndsWithAnError(t *testing.T) {
-	for name, body := range map[string]string{
-		"same lastId every page": `{"data":[{"id":"pconf_1"}],"lastId":"pconf_1","hasMore":true}`,
-		"cursor sent comes back": `{"data":[{"id":"pconf_9"}],"lastId":"start","hasMore":true}`,
+	for name, tt := range map[string]struct {
+		body  string
+		items int
+	}{
+		"same lastId every page":                        {`{"data":[{"id":"pconf_1"},{"id":"pconf_2"}],"lastId":"pconf_2","hasMore":true}`, 2},
+		"cursor sent comes back":                        {`{"data":[{"id":"pconf_9"}],"lastId":"start","hasMore":true}`, 0},
+		"a server that ignores after and names the key": {`{"data":[{"id":"pconf_1"}],"lastId":"` + testAPIKey + `","hasMore":true}`, 1},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rt := script(reply(200, []byte(body)))
+			rt := script(reply(200, []byte(tt.body)))
 			ids, errs := collect(t, newClient(t, rt).Configurations.ListAll(context.Background(), ListConfigurationsParams{After: "start"}))
 			require.Len(t, errs, 1)
-			assert.Contains(t, errs[0].Error(), "repeated the cursor")
+			assert.Contains(t, errs[0].Error(), "a cursor (lastId) it had already sent")
+			requireNoSecret(t, errs[0].Error())
 			assert.LessOrEqual(t, len(rt.requests()), 2)
-			assert.NotEmpty(t, ids)
+			assert.Len(t, ids, tt.items, "the repeated page's items are not yielded again")
 		})
 	}
 }
@@ -417,6 +425,12 @@ func TestDeleteOutcomes(t *testing.T) {
 		{"404 after a timed-out attempt", []func(*http.Request) (*http.Response, error){hang, reply(404, notFound)},
 			func(t *testing.T, err error) { assert.NoError(t, err) }, 2},
 		{"404 after a 503 is still a 404", []func(*http.Request) (*http.Response, error){reply(503, nil), reply(404, notFound)},
+			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
+		{"404 after an attempt that never connected is still a 404", []func(*http.Request) (*http.Response, error){
+			fail(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), reply(404, notFound)},
+			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
+		{"404 after a failed DNS lookup is still a 404", []func(*http.Request) (*http.Response, error){
+			fail(&net.DNSError{Err: "no such host", Name: "api.test.invalid", IsTemporary: true}), reply(404, notFound)},
 			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
 	}
 	for _, tt := range tests {
@@ -511,6 +525,30 @@ func TestWithResponseInto(t *testing.T) {
 			assert.Equal(t, 5, resp.RateLimit.Limit)
 			assert.Equal(t, 2, resp.Attempts)
 		})
+	})
+	t.Run("a header name echoing the key", func(t *testing.T) {
+		rt := &capture{status: 200, body: fixture(t, "get_200.json"), header: []string{"X-Echo-" + testAPIKey, "1"}}
+		var resp Response
+		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_1", WithResponseInto(&resp))
+		require.NoError(t, err)
+		requireNoSecret(t, fmt.Sprint(resp.Header))
+		assert.Equal(t, []string{"1"}, resp.Header["X-Echo-***REDACTED***"])
+	})
+	t.Run("refused before sending: a zero Response", func(t *testing.T) {
+		resp := Response{StatusCode: 200, Attempts: 1, RequestID: "req_old"}
+		_, err := newClient(t, newMock(t)).Configurations.Get(context.Background(), "a/b", WithResponseInto(&resp))
+		require.ErrorIs(t, err, ErrInvalidParams)
+		assert.Equal(t, Response{}, resp)
+		resp = Response{StatusCode: 200}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = newClient(t, newMock(t)).Configurations.List(ctx, ListConfigurationsParams{}, WithResponseInto(&resp))
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, Response{}, resp)
+		resp = Response{StatusCode: 200}
+		_, err = newClient(t, newMock(t)).Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{}, WithResponseInto(&resp))
+		require.ErrorIs(t, err, ErrInvalidParams)
+		assert.Equal(t, Response{}, resp)
 	})
 	t.Run("no response at all", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {

@@ -153,11 +153,13 @@ func WithRetryWait(min, max time.Duration) Option {
 	}
 }
 
-// WithMaxRetryWait sets the longest single wait the client sleeps before a
-// retry (default 10s). When a server asks for a longer wait, the call returns
-// its error at once (a *RateLimitError or *ServerError with RetryAfter set)
-// for the caller to schedule; raise it to let the SDK wait longer. Backoff
-// waits are capped at it. d must be positive.
+// WithMaxRetryWait sets the longest wait a server may ask for that the client
+// sleeps before a retry (default 10s); the jitter adds up to half of
+// WithRetryWait's min on top. When a server asks for a longer wait, the call
+// returns its error at once (a *RateLimitError or *ServerError with
+// RetryAfter set) for the caller to schedule; raise it to let the SDK wait
+// longer. Backoff waits are capped at it. d must be positive and not below
+// WithRetryWait's min.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -203,10 +205,10 @@ func WithLogger(l *slog.Logger) Option {
 // the context ended gives its tokens back. Default 500 tokens at 5 a retry.
 // WithRetryBudget(0, 0) disables the budget; negative values, a capacity
 // without a cost, and a capacity below the cost (which could never pay for
-// a retry) are errors.
+// a retry) are errors, and so is a capacity of 0 with a cost.
 func WithRetryBudget(capacity, cost int) Option {
 	return func(c *config) error {
-		if capacity < 0 || cost < 0 || (capacity > 0 && cost == 0) || (capacity > 0 && capacity < cost) {
+		if (capacity != 0 || cost != 0) && (capacity <= 0 || cost <= 0 || capacity < cost) {
 			return fmt.Errorf("freddy: WithRetryBudget(%d, %d): need capacity >= cost > 0, or 0, 0 to disable the budget", capacity, cost)
 		}
 		c.budgetSize, c.budgetCost = capacity, cost
@@ -225,11 +227,16 @@ type requestConfig struct {
 	err error
 }
 
+// apply runs opts. A Response asked for is reset at once, so that a call
+// refused before sending still writes it, as WithResponseInto promises.
 func (c *requestConfig) apply(opts []RequestOption) {
 	for _, opt := range opts {
 		if opt != nil {
 			opt(c)
 		}
+	}
+	if c.responseInto != nil {
+		*c.responseInto = Response{}
 	}
 }
 
@@ -246,8 +253,8 @@ func WithIdempotencyKey(key string) RequestOption {
 
 // WithResponseInto makes the call write its response metadata to dst: the
 // response that succeeded, or else the last attempt's (StatusCode 0 when it
-// got no response). dst is written before the call returns, on success and
-// on failure. A nil dst is ignored.
+// got no response, a zero Response when nothing was sent). dst is written
+// before the call returns, on success and on failure. A nil dst is ignored.
 func WithResponseInto(dst *Response) RequestOption {
 	return func(r *requestConfig) { r.responseInto = dst }
 }

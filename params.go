@@ -38,13 +38,13 @@ type CreateConfigurationParams struct {
 
 // createBody is what Create sends: the params with the real credentials.
 type createBody struct {
-	PersonalConnectorID string         `json:"personalConnectorId"`
-	Name                string         `json:"name"`
-	Configuration       map[string]any `json:"configuration,omitzero"`
-	Credentials         map[string]any `json:"credentials"`
-	Description         string         `json:"description,omitempty"`
-	Metadata            map[string]any `json:"metadata,omitzero"`
-	Enabled             *bool          `json:"enabled,omitempty"`
+	PersonalConnectorID string          `json:"personalConnectorId"`
+	Name                string          `json:"name"`
+	Configuration       map[string]any  `json:"configuration,omitzero"`
+	Credentials         json.RawMessage `json:"credentials"`
+	Description         string          `json:"description,omitempty"`
+	Metadata            map[string]any  `json:"metadata,omitzero"`
+	Enabled             *bool           `json:"enabled,omitempty"`
 }
 
 // body checks the params and encodes the request body. A missing required
@@ -58,9 +58,13 @@ func (p *CreateConfigurationParams) body() ([]byte, error) {
 	case p.Credentials.IsZero():
 		return nil, &ParamError{Field: "credentials", Reason: "is required and must not be empty"}
 	}
+	creds, err := p.Credentials.encoded()
+	if err != nil {
+		return nil, &ParamError{Field: "credentials", Reason: "cannot be encoded as JSON: " + err.Error()}
+	}
 	return encodeBody(createBody{
 		PersonalConnectorID: p.PersonalConnectorID, Name: p.Name, Configuration: p.Configuration,
-		Credentials: p.Credentials.raw(), Description: p.Description, Metadata: p.Metadata, Enabled: p.Enabled,
+		Credentials: creds, Description: p.Description, Metadata: p.Metadata, Enabled: p.Enabled,
 	})
 }
 
@@ -110,11 +114,11 @@ type UpdateConfigurationParams struct {
 }
 
 type updateBody struct {
-	Name          *string        `json:"name,omitempty"`
-	Description   *string        `json:"description,omitempty"`
-	Configuration map[string]any `json:"configuration,omitzero"`
-	Metadata      map[string]any `json:"metadata,omitzero"`
-	Credentials   map[string]any `json:"credentials,omitzero"`
+	Name          *string         `json:"name,omitempty"`
+	Description   *string         `json:"description,omitempty"`
+	Configuration map[string]any  `json:"configuration,omitzero"`
+	Metadata      map[string]any  `json:"metadata,omitzero"`
+	Credentials   json.RawMessage `json:"credentials,omitempty"`
 }
 
 func (p *UpdateConfigurationParams) body() ([]byte, error) {
@@ -124,8 +128,12 @@ func (p *UpdateConfigurationParams) body() ([]byte, error) {
 	case p.Name != nil && *p.Name == "":
 		return nil, &ParamError{Field: "name", Reason: "must not be empty"}
 	}
+	creds, err := p.Credentials.encoded()
+	if err != nil {
+		return nil, &ParamError{Field: "credentials", Reason: "cannot be encoded as JSON: " + err.Error()}
+	}
 	return encodeBody(updateBody{Name: p.Name, Description: p.Description, Configuration: p.Configuration,
-		Metadata: p.Metadata, Credentials: p.Credentials.raw()})
+		Metadata: p.Metadata, Credentials: creds})
 }
 
 // LogValue implements slog.LogValuer: the params with credentials redacted.

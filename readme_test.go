@@ -103,7 +103,7 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 		{"success", func() error { _, err := c.Configurations.Get(ctx, created.ID); return err }, "done"},
 		{"bad params", func() error { _, err := c.Configurations.Get(ctx, ""); return err }, "fix the params: nothing was sent"},
 		{"400", func() error {
-			_, err := c.Configurations.Update(ctx, created.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALID_TOKEN")})
+			_, err := c.Configurations.Update(ctx, created.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALIDTOKEN")})
 			return err
 		}, "the server refused the request as sent"},
 		{"401", func() error {

@@ -3,7 +3,6 @@ package freddy
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/aitronos/freddy-go/internal/httpx"
 )
 
 // op is one API operation as the shared request path needs it. Every
@@ -53,9 +54,12 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if o.body != nil {
 		raw = o.body
 	}
+	cl := c.calls.Get().(*call)
+	cl.op = *o
+	defer c.release(cl)
 	// An empty URL skips the per-call parse; the one parsed in NewClient
 	// is copied in (net/http may hold on to a request's URL).
-	req, err := retryablehttp.NewRequestWithContext(ctx, o.method, "", raw)
+	req, err := retryablehttp.NewRequestWithContext(httpx.WithAttempt(ctx, &cl.attempt), o.method, "", raw)
 	if err != nil {
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
 	}
@@ -68,9 +72,6 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	req.URL = &u
 	req.Header = c.header(o)
 
-	cl := c.calls.Get().(*call)
-	cl.op = *o
-	defer c.release(cl)
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {
 			// retryablehttp returns the bare context error when the
@@ -149,7 +150,7 @@ func (cl *call) abandon(ctx context.Context, err error) {
 // body, and a JSON error that quotes the body is scrubbed too.
 func (cl *call) decodeError(derr *DecodeError, body []byte) error {
 	scrub := cl.scrubber()
-	derr.StatusCode, derr.IdempotencyKey = cl.status, cl.op.idemKey
+	derr.StatusCode, derr.IdempotencyKey, derr.Attempts = cl.status, cl.op.idemKey, cl.attempts
 	derr.TraceID = scrub.String(headerValue(cl.header, "X-Request-Id"))
 	derr.snippet = snippet(scrub.Bytes(body))
 	if derr.Err != nil {
@@ -165,7 +166,8 @@ type Response struct {
 	// response.
 	StatusCode int
 	// Header is the response header, with any echo of the API key or a
-	// credential value redacted; nil when there was no response.
+	// credential value redacted, in names and values; nil when there was no
+	// response.
 	Header http.Header
 	// RequestID is the x-request-id header, for support requests.
 	RequestID string
@@ -199,7 +201,8 @@ func (cl *call) fillResponse() {
 		for i, v := range vs {
 			out[i] = scrub.String(v)
 		}
-		h[k] = out
+		// A name can echo a secret too.
+		h[scrub.String(k)] = out
 	}
 	dst.Header = h
 	dst.RequestID = headerValue(h, "X-Request-Id")
@@ -209,32 +212,3 @@ func (cl *call) fillResponse() {
 	}
 	dst.RateLimit = parseRateLimit(h, time.Now())
 }
-
-// scrubbed keeps the chain of a transport error for errors.Is/As while
-// making sure its text cannot carry a secret: known secret values are
-// replaced, and the query and user info of a URL net/http names (a redirect
-// target's query may hold a token) are dropped.
-func (cl *call) scrubbed(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil && (u.RawQuery != "" || u.User != nil) {
-			u.RawQuery, u.User = "", nil
-			err = &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
-		}
-	}
-	msg := err.Error()
-	if clean := cl.scrubber().String(msg); clean != msg {
-		return &scrubbedError{msg: clean, err: err}
-	}
-	return err
-}
-
-// scrubbedError shows scrubbed text and keeps the original chain for
-// errors.Is and errors.As.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }

@@ -303,7 +303,7 @@ func TestEveryWaitIsJittered(t *testing.T) {
 
 // TestCreateWorstCaseUnderDefaults pins the README's promise: under the
 // defaults and context.Background(), a Create takes at most 3 attempts of
-// 30s plus 2 waits of 10s.
+// 30s plus 2 waits of 10s and their jitter (250ms each): 110.5s.
 func TestCreateWorstCaseUnderDefaults(t *testing.T) {
 	slow503 := func(r *http.Request) (*http.Response, error) {
 		select {
@@ -323,7 +323,8 @@ func TestCreateWorstCaseUnderDefaults(t *testing.T) {
 				require.Error(t, err)
 				took := time.Since(start)
 				t.Logf("%s: %v", name, took)
-				assert.LessOrEqual(t, took, 3*DefaultTimeout+2*DefaultMaxRetryWait)
+				assert.LessOrEqual(t, took, 3*DefaultTimeout+2*(DefaultMaxRetryWait+DefaultRetryWaitMin/2))
+				assert.LessOrEqual(t, took, 110500*time.Millisecond)
 				assert.Greater(t, took, 3*DefaultTimeout-time.Second)
 				assert.Len(t, rt.requests(), 3)
 			})

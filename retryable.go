@@ -3,6 +3,7 @@ package freddy
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -36,6 +37,8 @@ type call struct {
 	rc   retryablehttp.Client
 	core *core
 	op   op
+	// attempt carries the per-attempt deadline across redirect hops.
+	attempt httpx.Attempt
 
 	scrub    *redact.Scrubber // built on the first need, then reused
 	attempts int
@@ -71,7 +74,7 @@ func (c *core) release(cl *call) {
 	if cap(cl.body) > pooledBodyCap {
 		cl.body = nil
 	}
-	cl.op = op{}
+	cl.op, cl.attempt = op{}, httpx.Attempt{}
 	cl.scrub, cl.header, cl.lastAPI, cl.final = nil, nil, nil, nil
 	cl.attempts, cl.retries, cl.status, cl.wait, cl.lost = 0, 0, 0, 0, false
 	c.calls.Put(cl)
@@ -102,13 +105,15 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 			cl.lastAPI = apiErr
 		}
 	}
+	// The policy judges the error as it came; everything kept or logged is
+	// its scrubbed form.
+	raw := err
 	if err != nil {
-		// No complete response: the server may have acted on the request.
-		cl.lost = true
+		cl.lost = cl.lost || mayHaveArrived(err)
 		err = cl.scrubbed(err)
 	}
 	cl.logAttempt(ctx, firstErr(apiErr, err))
-	d := cl.core.policy.Decide(ctx, retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)})
+	d := cl.core.policy.Decide(ctx, retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: raw, Asked: retryAfterOf(apiErr)})
 	cl.logDecision(ctx, d)
 	if d.Retry {
 		cl.retries++
@@ -169,9 +174,18 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 // request) of a call, never on the success path.
 func (cl *call) scrubber() *redact.Scrubber {
 	if cl.scrub == nil {
-		cl.scrub = redact.New(cl.core.apiKey()[0], cl.op.creds.raw())
+		cl.scrub = redact.New(cl.core.apiKey()[0], cl.op.creds.tree())
 	}
 	return cl.scrub
+}
+
+// mayHaveArrived reports whether a failed attempt's request may have reached
+// the server, which may then have acted on it: every failure but one to
+// connect (a refused dial, a failed DNS lookup), where nothing was sent.
+func mayHaveArrived(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return !(errors.As(err, &op) && op.Op == "dial") && !errors.As(err, &dns)
 }
 
 func firstErr(a, b error) error {

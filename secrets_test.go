@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,10 +49,16 @@ func requireNoWindow(t testing.TB, what, out string, secrets []string) {
 // secretChars includes what JSON, URL and Go quoting escape.
 const secretChars = `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~&<>"\'%+/=?# ` + "\té€😀"
 
+// randomSecret returns n bytes or a little more from chars, with no space at
+// either end: a secret's edge next to the SDK's own separators would
+// otherwise make a window of 7 echoed bytes and one space the SDK wrote.
 func randomSecret(r *rand.Rand, n int, chars string) string {
 	runes := []rune(chars)
 	var b strings.Builder
-	for b.Len() < n {
+	for b.Len() < n || strings.TrimSpace(b.String()) != b.String() {
+		if b.Len() > 0 && strings.TrimSpace(b.String()) != b.String() {
+			b.Reset()
+		}
 		b.WriteRune(runes[r.IntN(len(runes))])
 	}
 	return b.String()
@@ -64,14 +71,43 @@ type secretSet struct {
 	secrets []string // every value, as text
 }
 
+// oauthTokens is a caller's own type inside credentials: it is sent as JSON
+// encodes it, so it must be scrubbed as such.
+type oauthTokens struct {
+	Access  string   `json:"access"`
+	Refresh *string  `json:"refresh"`
+	Scopes  []string `json:"scopes"`
+}
+
 func newSecretSet(r *rand.Rand) secretSet {
 	key := randomSecret(r, 16+r.IntN(32), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$*")
 	token := randomSecret(r, 8+r.IntN(40), secretChars)
 	refresh := randomSecret(r, 8+r.IntN(20), secretChars)
+	scoped := randomSecret(r, 8+r.IntN(20), secretChars)
+	raw := randomSecret(r, 8+r.IntN(20), "abcdefghijklmnopqrstuvwxyz0123456789")
 	num := 10_000_000 + r.IntN(1_000_000_000)
 	creds := NewCredentials(map[string]any{"type": "oauth2", "accessToken": token,
-		"nested": map[string]any{"refresh": refresh, "list": []any{num}}})
-	return secretSet{apiKey: key, creds: creds, secrets: []string{key, token, refresh, strconv.Itoa(num)}}
+		"nested": []map[string]any{{"list": []any{num}}},
+		"oauth":  &oauthTokens{Access: scoped, Refresh: &refresh, Scopes: []string{"repo"}},
+		"raw":    json.RawMessage(`{"k":"` + raw + `"}`)})
+	return secretSet{apiKey: key, creds: creds, secrets: []string{key, token, refresh, scoped, raw, strconv.Itoa(num)}}
+}
+
+// chain returns err and every error its chain reaches.
+func chain(err error) []error {
+	if err == nil {
+		return nil
+	}
+	out := []error{err}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		out = append(out, chain(u.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, chain(e)...)
+		}
+	}
+	return out
 }
 
 // echo is one way a server may send a secret back.
@@ -82,7 +118,20 @@ func echo(r *rand.Rand, secret string) string {
 		start := r.IntN(len(s) - secretWindow)
 		s = s[start : start+secretWindow+r.IntN(len(s)-start-secretWindow+1)]
 	}
-	switch r.IntN(5) {
+	switch r.IntN(6) {
+	case 5: // Python's json.dumps: every non-ASCII character as \uXXXX
+		b, _ := json.Marshal(s)
+		var out strings.Builder
+		for _, c := range string(b[1 : len(b)-1]) {
+			if c < 0x80 {
+				out.WriteRune(c)
+				continue
+			}
+			for _, u := range utf16.Encode([]rune{c}) {
+				fmt.Fprintf(&out, `\u%04x`, u)
+			}
+		}
+		return out.String()
 	case 1:
 		b, _ := json.Marshal(s)
 		return string(b[1 : len(b)-1])
@@ -105,7 +154,15 @@ func hostile(r *rand.Rand, ss secretSet, kind int) func(*http.Request) (*http.Re
 	jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	statuses := []int{400, 401, 403, 404, 409, 422, 429, 500, 502, 503}
 	status := statuses[r.IntN(len(statuses))]
-	switch kind % 8 {
+	switch kind % 11 {
+	case 10: // a transport error whose text hides a cause that echoes
+		return fail(&opaqueError{cause: errors.New("upstream said " + e())})
+	case 8: // a redirect to another host, the echo in its path and query
+		return reply(http.StatusFound, nil, "Location", "https://evil.example/"+url.PathEscape(e())+"?t="+url.QueryEscape(e()))
+	case 9: // a redirect loop on the same host that names the echo
+		return func(r *http.Request) (*http.Response, error) {
+			return response(http.StatusTemporaryRedirect, nil, "Location", r.URL.Path+"/"+url.PathEscape(e())), nil
+		}
 	case 0: // the error envelope, every text member echoing
 		body := `{"success":false,"error":{"code":` + jsonStr(e()) + `,"message":` + jsonStr(filler(r.IntN(50))+e()) +
 			`,"system_message":` + jsonStr(e()) + `,"type":` + jsonStr(e()) + `,"trace_id":` + jsonStr("req_"+e()) +
@@ -130,6 +187,13 @@ func hostile(r *rand.Rand, ss secretSet, kind int) func(*http.Request) (*http.Re
 	}
 }
 
+// opaqueError is a transport library's error with a fixed text over a cause
+// that may hold anything.
+type opaqueError struct{ cause error }
+
+func (e *opaqueError) Error() string { return "proxy failure" }
+func (e *opaqueError) Unwrap() error { return e.cause }
+
 // checkCall runs one Create and one Update against step and checks every
 // output for windows of the secrets.
 func checkCall(t testing.TB, ss secretSet, step func(*http.Request) (*http.Response, error)) {
@@ -151,8 +215,11 @@ func checkCall(t testing.TB, ss secretSet, step func(*http.Request) (*http.Respo
 		if err == nil {
 			continue
 		}
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			requireNoWindow(t, "fmt "+verb+" of the error", fmt.Sprintf(verb, err), ss.secrets)
+		assert.Equal(t, 1, strings.Count(err.Error(), "freddy:"), err.Error())
+		for _, e := range chain(err) {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+				requireNoWindow(t, "fmt "+verb+" of the error chain", fmt.Sprintf(verb, e), ss.secrets)
+			}
 		}
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
@@ -196,7 +263,7 @@ func (f fanout) WithGroup(g string) slog.Handler {
 
 func TestNoSecretWindowInAnyOutput(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	for round := range 400 {
+	for round := range 500 {
 		ss := newSecretSet(r)
 		checkCall(t, ss, hostile(r, ss, round))
 	}
@@ -224,12 +291,15 @@ func createWithCreds(t *testing.T, status int, body []byte, creds Credentials) e
 }
 
 func FuzzHostileResponse(f *testing.F) {
-	for kind := range 8 {
+	for kind := range 11 {
 		f.Add(uint64(kind), uint8(kind), "ghp_fuzz\"&<>token")
 	}
 	f.Fuzz(func(t *testing.T, seed uint64, kind uint8, extra string) {
 		r := rand.New(rand.NewPCG(seed, uint64(kind)))
 		ss := newSecretSet(r)
+		// Credentials travel as JSON, which carries valid UTF-8 only: the
+		// server can echo only what was sent.
+		extra = strings.TrimSpace(strings.ToValidUTF8(extra, "\uFFFD"))
 		if len(extra) >= secretWindow && len(extra) < 200 {
 			m := ss.creds.Reveal()
 			m["extra"] = extra

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -142,4 +144,64 @@ func TestNilResponseBody(t *testing.T) {
 
 	c = newClient(t, script(nilBody(204)))
 	assert.NoError(t, c.Configurations.Delete(context.Background(), "pconf_1"))
+}
+
+// redirectEvery answers every request with a same-host 307 after d.
+func redirectEvery(d time.Duration) func(*http.Request) (*http.Response, error) {
+	return func(r *http.Request) (*http.Response, error) {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+		return response(http.StatusTemporaryRedirect, nil, "Location", r.URL.Path), nil
+	}
+}
+
+// TestOneDeadlinePerAttemptAcrossRedirects: WithTimeout bounds an attempt
+// from its first request, whatever redirects it follows.
+func TestOneDeadlinePerAttemptAcrossRedirects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(redirectEvery(800 * time.Millisecond))
+		allowAll := func(*http.Request, []*http.Request) error { return nil }
+		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, CheckRedirect: allowAll}), WithTimeout(time.Second), WithMaxRetries(0))
+		start := time.Now()
+		_, err := c.Configurations.Get(context.Background(), "pconf_1")
+		assert.Equal(t, time.Second, time.Since(start), "the second hop runs into the first hop's deadline")
+		var timeout interface{ Timeout() bool }
+		require.ErrorAs(t, err, &timeout)
+		assert.Len(t, rt.requests(), 2)
+	})
+}
+
+// TestRedirectLoopsEndWhateverTheCallersPolicy: a CheckRedirect that allows
+// everything still meets the SDK's stop after 10 redirects, which is final.
+func TestRedirectLoopsEndWhateverTheCallersPolicy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(redirectEvery(0))
+		allowAll := func(*http.Request, []*http.Request) error { return nil }
+		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, CheckRedirect: allowAll}))
+		_, err := c.Configurations.Get(context.Background(), "pconf_1")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "stopped after 10 redirects")
+		assert.Len(t, rt.requests(), 10, "one attempt, not retried")
+	})
+}
+
+// TestPerAttemptTimeoutIsNotTheCallersDeadline: errors.Is(err,
+// context.DeadlineExceeded) means the caller's deadline, never the SDK's own
+// per-attempt timeout.
+func TestPerAttemptTimeoutIsNotTheCallersDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, err := newClient(t, script(hang), WithTimeout(time.Second)).Configurations.Get(context.Background(), "pconf_1")
+		var timeout interface{ Timeout() bool }
+		require.ErrorAs(t, err, &timeout)
+		assert.True(t, timeout.Timeout())
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		_, err = newClient(t, script(hang), WithTimeout(time.Second)).Configurations.Get(ctx, "pconf_1")
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the caller's own deadline")
+	})
 }

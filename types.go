@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/redact"
 )
 
 // Bool returns a pointer to v, for optional fields such as
@@ -59,11 +61,13 @@ type Configuration struct {
 	raw *rawRef
 }
 
-// RawJSON returns the configuration object exactly as the server sent it,
-// whichever envelope carried it, for fields this version of the SDK does not
-// model. It returns nil for a Configuration built by hand. Each call returns
-// a new copy. A Configuration from a list keeps its page's body alive for
-// this.
+// RawJSON returns the configuration object as the server sent it, whichever
+// envelope carried it, for fields this version of the SDK does not model.
+// The one change: a credentials member that is not the string
+// "***REDACTED***" (an object a server should not have sent) is replaced by
+// it, and the object's members are then in sorted order. It returns nil for
+// a Configuration built by hand. Each call returns a new copy. A
+// Configuration from a list keeps its page's body alive for this.
 func (c *Configuration) RawJSON() json.RawMessage { return c.raw.json() }
 
 // MarshalJSON encodes the Configuration with the Create page's field names,
@@ -81,9 +85,10 @@ func (c Configuration) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a configuration object in any documented spelling,
 // bare or in the {"success":true,"data":…} envelope; it is the inverse of
-// MarshalJSON. RawJSON then returns the object.
+// MarshalJSON, for any Configuration, one without an ID included. RawJSON
+// then returns the object. It fails on JSON that is not such an object.
 func (c *Configuration) UnmarshalJSON(b []byte) error {
-	got, derr := decodeConfiguration(bytes.Clone(b))
+	got, derr := decodeObject(bytes.Clone(b))
 	if derr != nil {
 		return derr
 	}
@@ -109,8 +114,9 @@ type ConfigurationPage struct {
 }
 
 // RawJSON returns the list as the server sent it (the list object, or the
-// bare array), whichever envelope carried it. It returns nil for a page built
-// by hand. Each call returns a new copy.
+// bare array), whichever envelope carried it, credentials redacted as
+// Configuration.RawJSON says. It returns nil for a page built by hand. Each
+// call returns a new copy.
 func (p *ConfigurationPage) RawJSON() json.RawMessage { return p.raw.json() }
 
 // TestResult is the outcome of a health check (Test). An unhealthy result is
@@ -155,6 +161,11 @@ func (r *rawRef) json() json.RawMessage {
 	if r == nil {
 		return nil
 	}
+	return redactCredentials(r.find())
+}
+
+// find cuts the object out of the body.
+func (r *rawRef) find() json.RawMessage {
 	v := json.RawMessage(bytes.TrimSpace(r.body))
 	for range r.depth {
 		var env struct {
@@ -173,4 +184,49 @@ func (r *rawRef) json() json.RawMessage {
 		v = items[r.item]
 	}
 	return bytes.Clone(v)
+}
+
+// redactCredentials replaces every "credentials" member, at any depth, that
+// is not the redaction marker: no credential value a server sends reaches a
+// caller, even through RawJSON. The common body (every credentials member is
+// the marker, or there is none) is returned as it is.
+func redactCredentials(raw json.RawMessage) json.RawMessage {
+	if raw == nil || !bytes.Contains(raw, []byte(`"credentials"`)) {
+		return raw
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil || !redactIn(v) {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// redactIn replaces the credentials members in v and reports whether it
+// changed any.
+func redactIn(v any) bool {
+	changed := false
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if k == "credentials" {
+				if s, ok := e.(string); !ok || s != redact.Marker {
+					t[k] = redact.Marker
+					changed = true
+				}
+				continue
+			}
+			changed = redactIn(e) || changed
+		}
+	case []any:
+		for _, e := range t {
+			changed = redactIn(e) || changed
+		}
+	}
+	return changed
 }

@@ -68,8 +68,8 @@
 // throughout (organizationId, createdAt, updatedAt). Credentials are always
 // "***REDACTED***". List takes personalConnectorId, enabled (true/false),
 // healthStatus (healthy/unhealthy/unknown), limit (1 to 100, default 20)
-// and after (the ID of the last item already seen), and pages in creation
-// order, oldest first.
+// and after (the ID of the last item already seen, even one deleted since),
+// and pages in creation order, oldest first.
 //
 // Errors use the Create page's envelope
 // {"success":false,"error":{"code","message","system_message","type","status","trace_id","timestamp"[,"details"]}},
@@ -84,10 +84,11 @@
 // refused credentials on update (400 invalid_credentials).
 //
 // Every response carries X-Request-Id (req_ and 16 hex digits),
-// Freddy-Api-Version and Freddy-Processing-Ms; with a rate limit, also
-// X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset and
-// x-ratelimit-limit-requests, x-ratelimit-remaining-requests,
-// x-ratelimit-reset-requests.
+// Freddy-Api-Version, Freddy-Processing-Ms, and both rate-limit header
+// families: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix
+// seconds) and x-ratelimit-limit-requests, x-ratelimit-remaining-requests,
+// x-ratelimit-reset-requests (a duration such as "59s"). The limit is
+// DefaultRateLimit unless WithRateLimit sets one.
 //
 // Create honours Idempotency-Key per API key: after a successful create, the
 // same body again gets the first response byte for byte with
@@ -116,7 +117,7 @@
 //   - SetHealth(id, freddy.HealthStatusUnhealthy, "…") from the test, for
 //     the next checks of that configuration;
 //   - credentials holding a string value that contains "invalid", in any
-//     case, at create time, e.g. {"token":"ghp_INVALID_TOKEN"}: the only
+//     case, at create time, e.g. {"token":"ghp_INVALIDTOKEN"}: the only
 //     way open to clients of freddy-emulator.
 //     The same value in an update's credentials is refused with 400
 //     invalid_credentials, as the reference page shows.

@@ -116,7 +116,7 @@ func (s *Server) serveFault(w http.ResponseWriter, x *exchange, f Fault) {
 		rep.write(w, x)
 	case FaultRateLimit:
 		limit := s.cfg.rateLimit
-		if limit <= 0 {
+		if !s.cfg.rateLimitSet {
 			limit = 100 // the documented example's
 		}
 		st := &rateState{limit: limit, used: limit + 1, now: x.now, reset: x.now.Add(ceilSeconds(f.RetryAfter))}

@@ -17,7 +17,7 @@ const (
 // invalidCredential, found in any case inside a credential value, makes
 // health checks fail and updates be refused: the one convention a client of
 // cmd/freddy-emulator can use, since it cannot call SetHealth. A value that
-// merely contains it (ghp_INVALID_TOKEN) works too, and reads better in the
+// merely contains it (ghp_INVALIDTOKEN) works too, and reads better in the
 // SDK's errors, which redact every credential value of 4 or more characters
 // wherever the server echoes it, the code "invalid_credentials" included.
 const invalidCredential = "invalid"

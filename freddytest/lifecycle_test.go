@@ -123,7 +123,7 @@ func TestUpdateInvalidCredentials(t *testing.T) {
 		{"pcon_github", `{"token":"invalid"}`},
 		{"pcon_clickup", `{"type":"oauth2","tokens":{"access":["ok","invalid"]}}`},
 		{"custom", `{"apiKey":"invalid"}`},
-		{"pcon_github", `{"token":"ghp_INVALID_TOKEN"}`},
+		{"pcon_github", `{"token":"ghp_INVALIDTOKEN"}`},
 	} {
 		id := c.create(`{"personalConnectorId":"` + tc.connector + `","name":"n","credentials":{"token":"t"}}`)["id"].(string)
 		before, _ := srv.Configuration(id)

@@ -10,11 +10,11 @@ func (s *Server) list(x *exchange, _ string) *reply {
 	defer s.mu.Unlock()
 	from := 0
 	if q.after != "" {
-		i := s.index(q.after)
-		if i < 0 {
-			errs["after"] = "must be the ID of a stored configuration"
+		i, ok := s.after(q.after)
+		if !ok {
+			errs["after"] = "must be the ID of a configuration created on this server"
 		}
-		from = i + 1
+		from = i
 	}
 	if len(errs) > 0 {
 		return x.invalid(errs)

@@ -1,6 +1,7 @@
 package freddytest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -133,9 +134,7 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestListValidation(t *testing.T) {
-	srv, c := start(t)
-	ids := c.createN(2)
-	c.do(http.MethodDelete, basePath+"/"+ids[0], "")
+	srv, _ := start(t)
 	for query, fields := range map[string]map[string]any{
 		"?limit=0":             {"limit": "must be an integer from 1 to 100"},
 		"?limit=101":           {"limit": "must be an integer from 1 to 100"},
@@ -144,14 +143,27 @@ func TestListValidation(t *testing.T) {
 		"?enabled=yes":         {"enabled": `must be "true" or "false"`},
 		"?enabled=TRUE":        {"enabled": `must be "true" or "false"`},
 		"?healthStatus=broken": {"healthStatus": `must be "healthy", "unhealthy" or "unknown"`},
-		"?after=pconf_nope":    {"after": "must be the ID of a stored configuration"},
-		"?after=" + ids[0]:     {"after": "must be the ID of a stored configuration"},
+		"?after=pconf_nope":    {"after": "must be the ID of a configuration created on this server"},
 		"?limit=0&enabled=1&healthStatus=x&after=y": {
 			"limit": "must be an integer from 1 to 100", "enabled": `must be "true" or "false"`,
-			"healthStatus": `must be "healthy", "unhealthy" or "unknown"`, "after": "must be the ID of a stored configuration",
+			"healthStatus": `must be "healthy", "unhealthy" or "unknown"`, "after": "must be the ID of a configuration created on this server",
 		},
 	} {
 		r := newCaller(t, srv).do(http.MethodGet, basePath+query, "")
 		assert.Equal(t, fields, fieldsOf(t, r), query)
 	}
+}
+
+// TestListAfterADeletedItem: a cursor naming an item deleted since still
+// pages on, so a loop that deletes what it lists sees everything.
+func TestListAfterADeletedItem(t *testing.T) {
+	srv, c := start(t)
+	ids := c.createN(5)
+	c.do(http.MethodDelete, basePath+"/"+ids[1], "")
+	r := newCaller(t, srv).do(http.MethodGet, basePath+"?after="+ids[1], "")
+	require.Equal(t, http.StatusOK, r.status)
+	var page struct{ Data []struct{ ID string } }
+	require.NoError(t, json.Unmarshal(r.raw, &page))
+	require.Len(t, page.Data, 3)
+	assert.Equal(t, ids[2], page.Data[0].ID)
 }

@@ -19,10 +19,12 @@ const (
 type config struct {
 	apiKeys   []string
 	rateLimit int
-	window    time.Duration
-	now       func() time.Time
-	forbidden []string
-	listener  net.Listener
+	// rateLimitSet tells a limit the test chose from the default.
+	rateLimitSet bool
+	window       time.Duration
+	now          func() time.Time
+	forbidden    []string
+	listener     net.Listener
 }
 
 // Option configures a Server in NewServer or Start. Later options override
@@ -43,15 +45,20 @@ func WithAPIKeys(keys ...string) Option {
 	}
 }
 
+// DefaultRateLimit is the requests a key may make per window when
+// WithRateLimit does not say: high enough that no test meets it, so that
+// every response still carries the rate-limit headers the API sends.
+const DefaultRateLimit = 1_000_000
+
 // WithRateLimit allows each API key requests per window, in fixed windows
-// that start at the key's first request. requests <= 0 means no limit (the
-// default); window <= 0 means one minute. With a limit, every response
-// carries the rate-limit headers and the request over the limit gets the
-// documented 429. Requests without a valid key are answered 401 without being
-// counted.
+// that start at the key's first request; the request over the limit gets the
+// documented 429. requests <= 0 keeps the default, DefaultRateLimit, which
+// no test reaches; window <= 0 means one minute. Either way every response
+// carries both rate-limit header families, as the API's do. Requests
+// without a valid key are answered 401 without being counted.
 func WithRateLimit(requests int, window time.Duration) Option {
 	return func(c *config) {
-		c.rateLimit, c.window = requests, window
+		c.rateLimit, c.window, c.rateLimitSet = requests, window, requests > 0
 	}
 }
 
@@ -90,6 +97,9 @@ func newConfig(opts []Option) *config {
 	}
 	if c.window <= 0 {
 		c.window = time.Minute
+	}
+	if c.rateLimit <= 0 {
+		c.rateLimit = DefaultRateLimit
 	}
 	if c.now == nil {
 		c.now = time.Now

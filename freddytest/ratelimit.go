@@ -20,12 +20,8 @@ type rateState struct {
 }
 
 // countRate counts a request of key in its window, starting a new window when
-// the last one has ended, and returns the state after counting. nil without a
-// limit.
+// the last one has ended, and returns the state after counting.
 func (s *Server) countRate(key string, now time.Time) *rateState {
-	if s.cfg.rateLimit <= 0 {
-		return nil
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.windows[key]
@@ -41,9 +37,6 @@ func (s *Server) countRate(key string, now time.Time) *rateState {
 // or without authentication: faults and 401s. A key with no current window
 // ("" included) has its whole limit left.
 func (s *Server) peekRate(key string, now time.Time) *rateState {
-	if s.cfg.rateLimit <= 0 {
-		return nil
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w := s.windows[key]; key != "" && w != nil && now.Before(w.start.Add(s.cfg.window)) {

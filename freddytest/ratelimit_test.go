@@ -112,17 +112,24 @@ func TestRateLimitHeadersOnEveryResponse(t *testing.T) {
 	assert.Equal(t, "4", c.do(http.MethodGet, basePath, "").header.Get("X-RateLimit-Remaining"), "the next counted request")
 }
 
-func TestNoRateLimitHeaders(t *testing.T) {
-	srv, c := start(t, WithRateLimit(0, time.Second))
-	srv.Inject(Fault{Kind: FaultServerError})
-	for _, r := range []result{
-		c.do(http.MethodGet, basePath, ""),
-		c.do(http.MethodPost, basePath, validBody),
-		c.do(http.MethodGet, basePath, "", "X-API-Key", "wrong"),
-	} {
-		for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
-			"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"} {
-			assert.Empty(t, r.header.Values(h), h)
+// TestDefaultRateLimitHeaders: without WithRateLimit (or with 0) the limit
+// is DefaultRateLimit, and every response still carries both families, as a
+// faithful fake must.
+func TestDefaultRateLimitHeaders(t *testing.T) {
+	for _, opts := range [][]Option{nil, {WithRateLimit(0, time.Second)}} {
+		srv, c := start(t, opts...)
+		srv.Inject(Fault{Kind: FaultServerError})
+		for _, r := range []result{
+			c.do(http.MethodGet, basePath, ""),
+			c.do(http.MethodPost, basePath, validBody),
+			c.do(http.MethodGet, basePath, "", "X-API-Key", "wrong"),
+		} {
+			assert.Equal(t, strconv.Itoa(DefaultRateLimit), r.header.Get("X-RateLimit-Limit"))
+			assert.Equal(t, strconv.Itoa(DefaultRateLimit), r.header.Get("x-ratelimit-limit-requests"))
+			for _, h := range []string{"X-RateLimit-Remaining", "X-RateLimit-Reset", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"} {
+				assert.NotEmpty(t, r.header.Get(h), h)
+			}
+			assert.Empty(t, r.header.Get("Retry-After"))
 		}
 	}
 }

@@ -8,8 +8,11 @@ import (
 
 // state is everything Reset forgets. It is guarded by Server.mu.
 type state struct {
-	records  []*record // creation order, deleted ones removed
-	byID     map[string]*record
+	records []*record // creation order, deleted ones removed
+	byID    map[string]*record
+	// seqs holds the creation number of every ID ever created, deleted ones
+	// included, so that a cursor naming a deleted item still pages on.
+	seqs     map[string]int
 	replays  map[replayKey]replay
 	windows  map[string]*window
 	faults   []Fault
@@ -17,7 +20,7 @@ type state struct {
 }
 
 func (st *state) init() {
-	*st = state{byID: map[string]*record{}, replays: map[replayKey]replay{}, windows: map[string]*window{}}
+	*st = state{byID: map[string]*record{}, seqs: map[string]int{}, replays: map[replayKey]replay{}, windows: map[string]*window{}}
 }
 
 // record is a stored configuration. Maps hold JSON-decoded values and are
@@ -36,9 +39,13 @@ type record struct {
 	updatedAt           time.Time
 	// forced is the SetHealth override of the next health checks.
 	forced *healthReport
+	// seq is the creation number, the order List pages in.
+	seq int
 }
 
 func (s *Server) add(rec *record) {
+	rec.seq = len(s.seqs) + 1
+	s.seqs[rec.id] = rec.seq
 	s.records = append(s.records, rec)
 	s.byID[rec.id] = rec
 }
@@ -53,14 +60,20 @@ func (s *Server) remove(id string) {
 	}
 }
 
-// index is the position of id in creation order, -1 when it is not stored.
-func (s *Server) index(id string) int {
+// after returns the position in records of the first configuration created
+// after id, which may have been deleted since; false when id was never
+// created.
+func (s *Server) after(id string) (int, bool) {
+	seq, ok := s.seqs[id]
+	if !ok {
+		return 0, false
+	}
 	for i, rec := range s.records {
-		if rec.id == id {
-			return i
+		if rec.seq > seq {
+			return i, true
 		}
 	}
-	return -1
+	return len(s.records), true
 }
 
 // wire is the record as the lifecycle endpoints send it.

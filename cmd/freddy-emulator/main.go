@@ -17,7 +17,7 @@
 // exits 2. Bad flags exit 2; failing to listen exits 1.
 //
 // To make a configuration's health check unhealthy, create it with a
-// credential value containing "invalid", e.g. {"token":"ghp_INVALID_TOKEN"}. The API itself is
+// credential value containing "invalid", e.g. {"token":"ghp_INVALIDTOKEN"}. The API itself is
 // described by go doc github.com/aitronos/freddy-go/freddytest.
 package main
 
@@ -60,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *apiKey == "" || *rateWindow <= 0 {
 		fmt.Fprintln(stderr, "freddy-emulator: -api-key must not be empty and -rate-window must be positive")
+		return 2
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		fmt.Fprintf(stderr, "freddy-emulator: -addr %s: want host:port, e.g. 127.0.0.1:12111\n", *addr)
 		return 2
 	}
 	if !*allowRemote && !isLoopback(*addr) {

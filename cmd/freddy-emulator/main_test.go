@@ -56,6 +56,7 @@ func TestRunRefuses(t *testing.T) {
 		{[]string{"-rate-window", "0s"}, "-rate-window must be positive"},
 		{[]string{"-nope"}, "flag provided but not defined"},
 		{[]string{"extra"}, "unexpected arguments: extra"},
+		{[]string{"-addr", "127.0.0.1"}, "want host:port"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), tc.args, &stdout, &stderr)

@@ -1,6 +1,8 @@
 // Command create-configuration creates a personal connector configuration and
-// prints it as JSON. Against the built-in emulator it then makes every kind
-// of error happen, each handled the way an application would.
+// prints it as JSON. Against the built-in emulator it then makes each kind of
+// error happen (refused params, 400, 401, 403, 404, 409, a 429 with its
+// RetryAfter, a 5xx after its retries, a dropped connection and a deadline),
+// each handled the way an application would.
 //
 //	go run ./examples/create-configuration -emulator   # against the built-in emulator
 //	FREDDY_API_KEY=… go run ./examples/create-configuration
@@ -85,7 +87,7 @@ func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client
 	_, err := client.Configurations.Create(ctx, noName)
 	step("params the SDK refuses before sending", err)
 
-	_, err = client.Configurations.Update(ctx, id, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALID_TOKEN")})
+	_, err = client.Configurations.Update(ctx, id, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALIDTOKEN")})
 	step("credentials the server refuses (400)", err)
 
 	wrongKey, err := freddy.NewClient(freddy.WithBaseURL(srv.URL), freddy.WithAPIKey("fk_wrong_key_for_demo"))
@@ -101,6 +103,17 @@ func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client
 	_, err = client.Configurations.Create(ctx, forbidden)
 	step("a connector this key may not configure (403)", err)
 
+	_, err = client.Configurations.Get(ctx, "pconf_does_not_exist")
+	step("a configuration that does not exist (404)", err)
+
+	if _, err := client.Configurations.Create(ctx, params, freddy.WithIdempotencyKey("order-42")); err != nil {
+		return err
+	}
+	renamed := params
+	renamed.Name = "Another name"
+	_, err = client.Configurations.Create(ctx, renamed, freddy.WithIdempotencyKey("order-42"))
+	step("an idempotency key reused with another body (409)", err)
+
 	srv.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: 2 * time.Minute})
 	_, err = client.Configurations.Create(ctx, params)
 	step("a 429 asking for longer than the client waits", err)
@@ -108,6 +121,10 @@ func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client
 	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultServerError}, 3)...)
 	_, err = client.Configurations.Create(ctx, params)
 	step("a 500 on every attempt", err)
+
+	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultDrop}, 3)...)
+	_, err = client.Configurations.Create(ctx, params)
+	step("a connection dropped on every attempt", err)
 
 	srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -123,6 +140,8 @@ func describe(err error) string {
 	var (
 		rl  *freddy.RateLimitError
 		val *freddy.ValidationError
+		nf  *freddy.NotFoundError
+		ce  *freddy.ConflictError
 		se  *freddy.ServerError
 		api *freddy.APIError
 		req *freddy.RequestError
@@ -140,6 +159,10 @@ func describe(err error) string {
 		return "check FREDDY_API_KEY: " + err.Error()
 	case errors.Is(err, freddy.ErrForbidden):
 		return "this key may not do that: " + err.Error()
+	case errors.As(err, &nf):
+		return fmt.Sprintf("nothing to act on (code %s): %v", nf.Code, err)
+	case errors.As(err, &ce):
+		return fmt.Sprintf("use a new idempotency key for a new request (code %s): %v", ce.Code, err)
 	case errors.As(err, &se):
 		return fmt.Sprintf("the server failed after %d attempts; retry later with idempotency key %s: %v", se.Attempts, se.IdempotencyKey, err)
 	case errors.As(err, &api):

@@ -78,10 +78,33 @@ type attempt struct {
 	timeout time.Duration
 }
 
-// RoundTrip sends r under the per-attempt deadline.
+// Attempt is the state one attempt shares across its redirect hops: the
+// deadline set when the attempt started. Mark a request's context with
+// WithAttempt so that its redirects cannot each restart the timeout.
+type Attempt struct{ deadline time.Time }
+
+type attemptKey struct{}
+
+// WithAttempt returns ctx marked with a. One Attempt may serve a call's
+// successive attempts: each starts when a request without a redirect
+// response (Request.Response == nil) goes out.
+func WithAttempt(ctx context.Context, a *Attempt) context.Context {
+	return context.WithValue(ctx, attemptKey{}, a)
+}
+
+// RoundTrip sends r under the per-attempt deadline: timeout from the start
+// of the attempt, however many redirects it follows.
 func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 	parent := r.Context()
-	ctx, cancel := context.WithTimeout(parent, a.timeout)
+	deadline := time.Now().Add(a.timeout)
+	if at, ok := parent.Value(attemptKey{}).(*Attempt); ok {
+		if r.Response == nil || at.deadline.IsZero() {
+			at.deadline = deadline
+		} else {
+			deadline = at.deadline
+		}
+	}
+	ctx, cancel := context.WithDeadline(parent, deadline)
 	r = r.WithContext(ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		// Without GetBody net/http cannot resend the body by itself. It
@@ -138,10 +161,13 @@ func (b *attemptBody) Close() error {
 }
 
 // TimeoutError is an attempt that exceeded WithTimeout. It is retried while
-// the caller's context allows.
+// the caller's context allows. It does not unwrap: the transport's error
+// under it is a context.DeadlineExceeded of the SDK's own making, which
+// errors.Is must not confuse with the caller's deadline.
 type TimeoutError struct {
 	After time.Duration
-	Err   error
+	// Err is the transport's error, for debugging.
+	Err error
 }
 
 // Error names the timeout and the option that sets it.
@@ -149,17 +175,20 @@ func (e *TimeoutError) Error() string {
 	return "attempt timed out after " + e.After.String() + " (WithTimeout)"
 }
 
-// Unwrap returns the transport's error.
-func (e *TimeoutError) Unwrap() error { return e.Err }
-
 // Timeout reports true, for net.Error-style checks.
 func (e *TimeoutError) Timeout() bool { return true }
 
-// redirectPolicy refuses redirects to another scheme or host: net/http would
-// copy the X-API-Key header to them. Same-host redirects go on to next (the
-// caller's own policy), else to a limit of 10. Every refusal is permanent: a
-// retry would meet the same redirect. http.ErrUseLastResponse passes
-// unchanged, because net/http compares it by identity.
+// MaxRedirects bounds the redirects one attempt follows, whatever the
+// caller's CheckRedirect says: a policy that allows every redirect must not
+// make a call endless.
+const MaxRedirects = 10
+
+// redirectPolicy refuses redirects to another scheme or host (net/http would
+// copy the X-API-Key header to them) and stops after MaxRedirects. Other
+// same-host redirects go on to next, the caller's own policy, which may
+// refuse more. Every refusal is permanent: a retry would meet the same
+// redirect. http.ErrUseLastResponse passes unchanged, because net/http
+// compares it by identity.
 func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
@@ -167,16 +196,16 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}
-		if next != nil {
-			err := next(req, via)
-			if err == nil || err == http.ErrUseLastResponse {
-				return err
-			}
-			return &retry.Permanent{Err: err}
-		}
-		if len(via) >= 10 {
+		if len(via) >= MaxRedirects {
 			return &retry.Permanent{Err: errors.New("stopped after 10 redirects")}
 		}
-		return nil
+		if next == nil {
+			return nil
+		}
+		err := next(req, via)
+		if err == nil || err == http.ErrUseLastResponse {
+			return err
+		}
+		return &retry.Permanent{Err: err}
 	}
 }

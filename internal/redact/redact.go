@@ -62,6 +62,7 @@ func New(apiKey string, credentials map[string]any) *Scrubber {
 			return
 		}
 		for _, v := range variants(secret) {
+			v = foldString(v)
 			if len(v) < Window {
 				if s.short == nil {
 					s.short = map[uint32][]string{}
@@ -202,7 +203,7 @@ func cover[T bytestring](s *Scrubber, t T) []bool {
 	}
 	var w uint64 // t[i-7..i] little-endian: the newest byte is the top one
 	for i := 0; i < len(t); i++ {
-		w = w>>8 | uint64(t[i])<<56
+		w = w>>8 | uint64(fold(t[i]))<<56
 		if i >= MinSecretLen-1 && s.short != nil && s.shortF.has(w>>32) {
 			from := i - (MinSecretLen - 1)
 			for _, v := range s.short[uint32(w>>32)] {
@@ -372,27 +373,49 @@ func runeEnd[T bytestring](t T, i int) int {
 	return i
 }
 
+// hasAt reports whether t holds v at i, ASCII letters in any case; v is
+// already folded.
 func hasAt[T bytestring](t T, i int, v string) bool {
 	if i+len(v) > len(t) {
 		return false
 	}
 	for j := 0; j < len(v); j++ {
-		if t[i+j] != v[j] {
+		if fold(t[i+j]) != v[j] {
 			return false
 		}
 	}
 	return true
 }
 
+// fold lowers an ASCII letter. Matching ignores ASCII case so that an echo
+// whose case changed on the way (an HTTP header name, canonicalized; hex
+// escapes written in the other case) is still found.
+func fold(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// foldString lowers the ASCII letters of v, leaving every other byte.
+func foldString(v string) string {
+	b := []byte(v)
+	for i, c := range b {
+		b[i] = fold(c)
+	}
+	return string(b)
+}
+
+// le64 and le32 read 4 or 8 bytes little-endian, folded.
 func le64[T bytestring](b T) uint64 {
 	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	return uint64(fold(b[0])) | uint64(fold(b[1]))<<8 | uint64(fold(b[2]))<<16 | uint64(fold(b[3]))<<24 |
+		uint64(fold(b[4]))<<32 | uint64(fold(b[5]))<<40 | uint64(fold(b[6]))<<48 | uint64(fold(b[7]))<<56
 }
 
 func le32[T bytestring](b T) uint32 {
 	_ = b[3]
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+	return uint32(fold(b[0])) | uint32(fold(b[1]))<<8 | uint32(fold(b[2]))<<16 | uint32(fold(b[3]))<<24
 }
 
 func contains(list []string, v string) bool {

@@ -444,3 +444,23 @@ func BenchmarkScrubMatch(b *testing.B) {
 		_ = s.String(text)
 	}
 }
+
+// TestEchoesInOtherSpellings: Python's ASCII-only JSON (\uXXXX for every
+// non-ASCII character, hex in either case) and echoes whose ASCII case
+// changed on the way (a canonicalized header name) are scrubbed too.
+func TestEchoesInOtherSpellings(t *testing.T) {
+	s := New("sk_live_APIKEY_0123456789abcdef", map[string]any{"password": "пароль-секрет-2024", "emoji": "key😀with\nnewline"})
+	for _, echo := range []string{
+		`{"detail":"bad password \u043f\u0430\u0440\u043e\u043b\u044c-\u0441\u0435\u043a\u0440\u0435\u0442-2024"}`,
+		`{"detail":"bad password \u043F\u0430\u0440\u043E\u043B\u044C-\u0441\u0435\u043A\u0440\u0435\u0442-2024"}`,
+		`"key\ud83d\ude00with\nnewline"`,
+		"X-Echo-Sk_live_apikey_0123456789abcdef",
+		"sk-live-apikey 0123456789ABCDEF",
+	} {
+		out := s.String(echo)
+		for _, w := range []string{"u043f\\u0430", "u043F\\u0430", "Sk_live_", "apikey_0", "0123456789", "456789ABCDEF", "ud83d\\ude00w"} {
+			assert.NotContains(t, out, w, "%q -> %q", echo, out)
+		}
+	}
+	assert.Equal(t, "X-Echo-***REDACTED***", s.String("X-Echo-Sk_live_apikey_0123456789abcdef"))
+}

@@ -8,12 +8,15 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // variants returns secret as a server may echo it: raw, inside a JSON string
-// (encoding/json escapes <, > and & by default; many servers turn that off),
-// in a query or a path, and inside a Go-quoted error message. Duplicates are
-// dropped so the window set does not hold the same bytes twice.
+// (encoding/json escapes <, > and & by default; many servers turn that off;
+// Python's json escapes every non-ASCII character as \uXXXX), in a query or
+// a path, and inside a Go-quoted error message. Matching ignores ASCII case,
+// so hex digits may come in either case. Duplicates are dropped so the
+// window set does not hold the same bytes twice.
 func variants(secret string) []string {
 	out := make([]string, 0, 6)
 	seen := func(v string) bool {
@@ -40,11 +43,49 @@ func variants(secret string) []string {
 		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		add(string(b[1 : len(b)-1]))
 	}
+	add(asciiJSON(secret))
 	add(url.QueryEscape(secret))
 	add(url.PathEscape(secret))
 	q := strconv.Quote(secret)
 	add(q[1 : len(q)-1])
 	return out
+}
+
+// asciiJSON escapes secret as a JSON string body with every non-ASCII
+// character as \uXXXX (UTF-16 surrogate pairs above U+FFFF), the way
+// Python's json.dumps writes it by default.
+func asciiJSON(secret string) string {
+	var b strings.Builder
+	for _, r := range secret {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 && strings.ContainsRune("\b\f\n\r\t", r):
+			b.WriteByte('\\')
+			b.WriteByte("bfnrt"[strings.IndexRune("\b\f\n\r\t", r)])
+		case r < 0x20 || r >= 0x80:
+			if r >= 0x10000 {
+				r1, r2 := utf16.EncodeRune(r)
+				writeU(&b, r1)
+				writeU(&b, r2)
+				continue
+			}
+			writeU(&b, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func writeU(b *strings.Builder, r rune) {
+	const hex = "0123456789abcdef"
+	b.WriteString(`\u`)
+	b.WriteByte(hex[r>>12&0xf])
+	b.WriteByte(hex[r>>8&0xf])
+	b.WriteByte(hex[r>>4&0xf])
+	b.WriteByte(hex[r&0xf])
 }
 
 // schemes are credential "type" values that name an auth scheme rather than

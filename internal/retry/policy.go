@@ -17,8 +17,10 @@ type Policy struct {
 	MaxRetries int
 	// WaitMin and WaitMax bound the exponential backoff.
 	WaitMin, WaitMax time.Duration
-	// MaxWait is the longest single wait the policy will sleep; a longer
-	// Retry-After ends the call at once instead, and backoff is capped at it.
+	// MaxWait is the longest Retry-After the policy will honour (a longer one
+	// ends the call at once) and the cap of the backoff. The jitter added to
+	// an honoured Retry-After may go up to WaitMin/2 beyond it, so that
+	// callers told to wait exactly MaxWait still spread out.
 	MaxWait time.Duration
 	// MinAttempt is the least time a retry needs before the caller's
 	// deadline: a wait that would leave less is refused, because the attempt
@@ -69,9 +71,10 @@ func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 	case o.Asked > p.MaxWait:
 		return Decision{Wait: o.Asked, Reason: "asked wait " + o.Asked.String() + " exceeds the max retry wait " + p.MaxWait.String()}
 	}
-	wait, why := Asked(o.Asked, p.WaitMin, p.MaxWait, p.jitter()), "server asked (Retry-After)"
+	wait, why := Asked(o.Asked, p.WaitMin, p.jitter()), "server asked (Retry-After)"
 	if o.Asked <= 0 {
-		wait, why = min(Backoff(p.WaitMin, p.WaitMax, o.Attempt, p.jitter()), p.MaxWait), "backoff"
+		// The cap applies before the jitter, so capped waits stay spread.
+		wait, why = Backoff(p.WaitMin, max(p.WaitMin, min(p.WaitMax, p.MaxWait)), o.Attempt, p.jitter()), "backoff"
 	}
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+p.MinAttempt {
 		return Decision{Wait: wait, Reason: "wait " + wait.String() + " leaves less than " + p.MinAttempt.String() + " for an attempt before the context deadline"}

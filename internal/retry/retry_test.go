@@ -62,19 +62,37 @@ func TestBackoffProperties(t *testing.T) {
 
 func TestAsked(t *testing.T) {
 	const min, limit = 500 * time.Millisecond, 10 * time.Second
-	assert.Equal(t, 2*time.Second, Asked(2*time.Second, min, limit, 0))
-	assert.Equal(t, 2*time.Second+125*time.Millisecond, Asked(2*time.Second, min, limit, 0.5))
-	assert.Equal(t, limit, Asked(9900*time.Millisecond, min, limit, 0.9), "jitter trimmed at the limit")
-	assert.Equal(t, limit, Asked(limit, min, limit, 0.9), "never sooner than asked")
+	assert.Equal(t, 2*time.Second, Asked(2*time.Second, min, 0))
+	assert.Equal(t, 2*time.Second+125*time.Millisecond, Asked(2*time.Second, min, 0.5))
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 10000 {
 		asked := time.Duration(r.Int64N(int64(limit)))
 		j := r.Float64()
-		w := Asked(asked, min, limit, j)
-		require.GreaterOrEqual(t, w, asked)
+		w := Asked(asked, min, j)
+		require.GreaterOrEqual(t, w, asked, "never sooner than asked")
 		require.Less(t, w, asked+min/2+1)
-		require.LessOrEqual(t, w, limit)
 	}
+}
+
+// TestWaitsAtTheMaxAreJitteredToo: a Retry-After equal to the max wait, and
+// a backoff capped by it, still spread over a range.
+func TestWaitsAtTheMaxAreJitteredToo(t *testing.T) {
+	waits := map[time.Duration]bool{}
+	r := rand.New(rand.NewPCG(9, 9))
+	p := &Policy{MaxRetries: 10, WaitMin: 500 * time.Millisecond, WaitMax: time.Minute, MaxWait: 10 * time.Second, Jitter: r.Float64}
+	for range 50 {
+		d := p.Decide(context.Background(), Outcome{Attempt: 1, Status: 503, Asked: 10 * time.Second})
+		require.True(t, d.Retry)
+		require.GreaterOrEqual(t, d.Wait, 10*time.Second)
+		require.Less(t, d.Wait, 10*time.Second+250*time.Millisecond)
+		waits[d.Wait] = true
+		d = p.Decide(context.Background(), Outcome{Attempt: 6, Status: 503})
+		require.True(t, d.Retry)
+		require.GreaterOrEqual(t, d.Wait, 5*time.Second, "c = 10s capped before the jitter: [5s, 10s)")
+		require.Less(t, d.Wait, 10*time.Second)
+		waits[d.Wait] = true
+	}
+	assert.Greater(t, len(waits), 90)
 }
 
 func TestSecondsAndParseRetryAfter(t *testing.T) {

@@ -33,14 +33,10 @@ func Backoff(min, max time.Duration, n int, jitter float64) time.Duration {
 
 // Asked returns the wait before a retry the server asked for with
 // Retry-After: the asked time plus up to half of min, so that callers told
-// the same time do not all return at once, never sooner than asked and never
-// past limit (unless asked itself is past it). jitter is a value in [0, 1).
-func Asked(asked, min, limit time.Duration, jitter float64) time.Duration {
-	wait := asked + time.Duration(jitter*float64(min/2))
-	if wait > limit {
-		wait = max(asked, limit)
-	}
-	return wait
+// the same time do not all return at once, and never sooner than asked.
+// jitter is a value in [0, 1).
+func Asked(asked, min time.Duration, jitter float64) time.Duration {
+	return asked + time.Duration(jitter*float64(min/2))
 }
 
 func minMax(d, lo, hi time.Duration) time.Duration {
