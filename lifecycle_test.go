@@ -532,7 +532,7 @@ func TestWithResponseInto(t *testing.T) {
 		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_1", WithResponseInto(&resp))
 		require.NoError(t, err)
 		requireNoSecret(t, fmt.Sprint(resp.Header))
-		assert.Equal(t, []string{"1"}, resp.Header["X-Echo-***REDACTED***"])
+		assert.Contains(t, fmt.Sprint(resp.Header), "X-Echo-***REDACTED***:[1]", "the name is redacted, the value kept")
 	})
 	t.Run("refused before sending: a zero Response", func(t *testing.T) {
 		resp := Response{StatusCode: 200, Attempts: 1, RequestID: "req_old"}
