@@ -128,7 +128,7 @@ func BenchmarkListAll(b *testing.B) {
 	hand := newHandWritten(srv.URL, testAPIKey)
 	defer hand.hc.CloseIdleConnections()
 	var sink string
-	b.Run("sdk", func(b *testing.B) {
+	sdk := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			n := 0
@@ -144,8 +144,8 @@ func BenchmarkListAll(b *testing.B) {
 			}
 		}
 		b.ReportMetric(benchListTotal, "items/op")
-	})
-	b.Run("nethttp", func(b *testing.B) {
+	}
+	nethttp := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			n := 0
@@ -155,7 +155,14 @@ func BenchmarkListAll(b *testing.B) {
 			}
 		}
 		b.ReportMetric(benchListTotal, "items/op")
-	})
+	}
+	if benchReversed() {
+		b.Run("nethttp", nethttp)
+		b.Run("sdk", sdk)
+	} else {
+		b.Run("sdk", sdk)
+		b.Run("nethttp", nethttp)
+	}
 	_ = sink
 }
 
