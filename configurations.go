@@ -102,14 +102,7 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		// bytes a page, not with the items.
 		seed, seen := maphash.MakeSeed(), map[uint64]struct{}{}
 		for {
-			if ctx == nil {
-				yield(nil, &ParamError{Field: "ctx", Reason: "must not be nil"})
-				return
-			}
-			if err := notSendable(ctx); err != nil {
-				yield(nil, &RequestError{Err: err})
-				return
-			}
+			// List refuses to send once the context has ended.
 			page, err := s.List(ctx, p, opts...)
 			if err != nil {
 				yield(nil, err)

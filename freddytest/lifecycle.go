@@ -33,11 +33,8 @@ func (s *Server) update(x *exchange, id string) *reply {
 		return x.invalid(errs)
 	}
 	if p.credentials != nil && holdsInvalid(p.credentials) {
-		return jsonReply(http.StatusBadRequest, map[string]any{"error": map[string]string{
-			"message": "Failed to validate credentials for " + strings.TrimPrefix(rec.connector, "pcon_") + ": 401 Unauthorized - Invalid token.",
-			"type":    "validation_error",
-			"code":    "invalid_credentials",
-		}})
+		return shortError(http.StatusBadRequest, "validation_error",
+			"Failed to validate credentials for "+strings.TrimPrefix(rec.connector, "pcon_")+": 401 Unauthorized - Invalid token.", "invalid_credentials")
 	}
 	if p.name != nil {
 		rec.name = *p.name
