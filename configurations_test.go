@@ -96,6 +96,9 @@ func TestCreateValidatesParamsBeforeSending(t *testing.T) {
 		{"unencodable credentials", func(p *CreateConfigurationParams) {
 			p.Credentials = NewCredentials(map[string]any{"ch": make(chan int)})
 		}, "credentials"},
+		{"an invalid number in the credentials", func(p *CreateConfigurationParams) {
+			p.Credentials = NewCredentials(map[string]any{"pin": json.Number("93847561x-" + testCredential)})
+		}, "credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,9 @@ package freddy
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,35 +20,49 @@ import (
 // ones. The zero value holds nothing.
 //
 // A Credentials value is opaque: fmt (every verb), log/slog (every handler)
-// and encoding/json print it as "***REDACTED***", and so does any value that
-// holds it, exported or not, at any depth. Reveal is the only way back to the
-// contents. The SDK encodes the real contents only into the request body.
+// and encoding/json print it as "***REDACTED***", and no value that holds
+// it, exported or not, at any depth, prints its contents (an unexported
+// field, which fmt prints without methods, shows an address). Reveal is the
+// only way back to the contents. The SDK encodes the real contents only into
+// the request body. reflect.DeepEqual compares two by content.
 type Credentials struct {
-	// wire is the JSON encoding, made once by NewCredentials: an immutable
-	// copy, exactly what is sent and what the scrubber looks for. It sits
-	// behind a func because fmt and reflection-based dumpers print a func as
-	// an address and never call it, so a Credentials held in an unexported
-	// field, where fmt cannot reach its Format method, still prints nothing
-	// secret.
-	wire func() ([]byte, error)
+	// sealed is a pointer so that reflect.DeepEqual (and so testify's
+	// assert.Equal and gomock.Eq) compare credentials by content, and so
+	// that fmt, which prints a pointer held in a field as an address, never
+	// reaches the bytes when a Credentials sits in an unexported field,
+	// beyond its Format method. The bytes are masked too, for dumpers that
+	// do follow pointers (spew, testify's diffs).
+	sealed *sealedFields
+}
+
+// sealedFields is the JSON encoding of the fields, made once by
+// NewCredentials (an immutable copy, exactly what is sent and what the
+// scrubber looks for), XORed with a keystream drawn at process start.
+type sealedFields struct {
+	masked []byte
+	// err is why the fields could not be encoded, in words that quote
+	// none of them.
+	err error
 }
 
 // NewCredentials returns Credentials holding fields as JSON encodes them
 // (structs by their json tags, invalid UTF-8 as U+FFFD): later changes to
-// fields, at any depth, do not reach it. A nil or empty
-// fields gives a Credentials for which IsZero is true. Fields JSON cannot
-// encode (a channel, say) make the call that sends them return a
-// *ParamError.
+// fields, at any depth, do not reach it. A nil or empty fields gives a
+// Credentials for which IsZero is true. Fields JSON cannot encode (a
+// channel, say) make the call that sends them return a *ParamError.
 func NewCredentials(fields map[string]any) Credentials {
 	if len(fields) == 0 {
 		return Credentials{}
 	}
 	b, err := json.Marshal(fields)
-	return Credentials{wire: func() ([]byte, error) { return b, err }}
+	if err != nil {
+		return Credentials{sealed: &sealedFields{err: credentialsError(err)}}
+	}
+	return Credentials{sealed: &sealedFields{masked: mask(b)}}
 }
 
 // IsZero reports whether c holds no fields.
-func (c Credentials) IsZero() bool { return c.wire == nil }
+func (c Credentials) IsZero() bool { return c.sealed == nil }
 
 // Reveal returns a new copy of the fields as JSON decodes them (strings,
 // float64 numbers, bools, nil, and nested map[string]any and []any), or nil
@@ -63,13 +80,16 @@ func (c Credentials) Reveal() map[string]any {
 	return m
 }
 
-// encoded returns the JSON the request body carries: nil for a zero
-// Credentials.
+// encoded returns the JSON the request body carries, a new copy: nil for a
+// zero Credentials, and a *ParamError for fields JSON could not encode.
 func (c Credentials) encoded() ([]byte, error) {
-	if c.wire == nil {
+	if c.sealed == nil {
 		return nil, nil
 	}
-	return c.wire()
+	if c.sealed.err != nil {
+		return nil, c.sealed.err
+	}
+	return mask(c.sealed.masked), nil
 }
 
 // tree returns the fields for the scrubber, decoded with every number kept
@@ -86,6 +106,27 @@ func (c Credentials) tree() map[string]any {
 		return nil
 	}
 	return m
+}
+
+// sealStream is AES-CTR under a key drawn at process start, with a fixed
+// counter: equal fields mask to equal bytes within a process, which keeps
+// DeepEqual working, and no dump shows them. It is not encryption at rest:
+// the key lives in the same memory.
+var sealStream = func() func(dst, src []byte) {
+	var key, iv [16]byte
+	_, _ = rand.Read(key[:])
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		panic("freddy: " + err.Error()) // a 16-byte key is always valid
+	}
+	return func(dst, src []byte) { cipher.NewCTR(block, iv[:]).XORKeyStream(dst, src) }
+}()
+
+// mask returns b XORed with the keystream: mask(mask(b)) == b.
+func mask(b []byte) []byte {
+	out := make([]byte, len(b))
+	sealStream(out, b)
+	return out
 }
 
 // Format implements fmt.Formatter: every verb prints "***REDACTED***".

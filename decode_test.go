@@ -96,6 +96,19 @@ func TestDecodeCredentialsNeverSurface(t *testing.T) {
 	requireNoSecret(t, string(p.RawJSON()))
 	requireNoSecret(t, string(p.Data[0].RawJSON()))
 	assert.JSONEq(t, `{"id":"a","credentials":"***REDACTED***","metadata":{"deep":{"credentials":"***REDACTED***"}}}`, string(p.Data[0].RawJSON()))
+
+	// However the name is spelled, duplicated or escaped; order, numbers
+	// and text kept.
+	for body, want := range map[string]string{
+		`{"id":"a","cred\u0065ntials":{"t":"` + testCredential + `"},"n":12345678901234567890}`:  `{"id":"a","credentials":"***REDACTED***","n":12345678901234567890}`,
+		`{"id":"a","Credentials":{"t":"` + testCredential + `"},"name":"<a&b>"}`:                 `{"id":"a","Credentials":"***REDACTED***","name":"<a&b>"}`,
+		`{"id":"a","credentials":{"t":"` + testCredential + `"},"credentials":"***REDACTED***"}`: `{"id":"a","credentials":"***REDACTED***","credentials":"***REDACTED***"}`,
+		`{"id":"a","credentials":"***REDACTED***","z":1,"b":[1,{"x":null}]}`:                     `{"id":"a","credentials":"***REDACTED***","z":1,"b":[1,{"x":null}]}`,
+	} {
+		c, derr := decodeConfiguration([]byte(body))
+		require.Nil(t, derr, body)
+		assert.Equal(t, want, string(c.RawJSON()), body)
+	}
 }
 
 func TestDecodeKeepsUnknownFieldsAndKeysInsideObjects(t *testing.T) {
@@ -144,6 +157,10 @@ func TestConfigurationJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &h))
 	require.Len(t, h.Items, 2)
 	assert.Equal(t, "pconf_1", h.Items[0].ID)
+
+	kept := in
+	require.NoError(t, json.Unmarshal([]byte(`null`), &kept))
+	assert.Equal(t, in, kept, "null changes nothing, as for every other type")
 
 	var bad Configuration
 	err = json.Unmarshal([]byte(`["not","an","object"]`), &bad)

@@ -282,27 +282,30 @@ func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited
 // Unwrap returns the embedded *APIError.
 func (e *RateLimitError) Unwrap() error { return &e.APIError }
 
-// wrapFunc builds the typed error of one status family.
-type wrapFunc func(a APIError, h http.Header, now time.Time) error
+// wrapFunc builds the typed error of one status family. details are the
+// body's details as sent: numbers and times are read from them, never from
+// the scrubbed copy in a.Details, where a credential value that happens to
+// equal a retry_after could have been redacted.
+type wrapFunc func(a APIError, details map[string]any, h http.Header, now time.Time) error
 
 // kindOf maps a status to its typed error: the only place that decides it.
 // nil means a plain *APIError.
 func kindOf(status int) wrapFunc {
 	switch {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		return func(a APIError, _ http.Header, _ time.Time) error { return &ValidationError{a} }
+		return func(a APIError, _ map[string]any, _ http.Header, _ time.Time) error { return &ValidationError{a} }
 	case status == http.StatusUnauthorized:
-		return func(a APIError, _ http.Header, _ time.Time) error { return &AuthenticationError{a} }
+		return func(a APIError, _ map[string]any, _ http.Header, _ time.Time) error { return &AuthenticationError{a} }
 	case status == http.StatusForbidden:
-		return func(a APIError, _ http.Header, _ time.Time) error { return &AuthorizationError{a} }
+		return func(a APIError, _ map[string]any, _ http.Header, _ time.Time) error { return &AuthorizationError{a} }
 	case status == http.StatusNotFound:
-		return func(a APIError, _ http.Header, _ time.Time) error { return &NotFoundError{a} }
+		return func(a APIError, _ map[string]any, _ http.Header, _ time.Time) error { return &NotFoundError{a} }
 	case status == http.StatusConflict:
-		return func(a APIError, _ http.Header, _ time.Time) error { return &ConflictError{a} }
+		return func(a APIError, _ map[string]any, _ http.Header, _ time.Time) error { return &ConflictError{a} }
 	case status == http.StatusTooManyRequests:
 		return newRateLimitError
 	case status >= 500 && status <= 599:
-		return func(a APIError, h http.Header, now time.Time) error {
+		return func(a APIError, _ map[string]any, h http.Header, now time.Time) error {
 			d, _ := retry.ParseRetryAfter(headerValue(h, "Retry-After"), now)
 			return &ServerError{APIError: a, RetryAfter: d}
 		}
@@ -337,6 +340,7 @@ type wireError struct {
 // request cannot put a secret into an error string.
 func newAPIError(status int, h http.Header, body []byte, idemKey string, attempts int, scrub *redact.Scrubber, now time.Time) error {
 	a := APIError{StatusCode: status, IdempotencyKey: idemKey, Attempts: attempts}
+	var details map[string]any
 	var env struct {
 		Error *wireError `json:"error"`
 	}
@@ -349,6 +353,7 @@ func newAPIError(status int, h http.Header, body []byte, idemKey string, attempt
 		a.Type = scrub.String(w.Type)
 		a.TraceID = scrub.String(w.TraceID)
 		a.Timestamp, _ = time.Parse(time.RFC3339, w.Timestamp)
+		details = w.Details
 		if d, ok := scrub.Value(w.Details).(map[string]any); ok {
 			a.Details = d
 		}
@@ -364,16 +369,16 @@ func newAPIError(status int, h http.Header, body []byte, idemKey string, attempt
 		a.TraceID = scrub.String(headerValue(h, "X-Request-Id"))
 	}
 	if wrap := kindOf(status); wrap != nil {
-		return wrap(a, h, now)
+		return wrap(a, details, h, now)
 	}
 	return &a
 }
 
 // newRateLimitError reads the 429 details from the body, falling back to the
 // rate-limit headers. RetryAfter is the longer of the two requests.
-func newRateLimitError(a APIError, h http.Header, now time.Time) error {
+func newRateLimitError(a APIError, details map[string]any, h http.Header, now time.Time) error {
 	e := &RateLimitError{APIError: a}
-	if d, ok := secondsOf(a.Details["retry_after"]); ok {
+	if d, ok := secondsOf(details["retry_after"]); ok {
 		e.RetryAfter = d
 	}
 	if d, ok := retry.ParseRetryAfter(headerValue(h, "Retry-After"), now); ok && d > e.RetryAfter {
@@ -381,13 +386,13 @@ func newRateLimitError(a APIError, h http.Header, now time.Time) error {
 	}
 	rl := parseRateLimit(h, now)
 	e.Limit, e.Remaining, e.ResetAt = rl.Limit, rl.Remaining, rl.ResetAt
-	if n, ok := countOf(a.Details["limit"]); ok {
+	if n, ok := countOf(details["limit"]); ok {
 		e.Limit = n
 	}
-	if n, ok := countOf(a.Details["remaining"]); ok {
+	if n, ok := countOf(details["remaining"]); ok {
 		e.Remaining = n
 	}
-	if s, ok := a.Details["reset_at"].(string); ok {
+	if s, ok := details["reset_at"].(string); ok {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			e.ResetAt = t
 		}
@@ -472,8 +477,8 @@ type DecodeError struct {
 	snippet string
 }
 
-// Error reads "freddy: 200 response: <reason>: <json error>: body "…" (3
-// attempts, trace_id …)".
+// Error reads "freddy: 200 response is not valid JSON: <json error>: body
+// "…" (3 attempts, trace_id …)".
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
@@ -481,9 +486,8 @@ func (e *DecodeError) Error() string {
 		b.WriteString(strconv.Itoa(e.StatusCode))
 		b.WriteByte(' ')
 	}
-	b.WriteString("response: ")
 	if e.Reason == "" {
-		b.WriteString("could not be decoded")
+		b.WriteString("response could not be decoded")
 	}
 	b.WriteString(e.Reason)
 	if e.Err != nil {

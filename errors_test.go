@@ -326,7 +326,7 @@ func TestErrorsSayFreddyOnce(t *testing.T) {
 }
 
 func TestMessagesOfHandBuiltAndDetailedErrors(t *testing.T) {
-	assert.Equal(t, "freddy: response: could not be decoded", (&DecodeError{}).Error())
+	assert.Equal(t, "freddy: response could not be decoded", (&DecodeError{}).Error())
 	assert.Equal(t, "freddy: request not sent", (&RequestError{}).Error())
 	assert.Equal(t, "freddy: request failed after 2 attempts", (&RequestError{Attempts: 2}).Error())
 	e := &ValidationError{APIError{StatusCode: 400, Code: "VALIDATION_ERROR", Message: "Invalid request parameters", TraceID: "req_1",

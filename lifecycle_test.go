@@ -355,7 +355,7 @@ func TestListAllRepeatedCursorEndsWithAnError(t *testing.T) {
 			rt := script(reply(200, []byte(tt.body)))
 			ids, errs := collect(t, newClient(t, rt).Configurations.ListAll(context.Background(), ListConfigurationsParams{After: "start"}))
 			require.Len(t, errs, 1)
-			assert.Contains(t, errs[0].Error(), "a cursor (lastId) it had already sent")
+			assert.Contains(t, errs[0].Error(), "repeats a cursor (lastId) already sent")
 			requireNoSecret(t, errs[0].Error())
 			assert.LessOrEqual(t, len(rt.requests()), 2)
 			assert.Len(t, ids, tt.items, "the repeated page's items are not yielded again")
@@ -428,6 +428,15 @@ func TestDeleteOutcomes(t *testing.T) {
 			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
 		{"404 after an attempt that never connected is still a 404", []func(*http.Request) (*http.Response, error){
 			fail(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), reply(404, notFound)},
+			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
+		{"404 after a dial that timed out is still a 404", []func(*http.Request) (*http.Response, error){
+			func(r *http.Request) (*http.Response, error) {
+				<-r.Context().Done()
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: r.Context().Err()}
+			}, reply(404, notFound)},
+			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
+		{"404 after a refused proxy is still a 404", []func(*http.Request) (*http.Response, error){
+			fail(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: syscall.ECONNREFUSED}), reply(404, notFound)},
 			func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrNotFound) }, 2},
 		{"404 after a failed DNS lookup is still a 404", []func(*http.Request) (*http.Response, error){
 			fail(&net.DNSError{Err: "no such host", Name: "api.test.invalid", IsTemporary: true}), reply(404, notFound)},

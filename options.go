@@ -138,8 +138,8 @@ func WithMaxRetries(n int) Option {
 // and 8s. min must be positive and not above max.
 //
 // The n-th retry waits a uniformly random time in [c/2, c), where
-// c = min(max, min·2ⁿ), and never less than min: with the defaults 500ms–1s,
-// then 1s–2s. Every wait is jittered, the first included; only min == max
+// c = min(max, WithMaxRetryWait, min·2ⁿ), and never less than min: with the
+// defaults 500ms–1s, then 1s–2s. Every wait is jittered, the first included; only min == max
 // gives a fixed wait. A wait the server asks for (Retry-After, or a 429's
 // details.retry_after) is used instead, plus a random [0, min/2) so that
 // callers told the same time do not return together.
@@ -171,7 +171,7 @@ func WithMaxRetryWait(d time.Duration) Option {
 }
 
 // WithTimeout sets the timeout of each attempt, from sending the request to
-// reading the whole response (default 30s). An attempt that times out is
+// reading the whole response, redirects included (default 30s). An attempt that times out is
 // retried while the caller's context allows. d must be positive; bound the
 // whole call with the context.
 func WithTimeout(d time.Duration) Option {

@@ -194,6 +194,12 @@ func (cl *call) fillResponse() {
 	if cl.header == nil {
 		return
 	}
+	// Numbers and times are read from the header as sent; only what is
+	// kept as text is scrubbed.
+	if ms, err := strconv.ParseFloat(headerValue(cl.header, "Freddy-Processing-Ms"), 64); err == nil && ms >= 0 && ms < 1e12 {
+		dst.ProcessingTime = time.Duration(ms * float64(time.Millisecond))
+	}
+	dst.RateLimit = parseRateLimit(cl.header, time.Now())
 	scrub := cl.scrubber()
 	h := make(http.Header, len(cl.header))
 	for k, vs := range cl.header {
@@ -205,10 +211,6 @@ func (cl *call) fillResponse() {
 		h[scrub.String(k)] = out
 	}
 	dst.Header = h
-	dst.RequestID = headerValue(h, "X-Request-Id")
-	dst.APIVersion = headerValue(h, "Freddy-Api-Version")
-	if ms, err := strconv.ParseFloat(headerValue(h, "Freddy-Processing-Ms"), 64); err == nil && ms >= 0 && ms < 1e12 {
-		dst.ProcessingTime = time.Duration(ms * float64(time.Millisecond))
-	}
-	dst.RateLimit = parseRateLimit(h, time.Now())
+	dst.RequestID = scrub.String(headerValue(cl.header, "X-Request-Id"))
+	dst.APIVersion = scrub.String(headerValue(cl.header, "Freddy-Api-Version"))
 }

@@ -181,11 +181,23 @@ func (cl *call) scrubber() *redact.Scrubber {
 
 // mayHaveArrived reports whether a failed attempt's request may have reached
 // the server, which may then have acted on it: every failure but one to
-// connect (a refused dial, a failed DNS lookup), where nothing was sent.
+// connect (a refused or timed-out dial, to the server or to a proxy, a
+// failed DNS lookup), where nothing was sent. An attempt timeout keeps the
+// transport's error in its Err, which says which.
 func mayHaveArrived(err error) bool {
+	var te *httpx.TimeoutError
+	if errors.As(err, &te) && te.Err != nil {
+		err = te.Err
+	}
 	var op *net.OpError
 	var dns *net.DNSError
-	return !(errors.As(err, &op) && op.Op == "dial") && !errors.As(err, &dns)
+	switch {
+	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
+		return false
+	case errors.As(err, &dns):
+		return false
+	}
+	return true
 }
 
 func firstErr(a, b error) error {

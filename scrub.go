@@ -88,5 +88,9 @@ func (e *scrubbedError) Error() string   { return e.msg }
 func (e *scrubbedError) Unwrap() []error { return e.causes }
 
 // Timeout reports whether the original error was a timeout, for callers
-// that check with errors.As and an interface{ Timeout() bool }.
+// that check with errors.As and an interface{ Timeout() bool } or net.Error.
 func (e *scrubbedError) Timeout() bool { return e.timeout }
+
+// Temporary reports the same as Timeout; with it a scrubbedError is a
+// net.Error, as the error it replaces may have been.
+func (e *scrubbedError) Temporary() bool { return e.timeout }

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf16"
 
@@ -372,4 +375,133 @@ func TestParamsNestedAnywhereNeverShowCredentials(t *testing.T) {
 	var sent map[string]any
 	require.NoError(t, json.Unmarshal(body, &sent))
 	assert.Equal(t, ss.secrets[1], sent["credentials"].(map[string]any)["accessToken"])
+}
+
+// TestOrdinaryCredentialFieldsDoNotBreakErrors: credentials carry fields that
+// are not secret (a grant type, an expiry, a database name, a URL); the
+// scrubber must not let them mangle what the SDK reads from a response.
+func TestOrdinaryCredentialFieldsDoNotBreakErrors(t *testing.T) {
+	reset := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	oauth := OAuth2Credentials("ya29.a0AfH6SMBx0123456789", "1//0gRefreshToken0123", reset)
+	stored := NewCredentials(map[string]any{"access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+		"token_type": "bearer", "scope": "repo", "expires_in": 3600, "grant_type": "client_credentials"})
+	serviceAccount := NewCredentials(map[string]any{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBg",
+		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token"})
+	database := NewCredentials(map[string]any{"database": "main", "password": "s3cr3t-db-pass"})
+
+	t.Run("a number in the credentials equal to retry_after", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(reply(429, body429("3600")))
+			p := validParams()
+			p.Credentials = stored
+			_, err := newClient(t, rt).Configurations.Create(context.Background(), p)
+			var rl *RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, time.Hour, rl.RetryAfter)
+			assert.Len(t, rt.requests(), 1, "an hour is longer than the max wait: returned at once")
+		})
+	})
+	t.Run("a secret number equal to retry_after", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(reply(429, body429("86400")))
+			p := validParams()
+			p.Credentials = NewCredentials(map[string]any{"pin": 86400})
+			_, err := newClient(t, rt).Configurations.Create(context.Background(), p)
+			var rl *RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, 24*time.Hour, rl.RetryAfter, "read from the body as sent")
+			assert.Equal(t, "***REDACTED***", rl.Details["retry_after"], "while Details shows it scrubbed")
+			assert.Len(t, rt.requests(), 1)
+		})
+	})
+	t.Run("a grant type in the credentials and the invalid_credentials code", func(t *testing.T) {
+		_, err := newClient(t, script(reply(400, fixture(t, "error_400_invalid_credentials.json")))).
+			Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Credentials: stored})
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "invalid_credentials", ve.Code)
+		assert.Contains(t, err.Error(), "Failed to validate credentials for github")
+	})
+	t.Run("an expiry equal to the reset time", func(t *testing.T) {
+		body := []byte(`{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","details":{"retry_after":3600,"reset_at":"` + reset.Format(time.RFC3339) + `"}}}`)
+		p := validParams()
+		p.Credentials = oauth
+		_, err := newClient(t, script(reply(429, body)), WithMaxRetries(0)).Configurations.Create(context.Background(), p)
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.True(t, reset.Equal(rl.ResetAt), "ResetAt %v", rl.ResetAt)
+	})
+	t.Run("a short database name and the rate-limit headers", func(t *testing.T) {
+		rt := &capture{status: 200, body: fixture(t, "create_200.json"), header: []string{"X-RateLimit-Limit", "50", "X-RateLimit-Remaining", "49"}}
+		p := validParams()
+		p.Credentials = database
+		var resp Response
+		_, err := newClient(t, rt).Configurations.Create(context.Background(), p, WithResponseInto(&resp))
+		require.NoError(t, err)
+		assert.Equal(t, RateLimit{Limit: 50, Remaining: 49}, resp.RateLimit)
+		assert.Equal(t, "49", resp.Header.Get("X-RateLimit-Remaining"), "header names are not mangled")
+	})
+	t.Run("URLs in the credentials and the SDK's own URL", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			p := validParams()
+			p.Credentials = serviceAccount
+			_, err := newClient(t, script(fail(io.ErrUnexpectedEOF))).Configurations.Create(context.Background(), p)
+			assert.Contains(t, err.Error(), `Post "https://api.test.invalid/v1/personal-connectors/configurations"`)
+			var ue *url.Error
+			assert.ErrorAs(t, err, &ue, "nothing to scrub, so the chain is whole")
+		})
+	})
+}
+
+// dump prints every string and byte slice reachable from v, following
+// pointers and unexported fields, as spew and testify's diffs do.
+func dump(v reflect.Value, out *strings.Builder, depth int) {
+	if depth > 20 || !v.IsValid() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			dump(v.Elem(), out, depth+1)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			dump(v.Field(i), out, depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			out.Write(v.Bytes())
+			out.WriteByte(' ')
+			return
+		}
+		for i := range v.Len() {
+			dump(v.Index(i), out, depth+1)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			dump(it.Key(), out, depth+1)
+			dump(it.Value(), out, depth+1)
+		}
+	case reflect.String:
+		out.WriteString(v.String())
+		out.WriteByte(' ')
+	}
+}
+
+// TestCredentialsCompareByContentAndDumpNothing: reflect.DeepEqual (what
+// assert.Equal and gomock.Eq use) compares credentials by content, and a
+// dumper that follows pointers into unexported fields finds nothing secret.
+func TestCredentialsCompareByContentAndDumpNothing(t *testing.T) {
+	a, b := BearerCredentials(testCredential), BearerCredentials(testCredential)
+	assert.True(t, reflect.DeepEqual(a, b))
+	assert.True(t, reflect.DeepEqual(validParams(), validParams()))
+	assert.False(t, reflect.DeepEqual(a, BearerCredentials(testCredential+"x")))
+	assert.Equal(t, a, b)
+
+	var out strings.Builder
+	p := validParams()
+	dump(reflect.ValueOf(&p), &out, 0)
+	dump(reflect.ValueOf(UpdateConfigurationParams{Credentials: a}), &out, 0)
+	requireNoWindow(t, "a reflective dump", out.String(), []string{testCredential})
+	assert.Contains(t, out.String(), "pcon_github", "the dump does reach the params")
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,3 +207,55 @@ func TestPerAttemptTimeoutIsNotTheCallersDeadline(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "the caller's own deadline")
 	})
 }
+
+// TestSlowCheckRedirectRunsIntoTheAttemptDeadline: the caller's policy runs
+// between hops; an attempt whose time ran out meanwhile sends no more hops.
+func TestSlowCheckRedirectRunsIntoTheAttemptDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(redirectEvery(0))
+		slow := func(*http.Request, []*http.Request) error { time.Sleep(700 * time.Millisecond); return nil }
+		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, CheckRedirect: slow}), WithTimeout(300*time.Millisecond), WithMaxRetries(0))
+		start := time.Now()
+		_, err := c.Configurations.Get(context.Background(), "pconf_1")
+		assert.Equal(t, 700*time.Millisecond, time.Since(start))
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout())
+		assert.Len(t, rt.requests(), 1, "the next hop is not sent")
+	})
+}
+
+// TestAnIDDoesNotChangeWhatIsRetried: the words of a URL (a configuration
+// ID) are not read as the cause of a failure.
+func TestAnIDDoesNotChangeWhatIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(fail(io.ErrUnexpectedEOF))
+		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_certificate_invalid_header_rotation")
+		require.Error(t, err)
+		assert.Len(t, rt.requests(), 3)
+	})
+}
+
+// TestScrubbedErrorsStayNetErrors: an error whose text had to be scrubbed
+// still answers errors.Is for its causes and net.Error for a timeout.
+func TestScrubbedErrorsStayNetErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		echo := &opaqueError{cause: fmt.Errorf("upstream said %s: %w", testAPIKey, io.ErrUnexpectedEOF)}
+		_, err := newClient(t, script(fail(echo)), WithMaxRetries(0)).Configurations.Get(context.Background(), "pconf_1")
+		requireNoSecret(t, err.Error())
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+
+		timeoutEcho := &timeoutErr{msg: "i/o timeout talking to " + testAPIKey}
+		_, err = newClient(t, script(fail(timeoutEcho)), WithMaxRetries(0)).Configurations.Get(context.Background(), "pconf_1")
+		requireNoSecret(t, err.Error())
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout())
+	})
+}
+
+type timeoutErr struct{ msg string }
+
+func (e *timeoutErr) Error() string   { return e.msg }
+func (e *timeoutErr) Timeout() bool   { return true }
+func (e *timeoutErr) Temporary() bool { return true }

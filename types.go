@@ -3,6 +3,8 @@ package freddy
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -62,12 +64,13 @@ type Configuration struct {
 }
 
 // RawJSON returns the configuration object as the server sent it, whichever
-// envelope carried it, for fields this version of the SDK does not model.
-// The one change: a credentials member that is not the string
-// "***REDACTED***" (an object a server should not have sent) is replaced by
-// it, and the object's members are then in sorted order. It returns nil for
-// a Configuration built by hand. Each call returns a new copy. A
-// Configuration from a list keeps its page's body alive for this.
+// envelope carried it, for fields this version of the SDK does not model,
+// with one change: the value of every "credentials" member (in any case or
+// escape) is "***REDACTED***", whatever the server sent; when that changes
+// anything, the object is re-encoded, members in their order, strings
+// without HTML escaping and invalid UTF-8 as U+FFFD. It returns nil for a
+// Configuration built by hand. Each call returns a new copy. A Configuration
+// from a list keeps its page's body alive for this.
 func (c *Configuration) RawJSON() json.RawMessage { return c.raw.json() }
 
 // MarshalJSON encodes the Configuration with the Create page's field names,
@@ -88,6 +91,9 @@ func (c Configuration) MarshalJSON() ([]byte, error) {
 // MarshalJSON, for any Configuration, one without an ID included. RawJSON
 // then returns the object. It fails on JSON that is not such an object.
 func (c *Configuration) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil // as encoding/json does for every type: null changes nothing
+	}
 	got, derr := decodeObject(bytes.Clone(b))
 	if derr != nil {
 		return derr
@@ -135,8 +141,9 @@ type TestResult struct {
 	raw *rawRef
 }
 
-// RawJSON returns the result object exactly as the server sent it. It
-// returns nil for a TestResult built by hand.
+// RawJSON returns the result object as the server sent it, credentials
+// redacted as Configuration.RawJSON says. It returns nil for a TestResult
+// built by hand.
 func (r *TestResult) RawJSON() json.RawMessage { return r.raw.json() }
 
 // TestDetails describes the connector's server as a health check saw it.
@@ -186,47 +193,96 @@ func (r *rawRef) find() json.RawMessage {
 	return bytes.Clone(v)
 }
 
-// redactCredentials replaces every "credentials" member, at any depth, that
-// is not the redaction marker: no credential value a server sends reaches a
-// caller, even through RawJSON. The common body (every credentials member is
-// the marker, or there is none) is returned as it is.
+// redactCredentials replaces the value of every "credentials" member, at any
+// depth, in any letter case and however its name is escaped, that is not the
+// redaction marker: no credential value a server sends reaches a caller, even
+// through RawJSON. Members keep their order, duplicates included. A body in
+// which no name can spell "credentials" is returned as it is.
 func redactCredentials(raw json.RawMessage) json.RawMessage {
-	if raw == nil || !bytes.Contains(raw, []byte(`"credentials"`)) {
+	if raw == nil || (!containsFold(raw, "credentials") && !bytes.Contains(raw, []byte(`\u`))) {
 		return raw
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil || !redactIn(v) {
-		return raw
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
+	var out bytes.Buffer
+	if copyRedacted(d, &out) != nil {
 		return nil
 	}
-	return out
+	return out.Bytes()
 }
 
-// redactIn replaces the credentials members in v and reports whether it
-// changed any.
-func redactIn(v any) bool {
-	changed := false
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			if k == "credentials" {
-				if s, ok := e.(string); !ok || s != redact.Marker {
-					t[k] = redact.Marker
-					changed = true
+// copyRedacted copies one JSON value from d to w, token by token.
+func copyRedacted(d *json.Decoder, w *bytes.Buffer) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		open, end := byte(t), byte('}')
+		if open == '[' {
+			end = ']'
+		}
+		w.WriteByte(open)
+		for n := 0; d.More(); n++ {
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			if open == '[' {
+				if err := copyRedacted(d, w); err != nil {
+					return err
 				}
 				continue
 			}
-			changed = redactIn(e) || changed
+			key, err := d.Token()
+			if err != nil {
+				return err
+			}
+			writeJSONString(w, key.(string))
+			w.WriteByte(':')
+			if strings.EqualFold(key.(string), "credentials") {
+				var skipped json.RawMessage
+				if err := d.Decode(&skipped); err != nil {
+					return err
+				}
+				w.WriteString(`"` + redact.Marker + `"`)
+				continue
+			}
+			if err := copyRedacted(d, w); err != nil {
+				return err
+			}
 		}
-	case []any:
-		for _, e := range t {
-			changed = redactIn(e) || changed
+		if _, err := d.Token(); err != nil {
+			return err
+		}
+		w.WriteByte(end)
+	case string:
+		writeJSONString(w, t)
+	case json.Number:
+		w.WriteString(t.String())
+	case bool:
+		w.WriteString(strconv.FormatBool(t))
+	case nil:
+		w.WriteString("null")
+	}
+	return nil
+}
+
+// writeJSONString writes s as a JSON string without HTML escaping, so that
+// text the server sent stays as it was.
+func writeJSONString(w *bytes.Buffer, s string) {
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	_ = e.Encode(s)
+	w.Truncate(w.Len() - 1) // Encode's newline
+}
+
+// containsFold reports whether b holds s, ASCII letters in any case.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
 		}
 	}
-	return changed
+	return false
 }

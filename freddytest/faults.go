@@ -115,10 +115,8 @@ func (s *Server) serveFault(w http.ResponseWriter, x *exchange, f Fault) {
 		rep := &reply{status: http.StatusBadGateway, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(badGatewayPage)}
 		rep.write(w, x)
 	case FaultRateLimit:
+		// The same limit the rate-limit headers of every response report.
 		limit := s.cfg.rateLimit
-		if !s.cfg.rateLimitSet {
-			limit = 100 // the documented example's
-		}
 		st := &rateState{limit: limit, used: limit + 1, now: x.now, reset: x.now.Add(ceilSeconds(f.RetryAfter))}
 		x.rate = st
 		st.tooMany(x).write(w, x)

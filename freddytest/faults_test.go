@@ -84,9 +84,9 @@ func TestFaultRateLimit(t *testing.T) {
 		limit      int
 		secs       int
 	}{
-		{"no limit configured", nil, 1500 * time.Millisecond, 100, 2},
+		{"no limit configured", nil, 1500 * time.Millisecond, DefaultRateLimit, 2},
 		{"configured limit", []Option{WithRateLimit(7, time.Hour)}, 6 * time.Minute, 7, 360},
-		{"zero", nil, 0, 100, 0},
+		{"zero", nil, 0, DefaultRateLimit, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c := start(t, append(tc.opts, WithClock(newFakeClock().Now))...)

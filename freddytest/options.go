@@ -19,12 +19,10 @@ const (
 type config struct {
 	apiKeys   []string
 	rateLimit int
-	// rateLimitSet tells a limit the test chose from the default.
-	rateLimitSet bool
-	window       time.Duration
-	now          func() time.Time
-	forbidden    []string
-	listener     net.Listener
+	window    time.Duration
+	now       func() time.Time
+	forbidden []string
+	listener  net.Listener
 }
 
 // Option configures a Server in NewServer or Start. Later options override
@@ -58,7 +56,7 @@ const DefaultRateLimit = 1_000_000
 // without a valid key are answered 401 without being counted.
 func WithRateLimit(requests int, window time.Duration) Option {
 	return func(c *config) {
-		c.rateLimit, c.window, c.rateLimitSet = requests, window, requests > 0
+		c.rateLimit, c.window = requests, window
 	}
 }
 

@@ -81,7 +81,10 @@ type attempt struct {
 // Attempt is the state one attempt shares across its redirect hops: the
 // deadline set when the attempt started. Mark a request's context with
 // WithAttempt so that its redirects cannot each restart the timeout.
-type Attempt struct{ deadline time.Time }
+type Attempt struct {
+	deadline time.Time
+	timeout  time.Duration
+}
 
 type attemptKey struct{}
 
@@ -99,7 +102,7 @@ func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 	deadline := time.Now().Add(a.timeout)
 	if at, ok := parent.Value(attemptKey{}).(*Attempt); ok {
 		if r.Response == nil || at.deadline.IsZero() {
-			at.deadline = deadline
+			at.deadline, at.timeout = deadline, a.timeout
 		} else {
 			deadline = at.deadline
 		}
@@ -178,6 +181,10 @@ func (e *TimeoutError) Error() string {
 // Timeout reports true, for net.Error-style checks.
 func (e *TimeoutError) Timeout() bool { return true }
 
+// Temporary reports true: another attempt may succeed. With Timeout it makes
+// a TimeoutError a net.Error.
+func (e *TimeoutError) Temporary() bool { return true }
+
 // MaxRedirects bounds the redirects one attempt follows, whatever the
 // caller's CheckRedirect says: a policy that allows every redirect must not
 // make a call endless.
@@ -203,9 +210,17 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 			return nil
 		}
 		err := next(req, via)
-		if err == nil || err == http.ErrUseLastResponse {
+		switch {
+		case err == http.ErrUseLastResponse:
 			return err
+		case err != nil:
+			return &retry.Permanent{Err: err}
 		}
-		return &retry.Permanent{Err: err}
+		// The caller's policy runs between hops, outside any RoundTrip: an
+		// attempt whose time ran out while it ran ends here.
+		if at, ok := req.Context().Value(attemptKey{}).(*Attempt); ok && !at.deadline.IsZero() && !time.Now().Before(at.deadline) {
+			return &TimeoutError{After: at.timeout}
+		}
+		return nil
 	}
 }

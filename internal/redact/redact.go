@@ -5,11 +5,13 @@
 //
 // A Scrubber guarantees a property, not a replacement: no Window-byte run of
 // any secret, raw or in any encoding a server is likely to echo it in (JSON
-// string, query, path, Go quoting), survives in its output. A server that
-// echoes half a secret, cuts one at a snippet boundary or escapes it is still
-// scrubbed. The one exception is the Marker itself: a secret that shares
-// bytes with "***REDACTED***" may still be seen inside a Marker, which tells
-// a reader nothing.
+// string in Go's, Python's or PHP's escaping, query, path, Go quoting), in
+// any ASCII letter case, survives in its output. A server that echoes half a
+// secret, cuts one at a snippet boundary or escapes it is still scrubbed.
+// A secret shorter than Window is removed where it stands alone. The one
+// exception is the Marker itself: a secret that shares bytes with
+// "***REDACTED***" may still be seen inside a Marker, which tells a reader
+// nothing.
 package redact
 
 import (
@@ -25,6 +27,9 @@ const Marker = "***REDACTED***"
 // scrubbing every "abc" or "42" out of every message would make errors
 // unreadable and such a value cannot be kept secret anyway.
 const MinSecretLen = 4
+
+// maxIndexed bounds the bytes of one secret the Scrubber indexes.
+const maxIndexed = 64 << 10
 
 // Window is the size of the guarantee: no Window consecutive bytes of an
 // encoded secret survive. Values whose encoding is shorter than Window are
@@ -50,17 +55,26 @@ type Scrubber struct {
 
 // New returns a Scrubber for the API key and every leaf of the credentials at
 // any depth: strings, and numbers as encoding/json writes them (12345678,
-// 1.5e+21). Booleans, nil and map keys are not secrets, nor is a "type"
-// value that names an auth scheme ("api_key", "bearer", "oauth2", "basic",
-// "token", any case); any other "type" value is. Values shorter than
-// MinSecretLen bytes are ignored. Named map, slice and number types are
-// walked too, and a []byte is taken as the base64 encoding/json sends.
+// 1.5e+21). Not secrets: booleans, nil and map keys; a "type" value that
+// names an auth scheme ("api_key", "bearer", "oauth2", "basic", "token", any
+// case; any other "type" value is a secret); the values under keys that
+// describe a grant (grant_type, token_type, scope, scopes, expires_in,
+// expires_at, expiry, expiration, expires, in any case and with or without
+// "_" or "-"); the scheme and host of an absolute URL, whose user info and
+// the rest (path, query, fragment) are secrets on their own. Values shorter
+// than MinSecretLen bytes are ignored, and a value longer than 64 KiB is
+// indexed on its first 64 KiB. Named map, slice and number types are walked
+// too, and a []byte is taken as the base64 encoding/json sends.
 func New(apiKey string, credentials map[string]any) *Scrubber {
 	s := &Scrubber{}
 	add := func(secret string) {
 		if len(secret) < MinSecretLen {
 			return
 		}
+		// Past maxIndexed a value is indexed on its start only: a server
+		// echoes a credential in a message, not megabytes of one, and the
+		// index costs 8 bytes a byte.
+		secret = secret[:min(len(secret), maxIndexed)]
 		for _, v := range variants(secret) {
 			v = foldString(v)
 			if len(v) < Window {
@@ -101,8 +115,9 @@ func (s *Scrubber) Empty() bool {
 }
 
 // String returns text with every run of bytes that belongs to a secret
-// window (or a whole short secret) replaced by one Marker, cut on rune
-// boundaries so valid UTF-8 stays valid. When nothing matches, or s is nil or
+// window, or to a whole short secret that stands alone (no ASCII letter or
+// digit on either side), replaced by one Marker, cut on rune boundaries so
+// valid UTF-8 stays valid. ASCII letters match in either case. When nothing matches, or s is nil or
 // empty, it returns text itself without allocating.
 func (s *Scrubber) String(text string) string {
 	if s.Empty() || len(text) < MinSecretLen {
@@ -189,8 +204,10 @@ func (s *Scrubber) Value(v any) any {
 // bytestring lets one scan serve String and Bytes without copying either.
 type bytestring interface{ ~string | ~[]byte }
 
-// cover marks every byte of t inside a secret window or a short secret. It
-// returns nil, having allocated nothing, when t holds none.
+// cover marks every byte of t inside a secret window, and every occurrence of
+// a short secret that stands alone (see tokenAt; a neighbour already marked
+// counts as a boundary, since it becomes a Marker). It returns nil, having
+// allocated nothing, when t holds none.
 func cover[T bytestring](s *Scrubber, t T) []bool {
 	var cov []bool
 	mark := func(from, to int) {
@@ -201,14 +218,15 @@ func cover[T bytestring](s *Scrubber, t T) []bool {
 			cov[i] = true
 		}
 	}
-	var w uint64 // t[i-7..i] little-endian: the newest byte is the top one
+	var short [][2]int // occurrences of short secrets, boundaries not yet judged
+	var w uint64       // t[i-7..i] little-endian: the newest byte is the top one
 	for i := 0; i < len(t); i++ {
 		w = w>>8 | uint64(fold(t[i]))<<56
 		if i >= MinSecretLen-1 && s.short != nil && s.shortF.has(w>>32) {
 			from := i - (MinSecretLen - 1)
 			for _, v := range s.short[uint32(w>>32)] {
 				if hasAt(t, from, v) {
-					mark(from, from+len(v))
+					short = append(short, [2]int{from, from + len(v)})
 				}
 			}
 		}
@@ -216,6 +234,32 @@ func cover[T bytestring](s *Scrubber, t T) []bool {
 			if _, ok := s.long[w]; ok {
 				mark(i-(Window-1), i+1)
 			}
+		}
+	}
+	if len(short) == 0 {
+		return cov
+	}
+	// A short occurrence counts once both its neighbours are boundaries;
+	// marking one can make its neighbour's count, so sweep both ways until
+	// nothing changes (a few sweeps, bounded so a crafted text stays linear).
+	bounded := func(i int) bool { return i < 0 || i >= len(t) || !alnum(t[i]) || (cov != nil && cov[i]) }
+	done := make([]bool, len(short))
+	for range 4 {
+		changed := false
+		sweep := func(k int) {
+			if o := short[k]; !done[k] && bounded(o[0]-1) && bounded(o[1]) {
+				mark(o[0], o[1])
+				done[k], changed = true, true
+			}
+		}
+		for k := range short {
+			sweep(k)
+		}
+		for k := len(short) - 1; k >= 0; k-- {
+			sweep(k)
+		}
+		if !changed {
+			break
 		}
 	}
 	return cov
@@ -371,6 +415,19 @@ func runeEnd[T bytestring](t T, i int) int {
 		i++
 	}
 	return i
+}
+
+// tokenAt reports whether t[from:to] stands alone: no ASCII letter or digit
+// right before or after it. A short secret ("main", "admin", a 5-digit PIN)
+// is matched only so, or it would be cut out of "remaining" and
+// "Administrator" in every message.
+func tokenAt[T bytestring](t T, from, to int) bool {
+	return (from == 0 || !alnum(t[from-1])) && (to >= len(t) || !alnum(t[to]))
+}
+
+func alnum(c byte) bool {
+	c = fold(c)
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
 }
 
 // hasAt reports whether t holds v at i, ASCII letters in any case; v is

@@ -29,6 +29,7 @@ func encodings(secret string) []string {
 		secret,
 		string(j[1 : len(j)-1]),
 		noHTML[1 : len(noHTML)-1],
+		strings.ReplaceAll(noHTML[1:len(noHTML)-1], "/", `\/`), // PHP
 		url.QueryEscape(secret),
 		url.PathEscape(secret),
 		q[1 : len(q)-1],
@@ -46,7 +47,9 @@ func windows(s string, n int) []string {
 
 // leaked reports whether needle occurs in out anywhere but wholly inside a
 // Marker, the one place the guarantee allows secret bytes (a secret
-// containing "REDACTED" cannot be kept out of "***REDACTED***").
+// containing "REDACTED" cannot be kept out of "***REDACTED***"). A needle
+// shorter than Window, a whole short secret, counts only where it stands
+// alone, as tokenAt says.
 func leaked(out, needle string) bool {
 	for i := 0; i <= len(out); {
 		j := strings.Index(out[i:], needle)
@@ -54,7 +57,7 @@ func leaked(out, needle string) bool {
 			return false
 		}
 		j += i
-		if !insideMarker(out, j, j+len(needle)) {
+		if !insideMarker(out, j, j+len(needle)) && (len(needle) >= Window || tokenAt(out, j, j+len(needle))) {
 			return true
 		}
 		i = j + 1
@@ -225,9 +228,12 @@ func TestNoFalsePositives(t *testing.T) {
 // TestShortSecrets: secrets of MinSecretLen..Window-1 bytes are replaced
 // whole but their fragments are left alone; shorter values are not secrets.
 func TestShortSecrets(t *testing.T) {
-	s := New("abcd", map[string]any{"pin": "1234567", "tiny": "xyz", "quoted": `a"b`})
+	s := New("abcd", map[string]any{"pin": "1234567", "tiny": "xyz", "quoted": `a"b`, "db": "main"})
 	assert.Equal(t, "k=***REDACTED*** p=***REDACTED*** xyz abc 123456 a\"b",
 		s.String("k=abcd p=1234567 xyz abc 123456 a\"b"))
+	// Only where they stand alone: not inside a longer word or number.
+	assert.Equal(t, "X-Ratelimit-Remaining abcde 12345678 ***REDACTED***, (***REDACTED***)",
+		s.String("X-Ratelimit-Remaining abcde 12345678 main, (MAIN)"))
 	// Its JSON form is Window bytes or more, so it is matched by windows.
 	s = New("a&b<c", nil)
 	assert.Equal(t, `{"k":"***REDACTED***"}`, s.String(`{"k":"a\u0026b\u003cc"}`))
@@ -463,4 +469,28 @@ func TestEchoesInOtherSpellings(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "X-Echo-***REDACTED***", s.String("X-Echo-Sk_live_apikey_0123456789abcdef"))
+}
+
+// TestWhatIsNotASecret: descriptive fields (grant and token types, scopes,
+// expiry times) and the scheme and host of a URL are not secrets; the rest of
+// a URL, and PHP's "\/" escapes of any secret, are.
+func TestWhatIsNotASecret(t *testing.T) {
+	s := New("", map[string]any{
+		"grant_type": "client_credentials", "token_type": "Bearer", "scope": "repo read:org", "expires_in": 3600,
+		"expiresAt": "2026-11-25T19:00:00Z", "Expires-At": "2026-11-25T19:00:00Z",
+		"auth_uri": "https://accounts.example.com/o/oauth2/auth",
+		"webhook":  "https://hooks.example.com/services/T000/B000/XXXXSECRETPATH",
+		"dsn":      "postgres://admin:hunter2pass@db.example.com:5432/app",
+		"pin":      "Zx9/Qw8/Lm7/Rt6/Yu5",
+	})
+	kept := `400 invalid_credentials: retry_after 3600, reset_at 2026-11-25T19:00:00Z, see https://accounts.example.com and the repository; Bearer`
+	assert.Equal(t, kept, s.String(kept))
+	for echo, want := range map[string]string{
+		"sent https://hooks.example.com/services/T000/B000/XXXXSECRETPATH":     "sent https://hooks.example.com***REDACTED***",
+		"dsn postgres://admin:hunter2pass@db.example.com:5432/app":             "dsn postgres://***REDACTED***@db.example.com:5432/app", // "/app" is short and not alone
+		`{"error":"bad pin Zx9\/Qw8\/Lm7\/Rt6\/Yu5"}`:                          `{"error":"bad pin ***REDACTED***"}`,
+		`{"error":"auth uri https:\/\/accounts.example.com\/o\/oauth2\/auth"}`: `{"error":"auth uri https:\/\/accounts.example.com***REDACTED***"}`,
+	} {
+		assert.Equal(t, want, s.String(echo), echo)
+	}
 }

@@ -13,12 +13,13 @@ import (
 
 // variants returns secret as a server may echo it: raw, inside a JSON string
 // (encoding/json escapes <, > and & by default; many servers turn that off;
-// Python's json escapes every non-ASCII character as \uXXXX), in a query or
-// a path, and inside a Go-quoted error message. Matching ignores ASCII case,
+// Python's json escapes every non-ASCII character as \uXXXX; PHP's escapes
+// "/" as "\/" too), in a query or a path, and inside a Go-quoted error
+// message. Matching ignores ASCII case,
 // so hex digits may come in either case. Duplicates are dropped so the
 // window set does not hold the same bytes twice.
 func variants(secret string) []string {
-	out := make([]string, 0, 6)
+	out := make([]string, 0, 10)
 	seen := func(v string) bool {
 		for _, o := range out {
 			if o == v {
@@ -44,6 +45,13 @@ func variants(secret string) []string {
 		add(string(b[1 : len(b)-1]))
 	}
 	add(asciiJSON(secret))
+	// PHP's json_encode also escapes every "/" by default; the JSON forms
+	// so far (the raw one too, when JSON changes nothing) get that twin.
+	for _, v := range out {
+		if strings.Contains(v, "/") {
+			add(strings.ReplaceAll(v, "/", `\/`))
+		}
+	}
 	add(url.QueryEscape(secret))
 	add(url.PathEscape(secret))
 	q := strconv.Quote(secret)
@@ -88,6 +96,42 @@ func writeU(b *strings.Builder, r rune) {
 	b.WriteByte(hex[r&0xf])
 }
 
+// descriptiveKeys name credential fields that describe a grant rather than
+// hold a secret, in lower case without "_" or "-": an OAuth grant or token
+// type, scopes, expiry times. Scrubbing their values ("client_credentials",
+// "repo", 3600, a date) out of every message would mangle error codes,
+// Retry-After values and reset times for nothing.
+var descriptiveKeys = map[string]bool{
+	"granttype": true, "tokentype": true, "scope": true, "scopes": true,
+	"expiresin": true, "expiresat": true, "expiry": true, "expiration": true, "expires": true,
+}
+
+func descriptive(key string) bool {
+	k := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(key))
+	return descriptiveKeys[k]
+}
+
+// urlSecrets returns the parts of an absolute URL that can be secret: its
+// user info and what follows its host (a webhook's path, a token in its
+// query). Scheme and host are public, and "https://" is in every other
+// message. ok is false for a value that is not such a URL.
+func urlSecrets(s string) (parts []string, ok bool) {
+	i := strings.Index(s, "://")
+	if u, err := url.Parse(s); err != nil || u.Host == "" || i < 0 {
+		return nil, false
+	}
+	rest := s[i+len("://"):]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		parts = append(parts, authority[:at])
+	}
+	return append(parts, tail), true
+}
+
 // schemes are credential "type" values that name an auth scheme rather than
 // hold a secret; scrubbing them would mangle every message that says
 // "bearer".
@@ -114,9 +158,17 @@ func leaves(key string, v reflect.Value, onPath map[uintptr]bool, add func(strin
 			leaves(key, v.Elem(), onPath, add)
 		}
 	case reflect.String:
-		if key != "type" || !isScheme(v.String()) {
-			add(v.String())
+		s := v.String()
+		if key == "type" && isScheme(s) {
+			return
 		}
+		if parts, ok := urlSecrets(s); ok {
+			for _, p := range parts {
+				add(p)
+			}
+			return
+		}
+		add(s)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64:
@@ -157,6 +209,9 @@ func leaves(key string, v reflect.Value, onPath map[uintptr]bool, add func(strin
 				k := ""
 				if it.Key().Kind() == reflect.String {
 					k = it.Key().String()
+				}
+				if descriptive(k) {
+					continue
 				}
 				leaves(k, it.Value(), onPath, add)
 			}

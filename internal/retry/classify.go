@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -50,8 +51,14 @@ func RetryableTransport(err error) bool {
 		errors.As(err, &hostname) || errors.As(err, &verify) {
 		return false
 	}
-	// net/http reports these only as text.
+	// net/http reports these only as text. The text of a *url.Error starts
+	// with the request's URL, which a configuration ID can put any word in,
+	// so only the cause's text is read.
 	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		msg = ue.Err.Error()
+	}
 	for _, s := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate"} {
 		if strings.Contains(msg, s) {
 			return false
