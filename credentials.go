@@ -2,8 +2,6 @@ package freddy
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -37,7 +35,7 @@ type Credentials struct {
 
 // sealedFields is the JSON encoding of the fields, made once by
 // NewCredentials (an immutable copy, exactly what is sent and what the
-// scrubber looks for), XORed with a keystream drawn at process start.
+// scrubber looks for), XORed with a pad drawn at process start.
 type sealedFields struct {
 	masked []byte
 	// err is why the fields could not be encoded, in words that quote
@@ -108,24 +106,22 @@ func (c Credentials) tree() map[string]any {
 	return m
 }
 
-// sealStream is AES-CTR under a key drawn at process start, with a fixed
-// counter: equal fields mask to equal bytes within a process, which keeps
-// DeepEqual working, and no dump shows them. It is not encryption at rest:
-// the key lives in the same memory.
-var sealStream = func() func(dst, src []byte) {
-	var key, iv [16]byte
-	_, _ = rand.Read(key[:])
-	block, err := aes.NewCipher(key[:])
-	if err != nil {
-		panic("freddy: " + err.Error()) // a 16-byte key is always valid
-	}
-	return func(dst, src []byte) { cipher.NewCTR(block, iv[:]).XORKeyStream(dst, src) }
+// sealPad is drawn at process start. XORing with it, repeated, makes equal
+// fields mask to equal bytes within a process, which keeps DeepEqual working,
+// and no dump shows them. It is not encryption at rest (the pad lives in the
+// same memory); it keeps reflection-based dumpers from printing secrets, at
+// the cost of a loop over a few dozen bytes per call.
+var sealPad = func() (p [4096]byte) {
+	_, _ = rand.Read(p[:])
+	return p
 }()
 
-// mask returns b XORed with the keystream: mask(mask(b)) == b.
+// mask returns b XORed with the pad: mask(mask(b)) == b.
 func mask(b []byte) []byte {
 	out := make([]byte, len(b))
-	sealStream(out, b)
+	for i, c := range b {
+		out[i] = c ^ sealPad[i%len(sealPad)]
+	}
 	return out
 }
 

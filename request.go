@@ -1,7 +1,6 @@
 package freddy
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -90,16 +89,14 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	return cl.lost, nil
 }
 
-// ownBody hands the response body over for the decoder to keep: a buffer too
-// large for the pool leaves it (release would drop it anyway), saving a copy
-// of each list page; a small one is copied so the pool can reuse it.
+// ownBody hands the response body over for the decoder to keep. It leaves
+// the pool with it rather than being copied: a 2xx body is read into a
+// buffer of exactly its Content-Length, which is the one allocation a copy
+// would make anyway. Error bodies, which nothing keeps, reuse the buffer.
 func (cl *call) ownBody() []byte {
-	if cap(cl.body) > pooledBodyCap {
-		b := cl.body
-		cl.body = nil
-		return b
-	}
-	return bytes.Clone(cl.body)
+	b := cl.body
+	cl.body = nil
+	return b
 }
 
 // header builds a request's header. The value slices are shared read-only

@@ -109,6 +109,19 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// pairedRatio is the median of the rounds' own ratios: both sides of a round
+// run back to back, so a round the machine was slower in slows both, and
+// dividing within the round cancels it. Rounds the two sides do not share
+// are left out.
+func pairedRatio(sdk, hand []float64) float64 {
+	n := min(len(sdk), len(hand))
+	ratios := make([]float64, n)
+	for i := range n {
+		ratios[i] = sdk[i] / hand[i]
+	}
+	return median(ratios)
+}
+
 // report prints one line per pair and says whether all met the targets.
 func report(w io.Writer, samples map[string]*metrics) bool {
 	var pairs []string
@@ -127,7 +140,7 @@ func report(w io.Writer, samples map[string]*metrics) bool {
 			per, items = "item", n
 		}
 		tg := targetOf(p)
-		nsRatio := median(s.ns) / median(h.ns)
+		nsRatio := pairedRatio(s.ns, h.ns)
 		bRatio := median(s.bytes) / median(h.bytes)
 		sa, ha := median(s.allocs)/items, median(h.allocs)/items
 		met := nsRatio <= tg.nsRatio && sa <= ha+tg.allocsPlus

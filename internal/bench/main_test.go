@@ -50,3 +50,10 @@ func TestReportNeedsPairs(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, report(&bytes.Buffer{}, samples))
 }
+
+// TestRatioIsPairedByRound: each round's sides are compared with each other,
+// so a slow round does not count against one side.
+func TestRatioIsPairedByRound(t *testing.T) {
+	assert.InDelta(t, 1.0345, pairedRatio([]float64{100, 210, 300}, []float64{100, 200, 290}), 0.001)
+	assert.InDelta(t, 1.05, median([]float64{100, 210, 300})/median([]float64{100, 200, 290}), 0.001, "unpaired medians would say 1.05")
+}
