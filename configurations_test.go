@@ -268,3 +268,31 @@ func TestIdempotencyKeyIsUniquePerCall(t *testing.T) {
 	reqs := rt.requests()
 	assert.Equal(t, "caller-key-1", reqs[len(reqs)-1].header.Get("Idempotency-Key"))
 }
+
+// TestCreateBodyIsWhatEncodingJSONWrites: the body is written member by
+// member for speed; it must be byte for byte what encoding/json writes for
+// the documented request object, escapes included.
+func TestCreateBodyIsWhatEncodingJSONWrites(t *testing.T) {
+	type wire struct {
+		PersonalConnectorID string          `json:"personalConnectorId"`
+		Name                string          `json:"name"`
+		Configuration       map[string]any  `json:"configuration,omitzero"`
+		Credentials         json.RawMessage `json:"credentials"`
+		Description         string          `json:"description,omitempty"`
+		Metadata            map[string]any  `json:"metadata,omitzero"`
+		Enabled             *bool           `json:"enabled,omitempty"`
+	}
+	for _, p := range []CreateConfigurationParams{
+		validParams(),
+		{PersonalConnectorID: "p<&>\"\\\u2028é\x7f", Name: "n\x01\t", Credentials: BearerCredentials("t"), Description: "d<", Metadata: map[string]any{}, Enabled: Bool(false)},
+		{PersonalConnectorID: "p", Name: "n", Credentials: NewCredentials(map[string]any{"k": 1}), Configuration: map[string]any{"b": []any{1, "x"}, "a": nil}, Enabled: Bool(true)},
+	} {
+		got, err := p.body()
+		require.NoError(t, err)
+		creds, err := p.Credentials.encoded()
+		require.NoError(t, err)
+		want, err := json.Marshal(wire{p.PersonalConnectorID, p.Name, p.Configuration, creds, p.Description, p.Metadata, p.Enabled})
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
+	}
+}

@@ -56,20 +56,20 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	cl := c.calls.Get().(*call)
 	cl.op = *o
 	defer c.release(cl)
-	// An empty URL skips the per-call parse; the one parsed in NewClient
-	// is copied in (net/http may hold on to a request's URL).
-	req, err := retryablehttp.NewRequestWithContext(httpx.WithAttempt(ctx, &cl.attempt), o.method, "", raw)
-	if err != nil {
-		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
-	}
-	u := c.endpointURL
+	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
 		u.Path = c.endpointURL.Path + "/" + o.id + o.action
 		u.RawPath = c.endpointURL.EscapedPath() + "/" + url.PathEscape(o.id) + o.action
 	}
 	u.RawQuery = o.query
-	req.URL = &u
-	req.Header = c.header(o)
+	// Built directly rather than by http.NewRequest: the URL was parsed once
+	// in NewClient, and the header is built once here.
+	hreq := (&http.Request{Method: o.method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: c.header(o)}).WithContext(httpx.WithAttempt(ctx, &cl.attempt))
+	req := &retryablehttp.Request{Request: hreq}
+	if err := req.SetBody(raw); err != nil {
+		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
+	}
 
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {
