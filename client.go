@@ -64,6 +64,9 @@ type core struct {
 	endpoint string
 	// endpointURL is endpoint parsed once; each request gets a copy.
 	endpointURL url.URL
+	// endpointPath is endpointURL's escaped path, the prefix of every path
+	// with an ID in it.
+	endpointPath string
 	// Header templates for requests with and without a body.
 	headerBody, headerNoBody http.Header
 	httpClient               *http.Client
@@ -123,9 +126,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	endpoint.Path = strings.TrimRight(base.Path, "/") + configurationsPath
 	endpoint.RawPath = ""
 	c := &core{
-		apiKey:      func() []string { return keyHeader },
-		endpoint:    endpoint.String(),
-		endpointURL: endpoint,
+		apiKey:       func() []string { return keyHeader },
+		endpoint:     endpoint.String(),
+		endpointURL:  endpoint,
+		endpointPath: endpoint.EscapedPath(),
 		headerBody: http.Header{
 			"Content-Type": {"application/json"},
 			"Accept":       {"application/json"},

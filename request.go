@@ -59,7 +59,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
 		u.Path = c.endpointURL.Path + "/" + o.id + o.action
-		u.RawPath = c.endpointURL.EscapedPath() + "/" + url.PathEscape(o.id) + o.action
+		u.RawPath = c.endpointPath + "/" + url.PathEscape(o.id) + o.action
 	}
 	u.RawQuery = o.query
 	// Built directly rather than by http.NewRequest: the URL was parsed once

@@ -494,3 +494,14 @@ func TestWhatIsNotASecret(t *testing.T) {
 		assert.Equal(t, want, s.String(echo), echo)
 	}
 }
+
+// TestLongSecretsAreIndexedOnTheirStart: past 64 KiB a value is indexed on
+// its first 64 KiB, which bounds the cost of a huge credential.
+func TestLongSecretsAreIndexedOnTheirStart(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	huge := randText(r, 100<<10, []rune("abcdefghijklmnopqrstuvwxyz0123456789"))
+	s := New("", map[string]any{"key": huge})
+	assert.Equal(t, "x "+Marker+" y", s.String("x "+huge[1000:1100]+" y"), "a piece from the start")
+	tail := huge[len(huge)-100:]
+	assert.Equal(t, "x "+tail+" y", s.String("x "+tail+" y"), "a piece past 64 KiB is not indexed")
+}
