@@ -2,7 +2,6 @@ package freddy_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -353,5 +352,3 @@ func TestE2EBrokenBodiesNeverGiveAPartialConfiguration(t *testing.T) {
 		})
 	}
 }
-
-var _ = errors.New
