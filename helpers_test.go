@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,3 +159,15 @@ func gaps(reqs []seen) []time.Duration {
 func slogInfo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
+
+// onRecord is a debug-level slog handler that hands every record to f, so a
+// test can wait on the SDK's own events instead of on time.
+type onRecord func(slog.Record)
+
+func (f onRecord) Enabled(context.Context, slog.Level) bool { return true }
+func (f onRecord) Handle(_ context.Context, r slog.Record) error {
+	f(r)
+	return nil
+}
+func (f onRecord) WithAttrs([]slog.Attr) slog.Handler { return f }
+func (f onRecord) WithGroup(string) slog.Handler      { return f }
