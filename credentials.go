@@ -54,7 +54,7 @@ func NewCredentials(fields map[string]any) Credentials {
 	}
 	b, err := json.Marshal(fields)
 	if err != nil {
-		return Credentials{sealed: &sealedFields{err: credentialsError(err)}}
+		return Credentials{sealed: &sealedFields{err: &ParamError{Field: "credentials", Reason: redact.EncodeReason(err)}}}
 	}
 	return Credentials{sealed: &sealedFields{masked: mask(b)}}
 }

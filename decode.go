@@ -297,23 +297,7 @@ func jsonDecodeError(body []byte, err error) *DecodeError {
 		return &DecodeError{Reason: "response is not valid JSON", Err: err}
 	}
 	// A wrong type or an unparsable time inside valid JSON.
-	return &DecodeError{Reason: "response does not match the documented schema", Err: textless(err)}
-}
-
-// textless keeps a JSON error that names only positions, kinds and field
-// names, and replaces one that quotes a value from the body: a
-// time.ParseError holds the value raw in its fields (and \x-escaped in its
-// text, which no scrubber would recognise), so it must not be kept.
-func textless(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var timeErr *time.ParseError
-	switch {
-	case errors.As(err, &typeErr):
-		return typeErr
-	case errors.As(err, &timeErr):
-		return errors.New("a time is not in RFC 3339 format")
-	}
-	return errors.New("a value cannot be decoded")
+	return &DecodeError{Reason: "response does not match the documented schema", Err: redact.DecodeCause(err)}
 }
 
 func bodyError(reason string) *DecodeError {

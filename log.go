@@ -14,7 +14,7 @@ func (cl *call) logAttempt(ctx context.Context, err error) {
 	if !cl.logging(ctx) {
 		return
 	}
-	attrs := []slog.Attr{slog.String("method", cl.op.method), slog.String("path", cl.path()), slog.Int("status", cl.status)}
+	attrs := []slog.Attr{slog.String("method", cl.op.method), slog.String("path", cl.op.path(configurationsPath, false)), slog.Int("status", cl.status)}
 	traceID := ""
 	if cl.header != nil {
 		traceID = headerValue(cl.header, "X-Request-Id")
@@ -38,14 +38,6 @@ func (cl *call) logDecision(ctx context.Context, d retry.Decision) {
 		return
 	}
 	cl.log(ctx, "freddy: retry decision", slog.Bool("retry", d.Retry), slog.Duration("wait", d.Wait), slog.String("reason", d.Reason))
-}
-
-// path is the operation's path after the API version, for log records.
-func (cl *call) path() string {
-	if cl.op.id == "" {
-		return configurationsPath
-	}
-	return configurationsPath + "/" + cl.op.id + cl.op.action
 }
 
 func (cl *call) logging(ctx context.Context) bool {

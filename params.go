@@ -2,7 +2,6 @@ package freddy
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -193,22 +192,6 @@ func (p UpdateConfigurationParams) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any("credentials", p.Credentials))
 	}
 	return slog.GroupValue(attrs...)
-}
-
-// credentialsError says why credentials could not be encoded without quoting
-// them: encoding/json's message may hold the value itself (an invalid
-// json.Number quotes it whole).
-func credentialsError(err error) error {
-	reason := "cannot be encoded as JSON (an invalid json.Number, or a MarshalJSON that failed)"
-	var typeErr *json.UnsupportedTypeError
-	var valueErr *json.UnsupportedValueError
-	switch {
-	case errors.As(err, &typeErr):
-		reason = "cannot be encoded as JSON: " + typeErr.Error()
-	case errors.As(err, &valueErr):
-		reason = "cannot be encoded as JSON: a NaN, an infinity or a cycle"
-	}
-	return &ParamError{Field: "credentials", Reason: reason}
 }
 
 // encodeBody marshals a request body; a value JSON cannot encode (a channel

@@ -2,7 +2,9 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
+	"github.com/aitronos/freddy-go/internal/retry"
 )
 
 // op is one API operation as the shared request path needs it. Every
@@ -19,7 +22,7 @@ import (
 type op struct {
 	method string
 	// id and action make the path after the collection endpoint:
-	// "/{id}{action}". id is checked by validID and path-escaped here.
+	// "/{id}{action}" (see path). id is checked by validID.
 	id, action string
 	query      string
 	// body is nil for operations without a request body.
@@ -29,6 +32,21 @@ type op struct {
 	// creds are scrubbed from any text the server sends back.
 	creds Credentials
 	opts  requestConfig
+}
+
+// path is base followed by the operation's "/{id}{action}", with id
+// path-escaped when escaped is set; base alone when the operation has no id.
+// It is the one place the request path is built: for the URL (both its
+// forms) and for log records.
+func (o *op) path(base string, escaped bool) string {
+	if o.id == "" {
+		return base
+	}
+	id := o.id
+	if escaped {
+		id = url.PathEscape(id)
+	}
+	return base + "/" + id + o.action
 }
 
 // decoder reads a 2xx response body, which is its own to keep.
@@ -44,7 +62,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if o.opts.err != nil {
 		return false, o.opts.err
 	}
-	if err := notSendable(ctx); err != nil {
+	if err := c.beforeAttempt(ctx); err != nil {
 		return false, &RequestError{IdempotencyKey: o.idemKey, Err: err}
 	}
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
@@ -58,8 +76,8 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	defer c.release(cl)
 	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
-		u.Path = c.endpointURL.Path + "/" + o.id + o.action
-		u.RawPath = c.endpointPath + "/" + url.PathEscape(o.id) + o.action
+		u.Path = o.path(c.endpointURL.Path, false)
+		u.RawPath = o.path(c.endpointPath, true)
 	}
 	u.RawQuery = o.query
 	// Built directly rather than by http.NewRequest: the URL was parsed once
@@ -71,6 +89,8 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
 	}
 
+	// Seam (observation hook, around the call): a hook sees o before this
+	// send and the outcome after it (cl.final, cl.status, cl.attempts).
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {
 			// retryablehttp returns the bare context error when the
@@ -87,6 +107,92 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		return cl.lost, cl.decodeError(derr, body)
 	}
 	return cl.lost, nil
+}
+
+// Response body limits: an error body is small, a success body is one object
+// or one page. Over the limit the call fails and the connection is dropped
+// rather than drained.
+const (
+	errorBodyLimit   = 1 << 20
+	successBodyLimit = 10 << 20
+	// pooledBodyCap keeps one huge response from pinning its buffer in the
+	// pool for the life of the process.
+	pooledBodyCap = 64 << 10
+)
+
+// observe reads one attempt while retryablehttp still holds its response:
+// the body under its limit, the typed error of a non-2xx (kept as lastAPI),
+// whether a failed request may have reached the server (lost), and the
+// transport error scrubbed. It returns the outcome for the policy, which
+// judges the error as it came, and the API error and scrubbed error, which
+// are what is kept or logged; both nil means the attempt succeeded.
+func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
+	cl.attempts++
+	cl.status, cl.header = 0, nil
+	if err == nil {
+		cl.status, cl.header = resp.StatusCode, resp.Header
+		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
+		limit := int64(errorBodyLimit)
+		if ok {
+			limit = successBodyLimit
+		}
+		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, limit)
+		resp.Body = http.NoBody
+		if err == nil && !ok {
+			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
+			cl.lastAPI = apiErr
+		}
+	}
+	if err != nil {
+		cl.lost = cl.lost || mayHaveArrived(err)
+		scrubbed = cl.scrubber().Error(err)
+	}
+	return retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
+}
+
+// finalError is the error a call ends with when no retry follows. ended is
+// the context's error when the context, not the server, ended the call: the
+// caller then sees its own context error, and the last API error as a
+// field. apiErr and err are the last attempt's, as observe returned them.
+func (cl *call) finalError(ended, apiErr, err error) error {
+	switch {
+	case ended != nil:
+		if err == nil || !errors.Is(err, ended) {
+			err = ended
+		}
+		return &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err, LastAPIError: cl.lastAPI}
+	case apiErr != nil:
+		return apiErr
+	}
+	return &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
+}
+
+// mayHaveArrived reports whether a failed attempt's request may have reached
+// the server, which may then have acted on it: every failure but one to
+// connect (a refused or timed-out dial, to the server or to a proxy, a
+// failed DNS lookup), where nothing was sent. An attempt timeout keeps the
+// transport's error in its Err, which says which.
+func mayHaveArrived(err error) bool {
+	var te *httpx.TimeoutError
+	if errors.As(err, &te) && te.Err != nil {
+		err = te.Err
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
+		return false
+	case errors.As(err, &dns):
+		return false
+	}
+	return true
+}
+
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // ownBody hands the response body over for the decoder to keep. It leaves
@@ -120,9 +226,16 @@ func (c *core) header(o *op) http.Header {
 	return h
 }
 
+// beforeAttempt runs before every attempt is sent: the first (core.do) and
+// each retry (the PrepareRetry hook). It is the pacing seam. A non-nil error
+// means the attempt is not sent.
+func (c *core) beforeAttempt(ctx context.Context) error {
+	return notSendable(ctx)
+}
+
 // notSendable reports why no attempt may be sent now: the context ended, or
 // its deadline passed before its timer fired. It guards the first attempt
-// (do) and every retry (the PrepareRetry hook).
+// and every retry, through beforeAttempt.
 func notSendable(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -151,33 +264,9 @@ func (cl *call) decodeError(derr *DecodeError, body []byte) error {
 	derr.TraceID = scrub.String(headerValue(cl.header, "X-Request-Id"))
 	derr.snippet = snippet(scrub.Bytes(body))
 	if derr.Err != nil {
-		derr.Err = cl.scrubbed(derr.Err)
+		derr.Err = scrub.Error(derr.Err)
 	}
 	return derr
-}
-
-// Response is the metadata of a call's response: of the response that
-// succeeded, or else of the last attempt. Request it with WithResponseInto.
-type Response struct {
-	// StatusCode is the HTTP status; 0 when the last attempt got no
-	// response.
-	StatusCode int
-	// Header is the response header, with any echo of the API key or a
-	// credential value redacted, in names and values; nil when there was no
-	// response.
-	Header http.Header
-	// RequestID is the x-request-id header, for support requests.
-	RequestID string
-	// APIVersion is the freddy-api-version header, e.g. "2025-01-01".
-	APIVersion string
-	// ProcessingTime is the freddy-processing-ms header.
-	ProcessingTime time.Duration
-	// RateLimit is read from either documented header family.
-	RateLimit RateLimit
-	// Attempts is the number of attempts the call sent.
-	Attempts int
-	// IdempotencyKey is the key a Create sent; empty for other operations.
-	IdempotencyKey string
 }
 
 // fillResponse writes the Response a caller asked for with WithResponseInto.

@@ -3,8 +3,7 @@ package freddy
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
-	"strings"
+	"net/http"
 	"time"
 
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -168,7 +167,7 @@ func (r *rawRef) json() json.RawMessage {
 	if r == nil {
 		return nil
 	}
-	return redactCredentials(r.find())
+	return redact.JSONCredentials(r.find())
 }
 
 // find cuts the object out of the body.
@@ -193,96 +192,26 @@ func (r *rawRef) find() json.RawMessage {
 	return bytes.Clone(v)
 }
 
-// redactCredentials replaces the value of every "credentials" member, at any
-// depth, in any letter case and however its name is escaped, that is not the
-// redaction marker: no credential value a server sends reaches a caller, even
-// through RawJSON. Members keep their order, duplicates included. A body in
-// which no name can spell "credentials" is returned as it is.
-func redactCredentials(raw json.RawMessage) json.RawMessage {
-	if raw == nil || (!containsFold(raw, "credentials") && !bytes.Contains(raw, []byte(`\u`))) {
-		return raw
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var out bytes.Buffer
-	if copyRedacted(d, &out) != nil {
-		return nil
-	}
-	return out.Bytes()
-}
-
-// copyRedacted copies one JSON value from d to w, token by token.
-func copyRedacted(d *json.Decoder, w *bytes.Buffer) error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		open, end := byte(t), byte('}')
-		if open == '[' {
-			end = ']'
-		}
-		w.WriteByte(open)
-		for n := 0; d.More(); n++ {
-			if n > 0 {
-				w.WriteByte(',')
-			}
-			if open == '[' {
-				if err := copyRedacted(d, w); err != nil {
-					return err
-				}
-				continue
-			}
-			key, err := d.Token()
-			if err != nil {
-				return err
-			}
-			writeJSONString(w, key.(string))
-			w.WriteByte(':')
-			if strings.EqualFold(key.(string), "credentials") {
-				var skipped json.RawMessage
-				if err := d.Decode(&skipped); err != nil {
-					return err
-				}
-				w.WriteString(`"` + redact.Marker + `"`)
-				continue
-			}
-			if err := copyRedacted(d, w); err != nil {
-				return err
-			}
-		}
-		if _, err := d.Token(); err != nil {
-			return err
-		}
-		w.WriteByte(end)
-	case string:
-		writeJSONString(w, t)
-	case json.Number:
-		w.WriteString(t.String())
-	case bool:
-		w.WriteString(strconv.FormatBool(t))
-	case nil:
-		w.WriteString("null")
-	}
-	return nil
-}
-
-// writeJSONString writes s as a JSON string without HTML escaping, so that
-// text the server sent stays as it was.
-func writeJSONString(w *bytes.Buffer, s string) {
-	e := json.NewEncoder(w)
-	e.SetEscapeHTML(false)
-	_ = e.Encode(s)
-	w.Truncate(w.Len() - 1) // Encode's newline
-}
-
-// containsFold reports whether b holds s, ASCII letters in any case.
-func containsFold(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
-			return true
-		}
-	}
-	return false
+// Response is the metadata of a call's response: of the response that
+// succeeded, or else of the last attempt. Request it with WithResponseInto.
+type Response struct {
+	// StatusCode is the HTTP status; 0 when the last attempt got no
+	// response.
+	StatusCode int
+	// Header is the response header, with any echo of the API key or a
+	// credential value redacted, in names and values; nil when there was no
+	// response.
+	Header http.Header
+	// RequestID is the x-request-id header, for support requests.
+	RequestID string
+	// APIVersion is the freddy-api-version header, e.g. "2025-01-01".
+	APIVersion string
+	// ProcessingTime is the freddy-processing-ms header.
+	ProcessingTime time.Duration
+	// RateLimit is read from either documented header family.
+	RateLimit RateLimit
+	// Attempts is the number of attempts the call sent.
+	Attempts int
+	// IdempotencyKey is the key a Create sent; empty for other operations.
+	IdempotencyKey string
 }
