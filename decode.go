@@ -21,44 +21,33 @@ import (
 // wireConfiguration is the configuration object with every documented
 // spelling. The twins of the Create page's spellings are read, never written.
 type wireConfiguration struct {
-	ID                       string         `json:"id"`
-	Object                   string         `json:"object"`
-	UserID                   string         `json:"userId"`
-	UserIDSnake              string         `json:"user_id,omitempty"`
-	APIKeyID                 *string        `json:"apiKeyId"`
-	APIKeyIDSnake            *string        `json:"api_key_id,omitempty"`
-	OrganizationID           string         `json:"organization_id"`
-	OrganizationIDCamel      string         `json:"organizationId,omitempty"`
-	PersonalConnectorID      string         `json:"personalConnectorId"`
-	PersonalConnectorIDSnake string         `json:"personal_connector_id,omitempty"`
-	Name                     string         `json:"name"`
-	Configuration            map[string]any `json:"configuration"`
-	Credentials              wireSecret     `json:"credentials"`
-	Enabled                  bool           `json:"enabled"`
-	HealthStatus             HealthStatus   `json:"healthStatus"`
-	HealthStatusSnake        HealthStatus   `json:"health_status,omitempty"`
-	LastSyncAt               *time.Time     `json:"lastSyncAt"`
-	LastSyncAtSnake          *time.Time     `json:"last_sync_at,omitempty"`
-	LastError                *string        `json:"lastError"`
-	LastErrorSnake           *string        `json:"last_error,omitempty"`
-	Description              *string        `json:"description"`
-	Metadata                 map[string]any `json:"metadata"`
-	CreatedAt                time.Time      `json:"created_at"`
-	CreatedAtCamel           *time.Time     `json:"createdAt,omitempty"`
-	UpdatedAt                time.Time      `json:"updated_at"`
-	UpdatedAtCamel           *time.Time     `json:"updatedAt,omitempty"`
+	ID                       string           `json:"id"`
+	Object                   string           `json:"object"`
+	UserID                   string           `json:"userId"`
+	UserIDSnake              string           `json:"user_id,omitempty"`
+	APIKeyID                 *string          `json:"apiKeyId"`
+	APIKeyIDSnake            *string          `json:"api_key_id,omitempty"`
+	OrganizationID           string           `json:"organization_id"`
+	OrganizationIDCamel      string           `json:"organizationId,omitempty"`
+	PersonalConnectorID      string           `json:"personalConnectorId"`
+	PersonalConnectorIDSnake string           `json:"personal_connector_id,omitempty"`
+	Name                     string           `json:"name"`
+	Configuration            map[string]any   `json:"configuration"`
+	Credentials              redact.Discarded `json:"credentials"`
+	Enabled                  bool             `json:"enabled"`
+	HealthStatus             HealthStatus     `json:"healthStatus"`
+	HealthStatusSnake        HealthStatus     `json:"health_status,omitempty"`
+	LastSyncAt               *time.Time       `json:"lastSyncAt"`
+	LastSyncAtSnake          *time.Time       `json:"last_sync_at,omitempty"`
+	LastError                *string          `json:"lastError"`
+	LastErrorSnake           *string          `json:"last_error,omitempty"`
+	Description              *string          `json:"description"`
+	Metadata                 map[string]any   `json:"metadata"`
+	CreatedAt                time.Time        `json:"created_at"`
+	CreatedAtCamel           *time.Time       `json:"createdAt,omitempty"`
+	UpdatedAt                time.Time        `json:"updated_at"`
+	UpdatedAtCamel           *time.Time       `json:"updatedAt,omitempty"`
 }
-
-// wireSecret is the credentials member of a response. Whatever the server
-// sends (the documented "***REDACTED***", an object, or a leaked value) is
-// skipped, never stored, and written back as the redaction marker.
-type wireSecret string
-
-// UnmarshalJSON accepts any JSON value and keeps nothing of it.
-func (*wireSecret) UnmarshalJSON([]byte) error { return nil }
-
-// MarshalJSON writes the redaction marker.
-func (wireSecret) MarshalJSON() ([]byte, error) { return []byte(`"` + redact.Marker + `"`), nil }
 
 func (w *wireConfiguration) toConfiguration(raw *rawRef) Configuration {
 	return Configuration{

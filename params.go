@@ -105,7 +105,10 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// LogValue implements slog.LogValuer: the params with credentials redacted.
+// LogValue implements slog.LogValuer. It guarantees a group of the fields
+// that are set, under their JSON names, with credentials always
+// "***REDACTED***", so a log record shows the params as fields (any handler,
+// any nesting) rather than one formatted string.
 func (p CreateConfigurationParams) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("personalConnectorId", p.PersonalConnectorID),
@@ -173,7 +176,8 @@ func (p *UpdateConfigurationParams) body() ([]byte, error) {
 		Metadata: p.Metadata, Credentials: creds})
 }
 
-// LogValue implements slog.LogValuer: the params with credentials redacted.
+// LogValue implements slog.LogValuer, as CreateConfigurationParams.LogValue
+// does: the fields that are set, by JSON name, credentials "***REDACTED***".
 func (p UpdateConfigurationParams) LogValue() slog.Value {
 	var attrs []slog.Attr
 	if p.Name != nil {

@@ -287,16 +287,7 @@ func (cl *call) fillResponse() {
 	}
 	dst.RateLimit = parseRateLimit(cl.header, time.Now())
 	scrub := cl.scrubber()
-	h := make(http.Header, len(cl.header))
-	for k, vs := range cl.header {
-		out := make([]string, len(vs))
-		for i, v := range vs {
-			out[i] = scrub.String(v)
-		}
-		// A name can echo a secret too.
-		h[scrub.String(k)] = out
-	}
-	dst.Header = h
+	dst.Header = scrub.Header(cl.header)
 	dst.RequestID = scrub.String(headerValue(cl.header, "X-Request-Id"))
 	dst.APIVersion = scrub.String(headerValue(cl.header, "Freddy-Api-Version"))
 }

@@ -71,6 +71,28 @@ func TestParamsLogSafelyWithSlog(t *testing.T) {
 	}
 }
 
+// TestParamsLogValueIsAGroupByJSONName: the LogValue guarantee, a group of
+// the set fields under their JSON names with credentials redacted, for both
+// params types.
+func TestParamsLogValueIsAGroupByJSONName(t *testing.T) {
+	p := validParams()
+	p.Enabled = Bool(false)
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "p", p)
+	var rec struct{ P map[string]any }
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &rec))
+	assert.Equal(t, map[string]any{"personalConnectorId": "pcon_github", "name": "My GitHub Account",
+		"credentials": "***REDACTED***", "configuration": map[string]any{"repository": "aitronos/freddy-backend"},
+		"enabled": false}, rec.P)
+
+	buf.Reset()
+	u := UpdateConfigurationParams{Name: String("n"), Credentials: BearerCredentials(testCredential)}
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "p", u)
+	rec.P = nil
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &rec))
+	assert.Equal(t, map[string]any{"name": "n", "credentials": "***REDACTED***"}, rec.P)
+}
+
 func TestJSONMarshalOfParamsRedactsCredentials(t *testing.T) {
 	b, err := json.Marshal(validParams())
 	require.NoError(t, err)

@@ -78,7 +78,7 @@ func (c Configuration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(wireConfiguration{
 		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: c.APIKeyID,
 		OrganizationID: c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
-		Name: c.Name, Configuration: c.Configuration, Credentials: wireSecret(c.Credentials),
+		Name: c.Name, Configuration: c.Configuration, Credentials: redact.Discarded{},
 		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: c.LastSyncAt,
 		LastError: c.LastError, Description: c.Description, Metadata: c.Metadata,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,

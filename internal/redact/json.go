@@ -7,6 +7,18 @@ import (
 	"strings"
 )
 
+// Discarded is a JSON member whose value is never kept: the credentials of
+// a response. Whatever the server sends (the documented "***REDACTED***",
+// an object, or a leaked value) is skipped, never stored, and written back
+// as Marker.
+type Discarded struct{}
+
+// UnmarshalJSON accepts any JSON value and keeps nothing of it.
+func (*Discarded) UnmarshalJSON([]byte) error { return nil }
+
+// MarshalJSON writes Marker.
+func (Discarded) MarshalJSON() ([]byte, error) { return []byte(`"` + Marker + `"`), nil }
+
 // JSONCredentials replaces the value of every "credentials" member, at any
 // depth, in any letter case and however its name is escaped, that is not the
 // redaction marker: no credential value a server sends reaches a caller, even

@@ -246,7 +246,7 @@ func TestShortSecrets(t *testing.T) {
 // writes them, in text and in Value.
 func TestNumericLeaves(t *testing.T) {
 	for _, pin := range []any{12345678.0, 12345678, int64(12345678), uint32(12345678), json.Number("12345678"), float32(12345678)} {
-		s := New("", map[string]any{"pin": pin})
+		s := New("", sent(t, map[string]any{"pin": pin}))
 		require.False(t, s.Empty(), "%T", pin)
 		assert.Equal(t, "pin ***REDACTED*** ok", s.String("pin 12345678 ok"), "%T", pin)
 		assert.Equal(t, `{"pin":***REDACTED***}`, s.String(`{"pin":12345678}`), "%T", pin)
@@ -258,9 +258,22 @@ func TestNumericLeaves(t *testing.T) {
 	assert.Equal(t, Marker, s.Value(1.5e21))
 }
 
-// TestCredentialShapes: leaves are found in named and nested map and slice
-// types, a []byte counts as the base64 encoding/json sends, and a value that
-// contains itself does not hang New.
+// sent is v as New receives credentials: encoded as the request sends them,
+// then decoded with UseNumber (Credentials.tree in the root package).
+func sent(t testing.TB, v map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	require.NoError(t, d.Decode(&m))
+	return m
+}
+
+// TestCredentialShapes: leaves are found in what named and nested map and
+// slice types encode to, a []byte counts as the base64 encoding/json sends,
+// and a value that contains itself does not hang New.
 func TestCredentialShapes(t *testing.T) {
 	type creds map[string]any
 	type port int
@@ -268,15 +281,16 @@ func TestCredentialShapes(t *testing.T) {
 	cyclic["self"] = cyclic
 	list := []any{"list-secret", nil}
 	list[1] = list
-	s := New("", map[string]any{
-		"named":  creds{"k": "named-secret"},
-		"maps":   []map[string]any{{"k": "maps-secret"}},
-		"ptr":    &[]string{"pointed-secret"},
-		"bytes":  []byte("raw-bytes"),
-		"port":   port(12345678),
-		"cyclic": cyclic,
-		"list":   list,
+	m := sent(t, map[string]any{
+		"named": creds{"k": "named-secret"},
+		"maps":  []map[string]any{{"k": "maps-secret"}},
+		"ptr":   &[]string{"pointed-secret"},
+		"bytes": []byte("raw-bytes"),
+		"port":  port(12345678),
 	})
+	// JSON cannot hold a cycle, but New's caller can build one.
+	m["cyclic"], m["list"] = cyclic, list
+	s := New("", m)
 	in := "named-secret maps-secret pointed-secret cmF3LWJ5dGVz 12345678 cyclic-secret list-secret"
 	assert.Equal(t, strings.TrimSpace(strings.Repeat(Marker+" ", 7)), s.String(in))
 }
@@ -284,11 +298,11 @@ func TestCredentialShapes(t *testing.T) {
 // TestTypeException: a "type" naming an auth scheme is no secret, at any
 // depth; any other "type" value is.
 func TestTypeException(t *testing.T) {
-	s := New("", map[string]any{
+	s := New("", sent(t, map[string]any{
 		"type":   "bearer",
 		"nested": map[string]any{"type": "s3cr3t-type-value", "inner": map[string]string{"type": "OAuth2"}},
 		"other":  map[string]any{"kind": "basic"},
-	})
+	}))
 	assert.Equal(t, "bearer oauth2 OAuth2 ***REDACTED*** api_key token ***REDACTED***",
 		s.String("bearer oauth2 OAuth2 s3cr3t-type-value api_key token basic"))
 }
@@ -301,8 +315,8 @@ func TestValue(t *testing.T) {
 		"fk_live_key_123": "k",
 		"m":               "tok_abcdef!",
 		"l":               []any{"x fk_live_key_123", map[string]any{"deep": "tok_abcdef"}},
-		"ss":              []string{"tok_abcdef"},
-		"ms":              map[string]string{"tok_abcdef": "v"},
+		"ss":              []any{"tok_abcdef"},
+		"ms":              map[string]any{"tok_abcdef": "v"},
 		"n":               1.0,
 		"b":               true,
 		"nil":             nil,
@@ -314,14 +328,17 @@ func TestValue(t *testing.T) {
 		Marker:   "k",
 		"m":      Marker + "!",
 		"l":      []any{"x " + Marker, map[string]any{"deep": Marker}},
-		"ss":     []string{Marker},
-		"ms":     map[string]string{Marker: "v"},
+		"ss":     []any{Marker},
+		"ms":     map[string]any{Marker: "v"},
 		"n":      1.0,
 		"b":      true,
 		"nil":    nil,
 		"nilmap": map[string]any(nil),
 	}, got)
 	assert.Equal(t, before, fmt.Sprintf("%#v", in), "input modified")
+	// Value is for decoded JSON: a Go type JSON does not decode to is
+	// returned as it is.
+	assert.Equal(t, []string{"tok_abcdef"}, s.Value([]string{"tok_abcdef"}))
 	got.(map[string]any)["l"].([]any)[0] = "changed"
 	assert.Equal(t, "x fk_live_key_123", in["l"].([]any)[0], "output shares a slice with input")
 }
@@ -504,4 +521,12 @@ func TestLongSecretsAreIndexedOnTheirStart(t *testing.T) {
 	assert.Equal(t, "x "+Marker+" y", s.String("x "+huge[1000:1100]+" y"), "a piece from the start")
 	tail := huge[len(huge)-100:]
 	assert.Equal(t, "x "+tail+" y", s.String("x "+tail+" y"), "a piece past 64 KiB is not indexed")
+}
+
+// tokenAt reports whether t[from:to] stands alone: no ASCII letter or digit
+// right before or after it. A short secret ("main", "admin", a 5-digit PIN)
+// is matched only so, or it would be cut out of "remaining" and
+// "Administrator" in every message.
+func tokenAt(t string, from, to int) bool {
+	return (from == 0 || !alnum(t[from-1])) && (to >= len(t) || !alnum(t[to]))
 }

@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"reflect"
@@ -146,93 +145,75 @@ func isScheme(v string) bool {
 	return false
 }
 
-// leaves calls add with every secret leaf of v as encoding/json would write
-// it. It walks by reflection so that named map, slice and number types (a
-// nested Credentials, a []map[string]any, a json.Number) are not missed.
-// onPath stops a map, slice or pointer that contains itself; json.Marshal
-// refuses such a value, so no secret of it can have been sent.
-func leaves(key string, v reflect.Value, onPath map[uintptr]bool, add func(string)) {
-	switch v.Kind() {
-	case reflect.Interface:
-		if !v.IsNil() {
-			leaves(key, v.Elem(), onPath, add)
-		}
-	case reflect.String:
-		s := v.String()
-		if key == "type" && isScheme(s) {
+// leaves calls add with every secret leaf of v, a value as encoding/json
+// decodes it with UseNumber (its only input is the credentials' own JSON):
+// strings, and numbers as written. A float64 (a value decoded without
+// UseNumber) is written as encoding/json would write it. onPath stops a map
+// or slice that contains itself, which JSON cannot produce but a caller of
+// New can.
+func leaves(key string, v any, onPath map[uintptr]bool, add func(string)) {
+	switch t := v.(type) {
+	case string:
+		if key == "type" && isScheme(t) {
 			return
 		}
-		if parts, ok := urlSecrets(s); ok {
+		if parts, ok := urlSecrets(t); ok {
 			for _, p := range parts {
 				add(p)
 			}
 			return
 		}
-		add(s)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64:
-		if v.CanInterface() {
-			if b, err := json.Marshal(v.Interface()); err == nil {
-				add(string(b))
+		add(t)
+	case json.Number:
+		add(t.String())
+	case float64:
+		if n, ok := number(t); ok {
+			add(n)
+		}
+	case []any:
+		if enter(onPath, t) {
+			defer leave(onPath, t)
+			for _, e := range t {
+				leaves("", e, onPath, add)
 			}
 		}
-	case reflect.Array:
-		for i := range v.Len() {
-			leaves("", v.Index(i), onPath, add)
-		}
-	case reflect.Pointer, reflect.Map, reflect.Slice:
-		if v.IsNil() {
-			return
-		}
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			// encoding/json sends a []byte as base64, so that is what a
-			// server can echo.
-			add(base64.StdEncoding.EncodeToString(v.Bytes()))
-			return
-		}
-		p := v.Pointer()
-		if onPath[p] {
-			return
-		}
-		onPath[p] = true
-		defer delete(onPath, p)
-		switch v.Kind() {
-		case reflect.Pointer:
-			leaves(key, v.Elem(), onPath, add)
-		case reflect.Slice:
-			for i := range v.Len() {
-				leaves("", v.Index(i), onPath, add)
-			}
-		default:
-			for it := v.MapRange(); it.Next(); {
-				k := ""
-				if it.Key().Kind() == reflect.String {
-					k = it.Key().String()
+	case map[string]any:
+		if enter(onPath, t) {
+			defer leave(onPath, t)
+			for k, e := range t {
+				if !descriptive(k) {
+					leaves(k, e, onPath, add)
 				}
-				if descriptive(k) {
-					continue
-				}
-				leaves(k, it.Value(), onPath, add)
 			}
 		}
 	}
 }
 
-// number returns v as encoding/json writes it when v is a number.
+// enter marks a map or slice as being walked; false means it already is
+// (or is nil) and must not be walked again.
+func enter(onPath map[uintptr]bool, v any) bool {
+	p := reflect.ValueOf(v).Pointer()
+	if p == 0 || onPath[p] {
+		return false
+	}
+	onPath[p] = true
+	return true
+}
+
+func leave(onPath map[uintptr]bool, v any) { delete(onPath, reflect.ValueOf(v).Pointer()) }
+
+// number returns a JSON number (float64 or json.Number) as encoding/json
+// writes it.
 func number(v any) (string, bool) {
-	switch reflect.ValueOf(v).Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64:
-	default:
-		if _, ok := v.(json.Number); !ok {
+	switch t := v.(type) {
+	case json.Number:
+		return t.String(), true
+	case float64:
+		b, err := json.Marshal(t)
+		if err != nil {
 			return "", false
 		}
+		return string(b), true
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
+	return "", false
 }
