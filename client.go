@@ -15,11 +15,11 @@
 //		…
 //	}
 //
-// Failed calls return typed errors (*RateLimitError, *NotFoundError, …)
-// reachable with errors.As, and sentinels (ErrRateLimited, ErrNotFound, …)
+// Failed calls return typed errors ([*RateLimitError], [*NotFoundError], …)
+// reachable with errors.As, and sentinels ([ErrRateLimited], [ErrNotFound], …)
 // for errors.Is. 429s, 5xx responses and transport failures are retried with
 // jittered backoff under a client-wide budget; under the defaults a call
-// takes at most 110.5 seconds. Credentials and the API key never appear in an
+// takes at most 110.5 seconds. [Credentials] and the API key never appear in an
 // error, a log record or printed output.
 //
 // Package freddytest, in the same module, is an in-memory Freddy API for
@@ -45,7 +45,7 @@ import (
 // Version is the SDK version sent in the User-Agent header.
 const Version = "0.2.0"
 
-// Client calls the Freddy API. Create it with NewClient; the zero value is
+// Client calls the Freddy API. Create it with [NewClient]; the zero value is
 // not usable. Printing a Client never prints the API key.
 type Client struct {
 	// Configurations manages personal connector configurations.
@@ -54,7 +54,7 @@ type Client struct {
 	core *core
 }
 
-// core is everything NewClient computes once so that a call does no URL
+// core is everything [NewClient] computes once so that a call does no URL
 // joining, header building or policy setup.
 type core struct {
 	// apiKey returns the X-API-Key header value. A func, not a string: fmt
@@ -101,7 +101,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.retryWaitMin > cfg.maxRetryWait {
 		return nil, fmt.Errorf("freddy: WithRetryWait min %s exceeds WithMaxRetryWait %s: no wait could be both", cfg.retryWaitMin, cfg.maxRetryWait)
 	}
-	if cfg.baseURL == "" && !cfg.baseURLSet {
+	if cfg.baseURL == "" { // WithBaseURL refuses "", so this is FREDDY_BASE_URL unset or empty
 		cfg.baseURL = DefaultBaseURL
 	}
 	base, err := parseBaseURL(cfg.baseURL)
@@ -190,8 +190,6 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": not a valid URL")
 	}
 	switch {
-	case raw == "":
-		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": empty URL")
 	case u.Scheme != "https" && u.Scheme != "http":
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + `: scheme must be "https" (or "http" to a loopback host), got "` + u.Scheme + `"`)
 	case u.Host == "":

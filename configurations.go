@@ -16,15 +16,15 @@ const configurationsPath = "/v1/personal-connectors/configurations"
 // endpoints. Use it through Client.Configurations.
 //
 // Every method checks its inputs first and sends nothing when they are bad:
-// a *ParamError (errors.Is ErrInvalidParams) names the field; an id that is
+// a [*ParamError] (errors.Is [ErrInvalidParams]) names the field; an id that is
 // empty, "." or "..", or contains "/", "?", "#" or a control character, is
 // Field "id". 429 and 5xx responses and transport failures are retried under
 // the Client's policy and budget. On failure a method returns the typed error
-// of the last response (*ValidationError, *AuthenticationError,
-// *AuthorizationError, *NotFoundError, *ConflictError, *RateLimitError,
-// *ServerError, or a plain *APIError), a *RequestError when no usable
+// of the last response ([*ValidationError], [*AuthenticationError],
+// [*AuthorizationError], [*NotFoundError], [*ConflictError], [*RateLimitError],
+// [*ServerError], or a plain [*APIError]), a [*RequestError] when no usable
 // response arrived (it wraps the context's error when the context ended the
-// call), or a *DecodeError for a 2xx body none of the documented shapes.
+// call), or a [*DecodeError] for a 2xx body none of the documented shapes.
 type ConfigurationsService struct {
 	client *Client
 }
@@ -32,8 +32,8 @@ type ConfigurationsService struct {
 // Create provisions a personal connector configuration: API operation
 // POST /v1/personal-connectors/configurations.
 //
-// A missing personalConnectorId, name or credentials is a *ParamError. Every
-// call sends an Idempotency-Key (a fresh UUIDv4 unless WithIdempotencyKey
+// A missing personalConnectorId, name or credentials is a [*ParamError]. Every
+// call sends an Idempotency-Key (a fresh UUIDv4 unless [WithIdempotencyKey]
 // sets one), the same with the same body bytes on every attempt, so a retry
 // never creates a second configuration. The errors carry the key.
 func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
@@ -51,7 +51,7 @@ func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigu
 
 // Get returns one configuration: API operation
 // GET /v1/personal-connectors/configurations/{id}. A configuration that does
-// not exist is a *NotFoundError.
+// not exist is a [*NotFoundError].
 func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...RequestOption) (*Configuration, error) {
 	return s.onID(ctx, http.MethodGet, id, "", nil, Credentials{}, opts)
 }
@@ -59,7 +59,7 @@ func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...Requ
 // List returns one page of configurations, oldest first: API operation
 // GET /v1/personal-connectors/configurations. Pass the page's LastID as
 // params.After for the next one, or use ListAll. A Limit outside 0..100 or an
-// unknown HealthStatus is a *ParamError.
+// unknown HealthStatus is a [*ParamError].
 func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) (*ConfigurationPage, error) {
 	o := op{method: http.MethodGet}
 	o.opts.apply(opts)
@@ -134,9 +134,9 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 
 // Update changes the fields set in params and leaves the others: API
 // operation PATCH /v1/personal-connectors/configurations/{id}. Configuration
-// and Metadata are merged by the server into the stored ones; Credentials
+// and Metadata are merged by the server into the stored ones; [Credentials]
 // replaces the stored credentials. Params with nothing set, or an empty Name,
-// are a *ParamError; credentials the server cannot validate are a
+// are a [*ParamError]; credentials the server cannot validate are a
 // *ValidationError.
 func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
 	o := op{method: http.MethodPatch, id: id, creds: params.Credentials}
@@ -188,7 +188,7 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // Delete removes a configuration: API operation
 // DELETE /v1/personal-connectors/configurations/{id}. It succeeds on 200
 // ({"deleted": true}, bare or in the envelope) and on 204. A configuration
-// that does not exist is a *NotFoundError, with one exception: a 404 that
+// that does not exist is a [*NotFoundError], with one exception: a 404 that
 // answers a retry after an attempt whose request went out but whose
 // response was lost (the connection dropped or timed out) returns nil. That
 // attempt most likely deleted it; either way the configuration is gone,

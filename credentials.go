@@ -14,10 +14,10 @@ import (
 
 // Credentials is the authentication payload for the external service. Its
 // schema varies by connector; NewCredentials takes any JSON object, and
-// APIKeyCredentials, BearerCredentials and OAuth2Credentials build the common
+// APIKeyCredentials, [BearerCredentials] and OAuth2Credentials build the common
 // ones. The zero value holds nothing.
 //
-// A Credentials value is opaque: fmt (every verb), log/slog (every handler)
+// A [Credentials] value is opaque: fmt (every verb), log/slog (every handler)
 // and encoding/json print it as "***REDACTED***", and no value that holds
 // it, exported or not, at any depth, prints its contents (an unexported
 // field, which fmt prints without methods, shows an address). Reveal is the
@@ -27,7 +27,7 @@ type Credentials struct {
 	// sealed is a pointer so that reflect.DeepEqual (and so testify's
 	// assert.Equal and gomock.Eq) compare credentials by content, and so
 	// that fmt, which prints a pointer held in a field as an address, never
-	// reaches the bytes when a Credentials sits in an unexported field,
+	// reaches the bytes when a [Credentials] sits in an unexported field,
 	// beyond its Format method. The bytes are masked too, for dumpers that
 	// do follow pointers (spew, testify's diffs).
 	sealed *sealedFields
@@ -43,11 +43,11 @@ type sealedFields struct {
 	err error
 }
 
-// NewCredentials returns Credentials holding fields as JSON encodes them
+// NewCredentials returns [Credentials] holding fields as JSON encodes them
 // (structs by their json tags, invalid UTF-8 as U+FFFD): later changes to
 // fields, at any depth, do not reach it. A nil or empty fields gives a
 // Credentials for which IsZero is true. Fields JSON cannot encode (a
-// channel, say) make the call that sends them return a *ParamError.
+// channel, say) make the call that sends them return a [*ParamError].
 func NewCredentials(fields map[string]any) Credentials {
 	if len(fields) == 0 {
 		return Credentials{}
@@ -64,7 +64,7 @@ func (c Credentials) IsZero() bool { return c.sealed == nil }
 
 // Reveal returns a new copy of the fields as JSON decodes them (strings,
 // float64 numbers, bools, nil, and nested map[string]any and []any), or nil
-// for a zero Credentials or one JSON could not encode. It is the only way to
+// for a zero [Credentials] or one JSON could not encode. It is the only way to
 // read them back; changing the copy changes nothing.
 func (c Credentials) Reveal() map[string]any {
 	b, err := c.encoded()
@@ -79,7 +79,7 @@ func (c Credentials) Reveal() map[string]any {
 }
 
 // encoded returns the JSON the request body carries, a new copy: nil for a
-// zero Credentials, and a *ParamError for fields JSON could not encode.
+// zero [Credentials], and a [*ParamError] for fields JSON could not encode.
 func (c Credentials) encoded() ([]byte, error) {
 	if c.sealed == nil {
 		return nil, nil
@@ -138,7 +138,7 @@ func (Credentials) GoString() string { return redact.Marker }
 func (Credentials) LogValue() slog.Value { return slog.StringValue(redact.Marker) }
 
 // MarshalJSON returns the JSON string "***REDACTED***", so that json.Marshal
-// of any value holding Credentials never writes a secret.
+// of any value holding [Credentials] never writes a secret.
 func (Credentials) MarshalJSON() ([]byte, error) { return []byte(`"` + redact.Marker + `"`), nil }
 
 // APIKeyCredentials returns {"type":"api_key","apiKey":apiKey}.

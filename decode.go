@@ -10,13 +10,13 @@ import (
 	"github.com/aitronos/freddy-go/internal/redact"
 )
 
-// The decoders below read every 2xx shape the contract documents
-// (../shared/api/configurations-lifecycle.md, "Tolerance rules"): the
-// {"success":true,"data":…} envelope or the bare object, a list as a list
-// object or a bare array, each documented field in camelCase or snake_case
-// (the Create page's spelling wins when both are present), and credentials as
-// a string or an object, never body. Each decodes the body in one pass on the
-// common path; RawJSON finds objects in the body body only when called.
+// The decoders below read every 2xx shape the contract documents (the
+// lifecycle page's "Tolerance rules"): the {"success":true,"data":…}
+// envelope or the bare object, a list as a list object or a bare array, each
+// documented field in camelCase or snake_case (the Create page's spelling
+// wins when both are present), and credentials as a string or an object,
+// never kept. Each decodes the body in one pass on the common path; RawJSON
+// finds objects in the body only when called.
 
 // wireConfiguration is the configuration object with every documented
 // spelling. The twins of the Create page's spellings are read, never written.

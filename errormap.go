@@ -24,7 +24,7 @@ import (
 type wrapFunc func(a APIError, details map[string]any, h http.Header, now time.Time) error
 
 // kindOf maps a status to its typed error: the only place that decides it.
-// nil means a plain *APIError.
+// nil means a plain [*APIError].
 func kindOf(status int) wrapFunc {
 	switch {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:

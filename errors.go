@@ -14,29 +14,29 @@ import (
 // built by hand (&freddy.RateLimitError{RetryAfter: d}) matches too;
 // errors.As gives the detail.
 var (
-	// ErrValidation matches *ValidationError (HTTP 400 and 422).
+	// ErrValidation matches [*ValidationError] (HTTP 400 and 422).
 	ErrValidation = errors.New("freddy: validation error")
-	// ErrUnauthorized matches *AuthenticationError (HTTP 401).
+	// ErrUnauthorized matches [*AuthenticationError] (HTTP 401).
 	ErrUnauthorized = errors.New("freddy: unauthorized")
-	// ErrForbidden matches *AuthorizationError (HTTP 403).
+	// ErrForbidden matches [*AuthorizationError] (HTTP 403).
 	ErrForbidden = errors.New("freddy: forbidden")
-	// ErrNotFound matches *NotFoundError (HTTP 404).
+	// ErrNotFound matches [*NotFoundError] (HTTP 404).
 	ErrNotFound = errors.New("freddy: not found")
-	// ErrConflict matches *ConflictError (HTTP 409).
+	// ErrConflict matches [*ConflictError] (HTTP 409).
 	ErrConflict = errors.New("freddy: conflict")
-	// ErrRateLimited matches *RateLimitError (HTTP 429).
+	// ErrRateLimited matches [*RateLimitError] (HTTP 429).
 	ErrRateLimited = errors.New("freddy: rate limited")
-	// ErrServer matches *ServerError (HTTP 5xx).
+	// ErrServer matches [*ServerError] (HTTP 5xx).
 	ErrServer = errors.New("freddy: server error")
-	// ErrInvalidParams matches *ParamError: the call was refused before any
+	// ErrInvalidParams matches [*ParamError]: the call was refused before any
 	// request left the process.
 	ErrInvalidParams = errors.New("freddy: invalid params")
 )
 
 // APIError is an error response from the Freddy API. Every typed error below
-// embeds it, so errors.As(err, &apiErr) with apiErr of type *APIError works
+// embeds it, so errors.As(err, &apiErr) with apiErr of type [*APIError] works
 // on all of them; statuses without a typed error (410, 418, …) arrive as a
-// plain *APIError, which matches no sentinel.
+// plain [*APIError], which matches no sentinel.
 //
 // Both documented error bodies are read: the envelope
 // {"success":false,"error":{code, message, system_message, type, status,
@@ -172,65 +172,65 @@ func writeFields(b *strings.Builder, details map[string]any) {
 // VALIDATION_ERROR or invalid_credentials.
 type ValidationError struct{ APIError }
 
-// Error reads like APIError.Error.
+// Error reads like [APIError.Error].
 func (e *ValidationError) Error() string { return e.text("validation error", 0) }
 
-// Is reports target == ErrValidation.
+// Is reports target == [ErrValidation].
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *ValidationError) Unwrap() error { return &e.APIError }
 
 // AuthenticationError is a 401 (UNAUTHORIZED, invalid_api_key, …): the API
 // key is missing, wrong or expired.
 type AuthenticationError struct{ APIError }
 
-// Error reads like APIError.Error.
+// Error reads like [APIError.Error].
 func (e *AuthenticationError) Error() string { return e.text("unauthorized", 0) }
 
-// Is reports target == ErrUnauthorized.
+// Is reports target == [ErrUnauthorized].
 func (e *AuthenticationError) Is(target error) bool { return target == ErrUnauthorized }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *AuthenticationError) Unwrap() error { return &e.APIError }
 
 // AuthorizationError is a 403 (FORBIDDEN, insufficient_permissions, …): the
 // key is valid but may not do this.
 type AuthorizationError struct{ APIError }
 
-// Error reads like APIError.Error.
+// Error reads like [APIError.Error].
 func (e *AuthorizationError) Error() string { return e.text("forbidden", 0) }
 
-// Is reports target == ErrForbidden.
+// Is reports target == [ErrForbidden].
 func (e *AuthorizationError) Is(target error) bool { return target == ErrForbidden }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *AuthorizationError) Unwrap() error { return &e.APIError }
 
 // NotFoundError is a 404: the configuration does not exist (or no longer
 // does).
 type NotFoundError struct{ APIError }
 
-// Error reads like APIError.Error.
+// Error reads like [APIError.Error].
 func (e *NotFoundError) Error() string { return e.text("not found", 0) }
 
-// Is reports target == ErrNotFound.
+// Is reports target == [ErrNotFound].
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *NotFoundError) Unwrap() error { return &e.APIError }
 
 // ConflictError is a 409, e.g. IDEMPOTENCY_KEY_REUSED: an Idempotency-Key
 // sent again with a different body.
 type ConflictError struct{ APIError }
 
-// Error reads like APIError.Error.
+// Error reads like [APIError.Error].
 func (e *ConflictError) Error() string { return e.text("conflict", 0) }
 
-// Is reports target == ErrConflict.
+// Is reports target == [ErrConflict].
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *ConflictError) Unwrap() error { return &e.APIError }
 
 // ServerError is a 5xx, including a proxy's non-JSON 502.
@@ -242,17 +242,17 @@ type ServerError struct {
 	RetryAfter time.Duration
 }
 
-// Error reads like APIError.Error, with the Retry-After when there was one.
+// Error reads like [APIError.Error], with the Retry-After when there was one.
 func (e *ServerError) Error() string { return e.text("server error", e.RetryAfter) }
 
-// Is reports target == ErrServer.
+// Is reports target == [ErrServer].
 func (e *ServerError) Is(target error) bool { return target == ErrServer }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *ServerError) Unwrap() error { return &e.APIError }
 
 // RateLimitError is a 429. The SDK retries it after RetryAfter when the wait
-// fits WithMaxRetryWait and the context deadline; otherwise it returns it at
+// fits [WithMaxRetryWait] and the context deadline; otherwise it returns it at
 // once so the caller can schedule the retry.
 type RateLimitError struct {
 	APIError
@@ -271,8 +271,8 @@ type RateLimitError struct {
 // trace_id req_…)".
 func (e *RateLimitError) Error() string { return e.text("rate limited", e.RetryAfter) }
 
-// Is reports target == ErrRateLimited.
+// Is reports target == [ErrRateLimited].
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
-// Unwrap returns the embedded *APIError.
+// Unwrap returns the embedded [*APIError].
 func (e *RateLimitError) Unwrap() error { return &e.APIError }

@@ -12,13 +12,13 @@ import (
 	"time"
 )
 
-// Environment variables NewClient reads when the matching option is absent.
+// Environment variables [NewClient] reads when the matching option is absent.
 const (
 	// EnvAPIKey names the variable holding the default API key.
 	EnvAPIKey = "FREDDY_API_KEY"
 	// EnvBaseURL names the variable holding the default base URL.
 	EnvBaseURL = "FREDDY_BASE_URL"
-	// DefaultBaseURL is used when neither WithBaseURL nor FREDDY_BASE_URL is set.
+	// DefaultBaseURL is used when neither [WithBaseURL] nor FREDDY_BASE_URL is set.
 	DefaultBaseURL = "https://api.aitronos.com"
 )
 
@@ -41,7 +41,7 @@ const (
 	// the API host, and it keeps as many idle for reuse. Callers beyond it
 	// wait for a free connection instead of dialing a new one; without the
 	// bound, goroutines finishing while others still dial make the pool
-	// overshoot. Give WithHTTPClient a transport of your own for other
+	// overshoot. Give [WithHTTPClient] a transport of your own for other
 	// numbers. HTTP/2 multiplexes many calls over each connection.
 	DefaultMaxConnsPerHost = 64
 )
@@ -51,7 +51,6 @@ const (
 type config struct {
 	apiKey       string
 	baseURL      string
-	baseURLSet   bool
 	httpClient   *http.Client
 	maxRetries   int
 	retryWaitMin time.Duration
@@ -83,7 +82,7 @@ func defaultConfig() *config {
 	}
 }
 
-// Option configures a Client in NewClient. An option given a bad value makes
+// Option configures a Client in [NewClient]. An option given a bad value makes
 // NewClient return an error that names the option.
 type Option func(*config) error
 
@@ -94,14 +93,14 @@ func WithAPIKey(key string) Option {
 
 // WithBaseURL sets the API's base URL: scheme, host and an optional path
 // prefix such as "/proxy", without "/v1", which the SDK adds itself. It
-// overrides FREDDY_BASE_URL. NewClient refuses an empty URL, a path ending
+// overrides FREDDY_BASE_URL. [NewClient] refuses an empty URL, a path ending
 // in /v1, and plain http except to a loopback host.
 func WithBaseURL(rawURL string) Option {
 	return func(c *config) error {
 		if rawURL == "" {
 			return errors.New("freddy: WithBaseURL: empty URL; leave the option out to use " + EnvBaseURL + " or " + DefaultBaseURL)
 		}
-		c.baseURL, c.baseURLSet = rawURL, true
+		c.baseURL = rawURL
 		return nil
 	}
 }
@@ -138,7 +137,7 @@ func WithMaxRetries(n int) Option {
 // and 8s. min must be positive and not above max.
 //
 // The n-th retry waits a uniformly random time in [c/2, c), where
-// c = min(max, WithMaxRetryWait, min·2ⁿ), and never less than min: with the
+// c = min(max, [WithMaxRetryWait], min·2ⁿ), and never less than min: with the
 // defaults 500ms–1s, then 1s–2s. Every wait is jittered, the first included; only min == max
 // gives a fixed wait. A wait the server asks for (Retry-After, or a 429's
 // details.retry_after) is used instead, plus a random [0, min/2) so that
@@ -156,7 +155,7 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithMaxRetryWait sets the longest wait a server may ask for that the client
 // sleeps before a retry (default 10s); the jitter adds up to half of
 // WithRetryWait's min on top. When a server asks for a longer wait, the call
-// returns its error at once (a *RateLimitError or *ServerError with
+// returns its error at once (a [*RateLimitError] or [*ServerError] with
 // RetryAfter set) for the caller to schedule; raise it to let the SDK wait
 // longer. Backoff waits are capped at it. d must be positive and not below
 // WithRetryWait's min.
@@ -228,7 +227,7 @@ type requestConfig struct {
 }
 
 // apply runs opts. A Response asked for is reset at once, so that a call
-// refused before sending still writes it, as WithResponseInto promises.
+// refused before sending still writes it, as [WithResponseInto] promises.
 func (c *requestConfig) apply(opts []RequestOption) {
 	for _, opt := range opts {
 		if opt != nil {
@@ -242,10 +241,10 @@ func (c *requestConfig) apply(opts []RequestOption) {
 
 // WithIdempotencyKey sets the Idempotency-Key header of one Create call,
 // replacing the random UUIDv4 the SDK generates per call. Reuse the key of a
-// failed call (APIError.IdempotencyKey, RequestError.IdempotencyKey) to retry
+// failed call ([APIError].IdempotencyKey, [RequestError].IdempotencyKey) to retry
 // it later without creating a duplicate. An empty key keeps the generated
 // one. A key that is not 1 to 255 visible ASCII characters makes Create
-// return a *ParamError. Other operations are idempotent by nature and ignore
+// return a [*ParamError]. Other operations are idempotent by nature and ignore
 // it.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(r *requestConfig) { r.idempotencyKey = key }
@@ -263,7 +262,7 @@ func WithResponseInto(dst *Response) RequestOption {
 // would send under that name. X-API-Key, Idempotency-Key and Content-Type
 // cannot be set this way, nor the framing headers Host, Content-Length,
 // Transfer-Encoding and Connection; such a key, or a name or value that
-// cannot be sent in HTTP, makes the call return a *ParamError naming the
+// cannot be sent in HTTP, makes the call return a [*ParamError] naming the
 // header, without sending anything.
 func WithHeader(key, value string) RequestOption {
 	return func(r *requestConfig) {

@@ -149,7 +149,7 @@ type UpdateConfigurationParams struct {
 	// map is not sent; an empty, non-nil map is sent as {}.
 	Metadata map[string]any `json:"metadata,omitzero"`
 	// Credentials replaces the stored credentials; the server validates
-	// them (a refusal is a *ValidationError). Zero is not sent.
+	// them (a refusal is a [*ValidationError]). Zero is not sent.
 	Credentials Credentials `json:"credentials,omitzero"`
 }
 

@@ -81,7 +81,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 	u.RawQuery = o.query
 	// Built directly rather than by http.NewRequest: the URL was parsed once
-	// in NewClient, and the header is built once here.
+	// in [NewClient], and the header is built once here.
 	hreq := (&http.Request{Method: o.method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: c.header(o)}).WithContext(httpx.WithAttempt(ctx, &cl.attempt))
 	req := &retryablehttp.Request{Request: hreq}
@@ -269,7 +269,7 @@ func (cl *call) decodeError(derr *DecodeError, body []byte) error {
 	return derr
 }
 
-// fillResponse writes the Response a caller asked for with WithResponseInto.
+// fillResponse writes the Response a caller asked for with [WithResponseInto].
 // Nothing is computed for callers who did not ask.
 func (cl *call) fillResponse() {
 	dst := cl.op.opts.responseInto

@@ -6,8 +6,8 @@ import (
 )
 
 // The errors of a call that did not end in an API error body: params refused
-// before sending (ParamError), a 2xx body that could not be decoded
-// (DecodeError), and a call that got no response to show (RequestError).
+// before sending ([ParamError]), a 2xx body that could not be decoded
+// ([DecodeError]), and a call that got no response to show ([RequestError]).
 
 // ParamError reports params refused before any request was sent. It matches
 // ErrInvalidParams.
@@ -24,7 +24,7 @@ func (e *ParamError) Error() string {
 	return "freddy: invalid params: " + e.Field + " " + e.Reason
 }
 
-// Is reports target == ErrInvalidParams.
+// Is reports target == [ErrInvalidParams].
 func (e *ParamError) Is(target error) bool { return target == ErrInvalidParams }
 
 // DecodeError reports a 2xx response whose body is none of the documented

@@ -60,7 +60,7 @@ func newCall(c *core) *call {
 	// transport, so it sees each attempt (and its redirect hops) in turn.
 	cl.rc.HTTPClient = c.httpClient
 	// nil: retryablehttp's default logger writes to stderr. The SDK logs its
-	// own records, and only through WithLogger.
+	// own records, and only through [WithLogger].
 	cl.rc.Logger = nil
 	cl.rc.RetryMax = c.policy.MaxRetries
 	cl.rc.RetryWaitMin, cl.rc.RetryWaitMax = c.policy.WaitMin, c.policy.WaitMax

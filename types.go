@@ -193,7 +193,7 @@ func (r *rawRef) find() json.RawMessage {
 }
 
 // Response is the metadata of a call's response: of the response that
-// succeeded, or else of the last attempt. Request it with WithResponseInto.
+// succeeded, or else of the last attempt. Request it with [WithResponseInto].
 type Response struct {
 	// StatusCode is the HTTP status; 0 when the last attempt got no
 	// response.

@@ -13,7 +13,8 @@ type window struct {
 }
 
 // rateState is what the rate-limit headers of one response report. A nil
-// *rateState (no limit configured) sets no headers.
+// *rateState (FaultDropAfterCommit, which never reads the window) sets no
+// headers.
 type rateState struct {
 	limit, used int
 	now, reset  time.Time

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:12111", "`host:port` to listen on; :0 picks a free port")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback -addr")
 	apiKey := fs.String("api-key", freddytest.DefaultAPIKey, "the API key to accept")
-	rateLimit := fs.Int("rate-limit", 0, "requests allowed per key and window; 0 means no limit")
+	rateLimit := fs.Int("rate-limit", 0, "requests allowed per key and window; 0 means freddytest.DefaultRateLimit (1000000)")
 	rateWindow := fs.Duration("rate-window", time.Minute, "the rate-limit window")
 	if err := fs.Parse(args); err != nil {
 		return 2
