@@ -230,7 +230,7 @@ func TestCreateSendsEmptyMapsAndOmitsNilOnes(t *testing.T) {
 			_, err := c.Configurations.Create(context.Background(), p)
 			require.NoError(t, err)
 			var sent map[string]any
-			require.NoError(t, json.Unmarshal(rt.requests()[0].body, &sent))
+			require.NoError(t, json.Unmarshal([]byte(rt.requests()[0].body), &sent))
 			for _, k := range []string{"configuration", "metadata"} {
 				want, ok := tt.wantFields[k]
 				got, present := sent[k]

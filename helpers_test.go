@@ -87,20 +87,34 @@ func response(status int, body []byte, header ...string) *http.Response {
 	}
 }
 
-// seen is one request a scriptedRT received, with the (fake, under synctest)
-// time it arrived.
-type seen struct {
-	at     time.Time
-	header http.Header
-	body   []byte
+// recordedReq is what a test sees of one request, whichever fake answered
+// it (scriptedRT or the socket recorder): the (fake, under synctest) time it
+// arrived, and the request as sent.
+type recordedReq struct {
+	at                           time.Time
+	method, path, rawPath, query string
+	header                       http.Header
+	body                         string
 }
 
-// scriptedRT answers request i with steps[i] (the last step repeats) and
-// records what it received. It runs inside synctest bubbles: no sockets.
+// record reads r whole; it is the only place a request is recorded.
+func record(r *http.Request) recordedReq {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		_ = r.Body.Close()
+	}
+	return recordedReq{at: time.Now(), method: r.Method, path: r.URL.Path, rawPath: r.URL.EscapedPath(),
+		query: r.URL.RawQuery, header: r.Header.Clone(), body: string(body)}
+}
+
+// scriptedRT is the tests' one scripted transport: it answers request i with
+// steps[i] (the last step repeats) and records what it received. It runs
+// inside synctest bubbles: no sockets.
 type scriptedRT struct {
 	mu    sync.Mutex
 	steps []func(*http.Request) (*http.Response, error)
-	reqs  []seen
+	reqs  []recordedReq
 }
 
 func script(steps ...func(*http.Request) (*http.Response, error)) *scriptedRT {
@@ -108,14 +122,10 @@ func script(steps ...func(*http.Request) (*http.Response, error)) *scriptedRT {
 }
 
 func (s *scriptedRT) RoundTrip(r *http.Request) (*http.Response, error) {
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-		_ = r.Body.Close()
-	}
+	rec := record(r)
 	s.mu.Lock()
 	i := min(len(s.reqs), len(s.steps)-1)
-	s.reqs = append(s.reqs, seen{at: time.Now(), header: r.Header.Clone(), body: body})
+	s.reqs = append(s.reqs, rec)
 	step := s.steps[i]
 	s.mu.Unlock()
 	resp, err := step(r)
@@ -125,10 +135,10 @@ func (s *scriptedRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-func (s *scriptedRT) requests() []seen {
+func (s *scriptedRT) requests() []recordedReq {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]seen(nil), s.reqs...)
+	return append([]recordedReq(nil), s.reqs...)
 }
 
 // reply answers with a fixed status and body.
@@ -148,7 +158,7 @@ func hang(r *http.Request) (*http.Response, error) {
 }
 
 // gaps returns the time between consecutive requests.
-func gaps(reqs []seen) []time.Duration {
+func gaps(reqs []recordedReq) []time.Duration {
 	var out []time.Duration
 	for i := 1; i < len(reqs); i++ {
 		out = append(out, reqs[i].at.Sub(reqs[i-1].at))

@@ -20,36 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// recordedReq is what a lifecycle test sees of one request.
-type recordedReq struct {
-	method, path, rawPath, query string
-	header                       http.Header
-	body                         string
-}
-
-func record(r *http.Request) recordedReq {
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-	}
-	return recordedReq{r.Method, r.URL.Path, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Clone(), string(body)}
-}
-
-// capture answers every request with status and body and records them.
-type capture struct {
-	status int
-	body   []byte
-	header []string
-	reqs   []recordedReq
-}
-
-func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.reqs = append(c.reqs, record(r))
-	resp := response(c.status, c.body, c.header...)
-	resp.Request = r
-	return resp, nil
-}
-
 func TestLifecycleRequestsAndResponses(t *testing.T) {
 	get := fixture(t, "get_200.json")
 	base := configurationsPath + "/pconf_abc123"
@@ -102,12 +72,12 @@ func TestLifecycleRequestsAndResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rt := &capture{status: 200, body: tt.answer}
+			rt := script(reply(200, tt.answer))
 			c := newClient(t, rt)
 			got, err := tt.call(c)
 			require.NoError(t, err)
-			require.Len(t, rt.reqs, 1)
-			r := rt.reqs[0]
+			require.Len(t, rt.requests(), 1)
+			r := rt.requests()[0]
 			assert.Equal(t, tt.method, r.method)
 			assert.Equal(t, tt.path, r.path)
 			assert.Equal(t, tt.query, r.query)
@@ -135,11 +105,11 @@ func TestIDsArePathEscaped(t *testing.T) {
 		"ünï":          "/%C3%BCn%C3%AF",
 		"...":          "/...",
 	} {
-		rt := &capture{status: 200, body: fixture(t, "get_200.json")}
+		rt := script(reply(200, fixture(t, "get_200.json")))
 		_, err := newClient(t, rt).Configurations.Get(context.Background(), id)
 		require.NoError(t, err, id)
-		assert.Equal(t, configurationsPath+want, rt.reqs[0].rawPath, id)
-		assert.Equal(t, configurationsPath+"/"+id, rt.reqs[0].path, id)
+		assert.Equal(t, configurationsPath+want, rt.requests()[0].rawPath, id)
+		assert.Equal(t, configurationsPath+"/"+id, rt.requests()[0].path, id)
 	}
 }
 
@@ -472,11 +442,11 @@ func TestLifecycleOperationsRetryUnderTheSamePolicy(t *testing.T) {
 }
 
 func TestWithHeader(t *testing.T) {
-	rt := &capture{status: 200, body: fixture(t, "get_200.json")}
+	rt := script(reply(200, fixture(t, "get_200.json")))
 	c := newClient(t, rt)
 	_, err := c.Configurations.Get(context.Background(), "pconf_1", WithHeader("x-trace", "abc"), WithHeader("Accept-Language", "de"), WithHeader("User-Agent", "mine/1"))
 	require.NoError(t, err)
-	h := rt.reqs[0].header
+	h := rt.requests()[0].header
 	assert.Equal(t, "abc", h.Get("X-Trace"))
 	assert.Equal(t, "de", h.Get("Accept-Language"))
 	assert.Equal(t, "mine/1", h.Get("User-Agent"))
@@ -504,11 +474,11 @@ func TestWithHeader(t *testing.T) {
 
 func TestWithResponseInto(t *testing.T) {
 	t.Run("success, both rate-limit families, metadata headers", func(t *testing.T) {
-		rt := &capture{status: 200, body: fixture(t, "create_200.json"), header: []string{
+		rt := script(reply(200, fixture(t, "create_200.json"),
 			"X-Request-Id", "req_meta", "Freddy-Api-Version", "2025-01-01", "Freddy-Processing-Ms", "12.5",
 			"x-ratelimit-limit-requests", "60", "x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "1s",
-			"X-Echo", "you sent " + testAPIKey,
-		}}
+			"X-Echo", "you sent "+testAPIKey,
+		))
 		var resp Response
 		_, err := newClient(t, rt).Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("idem-meta"), WithResponseInto(&resp))
 		require.NoError(t, err)
@@ -536,7 +506,7 @@ func TestWithResponseInto(t *testing.T) {
 		})
 	})
 	t.Run("a header name echoing the key", func(t *testing.T) {
-		rt := &capture{status: 200, body: fixture(t, "get_200.json"), header: []string{"X-Echo-" + testAPIKey, "1"}}
+		rt := script(reply(200, fixture(t, "get_200.json"), "X-Echo-"+testAPIKey, "1"))
 		var resp Response
 		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_1", WithResponseInto(&resp))
 		require.NoError(t, err)

@@ -2,7 +2,6 @@ package freddy
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,27 +17,21 @@ import (
 // These tests run the retry layer over real loopback sockets; the synctest
 // tests in retry_test.go pin the exact waits.
 
-type hit struct {
-	at   time.Time
-	key  string
-	body string
-}
-
 // recorder is a test server that answers request n with answers[n] (the last
 // repeats) and records every request.
 type recorder struct {
 	mu   sync.Mutex
-	hits []hit
+	hits []recordedReq
 	srv  *httptest.Server
 }
 
 func newRecorder(t *testing.T, answers ...func(w http.ResponseWriter)) *recorder {
 	rec := &recorder{}
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+		got := record(r)
 		rec.mu.Lock()
 		n := len(rec.hits)
-		rec.hits = append(rec.hits, hit{at: time.Now(), key: r.Header.Get("Idempotency-Key"), body: string(body)})
+		rec.hits = append(rec.hits, got)
 		rec.mu.Unlock()
 		answers[min(n, len(answers)-1)](w)
 	}))
@@ -53,10 +46,10 @@ func (r *recorder) client(t *testing.T, opts ...Option) *Client {
 	return c
 }
 
-func (r *recorder) all() []hit {
+func (r *recorder) all() []recordedReq {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]hit(nil), r.hits...)
+	return append([]recordedReq(nil), r.hits...)
 }
 
 func answer(status int, body []byte, header ...string) func(w http.ResponseWriter) {
@@ -81,12 +74,12 @@ func TestSocketRetriesUntilSuccessWithOneKey(t *testing.T) {
 	hits := rec.all()
 	require.Len(t, hits, 3)
 	for _, h := range hits {
-		assert.Equal(t, hits[0].key, h.key, "same Idempotency-Key on every attempt")
+		assert.Equal(t, hits[0].header.Get("Idempotency-Key"), h.header.Get("Idempotency-Key"), "same Idempotency-Key on every attempt")
 		assert.Equal(t, hits[0].body, h.body, "identical body on every attempt")
 	}
 	_, err = c.Configurations.Create(context.Background(), validParams())
 	require.NoError(t, err)
-	assert.NotEqual(t, hits[0].key, rec.all()[3].key, "a new key per call")
+	assert.NotEqual(t, hits[0].header.Get("Idempotency-Key"), rec.all()[3].header.Get("Idempotency-Key"), "a new key per call")
 }
 
 func TestSocketExhaustedRetriesReturnTypedError(t *testing.T) {
@@ -99,7 +92,7 @@ func TestSocketExhaustedRetriesReturnTypedError(t *testing.T) {
 	assert.NotContains(t, err.Error(), "giving up")
 	hits := rec.all()
 	assert.Len(t, hits, 3)
-	assert.Equal(t, hits[0].key, se.IdempotencyKey, "the error carries the key that was sent")
+	assert.Equal(t, hits[0].header.Get("Idempotency-Key"), se.IdempotencyKey, "the error carries the key that was sent")
 }
 
 func TestSocketWaitsAtLeastWhatTheServerAsked(t *testing.T) {

@@ -432,7 +432,7 @@ func TestOrdinaryCredentialFieldsDoNotBreakErrors(t *testing.T) {
 		assert.True(t, reset.Equal(rl.ResetAt), "ResetAt %v", rl.ResetAt)
 	})
 	t.Run("a short database name and the rate-limit headers", func(t *testing.T) {
-		rt := &capture{status: 200, body: fixture(t, "create_200.json"), header: []string{"X-RateLimit-Limit", "50", "X-RateLimit-Remaining", "49"}}
+		rt := script(reply(200, fixture(t, "create_200.json"), "X-RateLimit-Limit", "50", "X-RateLimit-Remaining", "49"))
 		p := validParams()
 		p.Credentials = database
 		var resp Response
