@@ -15,7 +15,7 @@ import (
 )
 
 // These tests run the retry layer over real loopback sockets; the synctest
-// tests in retry_test.go pin the exact waits.
+// tests in retryable_test.go pin the exact waits.
 
 // recorder is a test server that answers request n with answers[n] (the last
 // repeats) and records every request.
