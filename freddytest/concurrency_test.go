@@ -67,5 +67,7 @@ func TestConcurrentMix(t *testing.T) {
 		assert.Equal(t, "healthy", string(cfg.HealthStatus))
 		assert.Contains(t, cfg.Metadata, "w")
 	}
-	assert.Len(t, srv.Requests(), workers*rounds*6+workers*rounds/2)
+	total := workers*rounds*6 + workers*rounds/2
+	assert.Len(t, srv.Requests(), min(total, DefaultRequestLog))
+	assert.Equal(t, int64(total-min(total, DefaultRequestLog)), srv.DroppedRequests())
 }

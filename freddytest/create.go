@@ -17,6 +17,7 @@ type replayKey struct{ apiKey, idempotencyKey string }
 type replay struct {
 	bodyHash [sha256.Size]byte
 	body     []byte
+	expires  time.Time
 }
 
 // create serves POST /v1/personal-connectors/configurations.
@@ -26,6 +27,9 @@ type replay struct {
 // same key.
 func (s *Server) create(x *exchange, _ string) *reply {
 	idemKey := x.r.Header.Get("Idempotency-Key")
+	if s.cfg.noIdempotency {
+		idemKey = ""
+	}
 	hash := sha256.Sum256(x.body)
 	slot := replayKey{x.key, idemKey}
 
@@ -33,6 +37,7 @@ func (s *Server) create(x *exchange, _ string) *reply {
 	// cannot both create.
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireReplays(x.now)
 	if idemKey != "" {
 		if prev, ok := s.replays[slot]; ok {
 			if prev.bodyHash != hash {
@@ -52,7 +57,7 @@ func (s *Server) create(x *exchange, _ string) *reply {
 	}
 	now := x.now.Truncate(time.Second)
 	rec := &record{
-		id: newID("pconf_"), connector: p.personalConnectorID, name: p.name,
+		connector: p.personalConnectorID, name: p.name,
 		configuration: p.configuration, credentials: p.credentials,
 		enabled: p.enabled == nil || *p.enabled, health: freddy.HealthStatusUnknown,
 		description: p.description, metadata: p.metadata,
@@ -64,10 +69,11 @@ func (s *Server) create(x *exchange, _ string) *reply {
 	if rec.metadata == nil {
 		rec.metadata = map[string]any{}
 	}
+	rec.id, rec.seq = s.ids.next()
 	rep := jsonReply(http.StatusOK, map[string]any{"success": true, "data": createdObject(rec.wire())})
 	s.add(rec)
 	if idemKey != "" {
-		s.replays[slot] = replay{bodyHash: hash, body: rep.body}
+		s.storeReplay(slot, replay{bodyHash: hash, body: rep.body}, x.now)
 	}
 	return rep
 }

@@ -39,19 +39,24 @@ const (
 	// FaultTruncate sends 200 and the first bytes of a success body with a
 	// Content-Length four times longer, then closes the connection.
 	FaultTruncate
+	// FaultDelay handles the request normally after Fault.Delay: a slow
+	// server rather than a failing one.
+	FaultDelay
 )
 
 // String returns the constant's name, e.g. "FaultDrop".
 func (k FaultKind) String() string {
 	names := [...]string{"FaultServerError", "FaultBadGatewayHTML", "FaultRateLimit", "FaultDrop",
-		"FaultDropAfterCommit", "FaultStall", "FaultStallBody", "FaultTruncate"}
+		"FaultDropAfterCommit", "FaultStall", "FaultStallBody", "FaultTruncate", "FaultDelay"}
 	if k >= 0 && int(k) < len(names) {
 		return names[k]
 	}
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Fault is one injected failure, served to one request.
+// Fault is one injected failure. Without Method, Path, Skip or Count it is
+// served to the next request, whatever it is; with them it waits for the
+// requests it names. See Server.Inject for how requests find faults.
 type Fault struct {
 	// Kind is the failure.
 	Kind FaultKind
@@ -61,16 +66,66 @@ type Fault struct {
 	// Stall bounds FaultStall and FaultStallBody; zero or negative waits
 	// for the client to give up or for Close.
 	Stall time.Duration
+
+	// Method limits the fault to requests with this method, e.g. "POST";
+	// empty matches every method.
+	Method string
+	// Path limits the fault to requests on this route, written as the
+	// route template under /v1/personal-connectors/configurations: "/",
+	// "/{id}", "/{id}/toggle" or "/{id}/test" ({id} matches any ID). The
+	// full path ("/v1/personal-connectors/configurations/{id}/test") works
+	// too. Empty matches every path, unknown ones included; any other
+	// value matches no request.
+	Path string
+	// Skip is how many matching requests the fault lets through, handled
+	// normally, before it fails one.
+	Skip int
+	// Count is how many matching requests the fault fails after its skips:
+	// 0 means 1, a negative Count every matching request until Reset or
+	// ClearFaults.
+	Count int
+	// Delay is added before the fault is served: the failure (or, for
+	// FaultDelay, the normal answer) comes Delay after the request. It ends
+	// early when the client gives up or the server is closed.
+	Delay time.Duration
 }
 
-// Inject queues faults after any already queued. Each request, whatever its
-// method and path, takes the next fault instead of being handled; requests
-// find the queue in the order they arrive. A Kind out of range is served as
-// FaultServerError.
+// Inject queues faults after any already queued. A Kind out of range is
+// served as FaultServerError.
+//
+// Each request, in the order the server receives them, walks the queue from
+// the front and stops at the first fault whose Method and Path match it. If
+// that fault still has skips left, it uses one up and the request is handled
+// normally; otherwise the request gets the fault instead of being handled,
+// and the fault leaves the queue once it has failed Count requests. A
+// request no fault matches is handled normally. Faults with no Method, Path,
+// Skip or Count therefore behave as a plain queue: each of the next
+// requests, whatever it is, takes the next fault.
+//
+// Faults count requests as the server receives them, not calls or
+// attempts: net/http resends a GET (Get, List) by itself, once, when a
+// reused keep-alive connection dies before the response, so a FaultDrop
+// that meets a GET on a reused connection is usually followed by a second
+// delivery of the same attempt. Inject(Repeat(Fault{Kind: FaultDrop}, 3)...)
+// before a Get on a warm connection is thus used up by the first two
+// attempts (three deliveries), and the third attempt succeeds. To fail every
+// attempt, target the fault and give it room:
+// Fault{Kind: FaultDrop, Method: "GET", Path: "/{id}", Count: -1}. Requests
+// shows each delivery.
 func (s *Server) Inject(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, faults...)
+	for _, f := range faults {
+		s.faults = append(s.faults, &queuedFault{Fault: f, skip: f.Skip, left: f.Count})
+	}
+}
+
+// ClearFaults removes every queued fault, served or not. Requests being
+// served keep the fault they already took.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Repeat returns n copies of f, for Inject(Repeat(f, 3)...). n <= 0 returns
@@ -83,16 +138,6 @@ func Repeat(f Fault, n int) []Fault {
 	return out
 }
 
-// nextFault pops the queue. The caller holds s.mu.
-func (s *Server) nextFault() (Fault, bool) {
-	if len(s.faults) == 0 {
-		return Fault{}, false
-	}
-	f := s.faults[0]
-	s.faults = s.faults[1:]
-	return f, true
-}
-
 // partialBody is the start of a success body, cut where a decoder is midway
 // through the object.
 const partialBody = `{"success":true,"data":{"id":"pconf_0000000000000000","object":"personal_connector.configuration",`
@@ -101,6 +146,17 @@ const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\
 	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
 func (s *Server) serveFault(w http.ResponseWriter, x *exchange, f Fault) {
+	if f.Delay > 0 {
+		s.stall(x.r, f.Delay)
+		if x.r.Context().Err() != nil {
+			drop(w)
+			return
+		}
+	}
+	if f.Kind == FaultDelay {
+		s.handle(x).write(w, x)
+		return
+	}
 	if f.Kind != FaultDropAfterCommit {
 		// Faults come before authentication: report the presented key's
 		// window without counting the request.

@@ -230,7 +230,7 @@ func waitRequests(t *testing.T, srv *Server, n int) {
 func (s *Server) waitRequests(n int, done <-chan struct{}) bool {
 	for {
 		s.mu.Lock()
-		got, changed := len(s.requests), s.changed
+		got, changed := int(s.log.total), s.changed
 		s.mu.Unlock()
 		if got >= n {
 			return true

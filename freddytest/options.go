@@ -23,6 +23,14 @@ type config struct {
 	now       func() time.Time
 	forbidden []string
 	listener  net.Listener
+
+	requestLog        int
+	idempotencyWindow time.Duration
+	noIdempotency     bool
+	control           bool
+	controlRemote     bool
+	tls               bool
+	tlsHosts          []string
 }
 
 // Option configures a Server in NewServer or Start. Later options override
@@ -84,7 +92,7 @@ func WithListener(l net.Listener) Option {
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{}
+	c := &config{requestLog: DefaultRequestLog, idempotencyWindow: DefaultIdempotencyWindow}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(c)

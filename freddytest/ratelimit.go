@@ -62,16 +62,25 @@ func (st *rateState) resetAt() time.Time {
 	return t
 }
 
+// precise is the time until the window resets, rounded up to the
+// millisecond, for the header that can say it: a client pacing itself
+// should not wait up to a second longer than the window lasts.
+func (st *rateState) precise() time.Duration {
+	d := max(0, st.reset.Sub(st.now))
+	return (d + time.Millisecond - 1) / time.Millisecond * time.Millisecond
+}
+
 // apply sets both documented header families: X-RateLimit-* from the
-// rate-limiting guide (reset in Unix seconds) and x-ratelimit-*-requests from
-// the debugging guide (reset as a duration).
+// rate-limiting guide (reset in whole Unix seconds, rounded up) and
+// x-ratelimit-*-requests from the debugging guide (reset as a duration to
+// the millisecond, e.g. "59.5s").
 func (st *rateState) apply(h http.Header) {
 	if st == nil {
 		return
 	}
 	limit := strconv.Itoa(st.limit)
 	remaining := strconv.Itoa(max(0, st.limit-st.used))
-	left := st.left()
+	left := st.precise()
 	h.Set("X-RateLimit-Limit", limit)
 	h.Set("X-RateLimit-Remaining", remaining)
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(st.resetAt().Unix(), 10))

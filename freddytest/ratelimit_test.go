@@ -44,7 +44,7 @@ func TestRateLimitWindow(t *testing.T) {
 	assert.Equal(t, map[string]any{"retry_after": float64(45), "limit": float64(2), "remaining": float64(0), "reset_at": "2025-11-13T10:46:00Z"},
 		e["details"], "44.5 s left, rounded up")
 	assert.Equal(t, "45", r.header.Get("Retry-After"))
-	assertRate(t, r, 2, 0, reset, "45s")
+	assertRate(t, r, 2, 0, reset, "44.5s")
 
 	clock.Advance(44 * time.Second)
 	r = c.do(http.MethodGet, basePath, "")
@@ -135,8 +135,9 @@ func TestDefaultRateLimitHeaders(t *testing.T) {
 }
 
 func TestRateLimitRealClock(t *testing.T) {
-	// With time.Now the headers still say whole seconds, and the reset they
-	// announce is never before the window's real end.
+	// With time.Now, X-RateLimit-Reset and Retry-After say whole seconds
+	// rounded up, so the reset they announce is never before the window's
+	// real end; x-ratelimit-reset-requests says the same to the millisecond.
 	_, c := start(t, WithRateLimit(1, time.Minute))
 	before := time.Now()
 	c.do(http.MethodGet, basePath, "")
@@ -147,6 +148,6 @@ func TestRateLimitRealClock(t *testing.T) {
 	assert.GreaterOrEqual(t, reset, before.Add(time.Minute).Unix())
 	left, err := time.ParseDuration(r.header.Get("x-ratelimit-reset-requests"))
 	require.NoError(t, err)
-	assert.Equal(t, time.Duration(0), left%time.Second)
-	assert.Equal(t, strconv.Itoa(int(left/time.Second)), r.header.Get("Retry-After"))
+	assert.Equal(t, time.Duration(0), left%time.Millisecond)
+	assert.Equal(t, strconv.Itoa(int(ceilSeconds(left)/time.Second)), r.header.Get("Retry-After"))
 }

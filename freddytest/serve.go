@@ -1,7 +1,6 @@
 package freddytest
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strconv"
@@ -21,9 +20,16 @@ type Request struct {
 	Path string
 	// Header is a copy of the request header, keys in canonical form.
 	Header http.Header
-	// Body is a copy of what the server read: at most 1 MiB and one byte,
-	// empty when there was no body.
+	// Body is a copy of what the server read, cut to its first 1 MiB
+	// (a longer body is refused whole with 400), empty when there was no
+	// body.
 	Body []byte
+	// Proto is the protocol the request came in, "HTTP/1.1" or "HTTP/2.0".
+	Proto string
+	// Seq numbers the requests the server has received since NewServer or
+	// the last Reset, from 1, logged or not: Requests()[0].Seq-1 requests
+	// have been dropped from the log (see WithRequestLog).
+	Seq int64
 }
 
 // exchange is one request being served.
@@ -55,11 +61,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{r: r, trace: newID("req_"), start: time.Now(), now: s.cfg.now().UTC()}
 	x.body, x.bodyErr = readBody(r.Body)
 
+	if s.isControl(r) {
+		s.serveControl(w, x)
+		return
+	}
+
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: bytes.Clone(x.body)})
+	s.log.add(r, x.body)
 	close(s.changed)
 	s.changed = make(chan struct{})
-	fault, faulted := s.nextFault()
+	fault, faulted := s.nextFault(r.Method, r.URL.Path)
 	s.mu.Unlock()
 
 	if faulted {
@@ -110,15 +121,3 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	return key, key != "" && s.keys[key]
 }
 
-// Requests returns every request received since NewServer or the last
-// Reset, faulted and refused ones included, oldest first. The result is a
-// copy.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(), Body: bytes.Clone(r.Body)}
-	}
-	return out
-}

@@ -64,7 +64,7 @@ func NewServer(opts ...Option) *Server {
 		served:  make(chan struct{}),
 	}
 	s.liveCond = sync.NewCond(&s.liveMu)
-	s.state.init()
+	s.state.init(cfg.requestLog)
 	for _, k := range cfg.apiKeys {
 		s.keys[k] = true
 	}

@@ -10,17 +10,20 @@ import (
 type state struct {
 	records []*record // creation order, deleted ones removed
 	byID    map[string]*record
-	// seqs holds the creation number of every ID ever created, deleted ones
-	// included, so that a cursor naming a deleted item still pages on.
-	seqs     map[string]int
+	// ids mints configuration IDs that carry their creation number, so
+	// that a cursor naming a deleted item still pages on without the
+	// server remembering every ID it ever made.
+	ids      idMinter
 	replays  map[replayKey]replay
+	expiries []expiry // replays in the order they were stored, for expiry
 	windows  map[string]*window
-	faults   []Fault
-	requests []Request
+	faults   []*queuedFault
+	log      requestLog
 }
 
-func (st *state) init() {
-	*st = state{byID: map[string]*record{}, seqs: map[string]int{}, replays: map[replayKey]replay{}, windows: map[string]*window{}}
+func (st *state) init(logSize int) {
+	*st = state{byID: map[string]*record{}, ids: newIDMinter(), replays: map[replayKey]replay{}, windows: map[string]*window{},
+		log: requestLog{size: logSize}}
 }
 
 // record is a stored configuration. Maps hold JSON-decoded values and are
@@ -44,8 +47,6 @@ type record struct {
 }
 
 func (s *Server) add(rec *record) {
-	rec.seq = len(s.seqs) + 1
-	s.seqs[rec.id] = rec.seq
 	s.records = append(s.records, rec)
 	s.byID[rec.id] = rec
 }
@@ -64,7 +65,7 @@ func (s *Server) remove(id string) {
 // after id, which may have been deleted since; false when id was never
 // created.
 func (s *Server) after(id string) (int, bool) {
-	seq, ok := s.seqs[id]
+	seq, ok := s.ids.seq(id)
 	if !ok {
 		return 0, false
 	}
@@ -142,7 +143,7 @@ func (s *Server) Configuration(id string) (freddy.Configuration, bool) {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.state.init()
+	s.state.init(s.cfg.requestLog)
 }
 
 // copyObject deep-copies a JSON object; nil stays nil.

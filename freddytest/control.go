@@ -1,0 +1,232 @@
+package freddytest
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	freddy "github.com/aitronos/freddy-go"
+)
+
+// ControlPrefix is the path under which WithControlAPI serves the control
+// API. The Freddy API does not use it.
+const ControlPrefix = "/_freddytest/"
+
+// WithControlAPI makes the server answer the control API under
+// ControlPrefix, for tests that cannot call Server's methods (tests in
+// other languages, through freddy-emulator):
+//
+//	POST   /_freddytest/faults                      queue faults, a JSON array (see below)
+//	DELETE /_freddytest/faults                      ClearFaults
+//	GET    /_freddytest/requests                    {"dropped": n, "requests": [...]}, secrets redacted
+//	GET    /_freddytest/configurations              {"data": [...]}, the stored configurations
+//	POST   /_freddytest/reset                       Reset
+//	PUT    /_freddytest/configurations/{id}/health  SetHealth, {"status": "unhealthy", "message": "…"}
+//
+// A fault is {"kind": "drop", "method": "POST", "path": "/{id}/test",
+// "skip": 0, "count": 1, "delay": "250ms", "retryAfter": "60s", "stall":
+// "1s"}: the fields of Fault, durations as Go writes them; kind is a
+// FaultKind's name with or without its "Fault" prefix, in any case
+// ("drop", "FaultDrop", "server_error" is not one: "servererror" is). The
+// same rules as Inject apply. A bad fault refuses the whole array with 400
+// naming the field, and queues none.
+//
+// Listed requests show the X-Api-Key and Authorization headers as
+// "***REDACTED***", and every other header and the body scrubbed by the
+// SDK's own redaction of the server's API keys, the presented key and the
+// request's credential values: no 8 bytes in a row of any of them remain,
+// in any encoding the SDK knows. Control requests need no API key, are
+// neither logged nor faulted, and answer only peers on a loopback address
+// unless WithRemoteControlAPI is given too. Without WithControlAPI the
+// prefix is an unknown path like any other.
+func WithControlAPI() Option {
+	return func(c *config) { c.control = true }
+}
+
+// WithRemoteControlAPI lets the control API answer peers that are not on a
+// loopback address, e.g. other containers of a docker-compose network. It
+// implies WithControlAPI. Anyone who can reach the server can then change
+// what it answers: use it only on a test network.
+func WithRemoteControlAPI() Option {
+	return func(c *config) { c.control, c.controlRemote = true, true }
+}
+
+func (s *Server) isControl(r *http.Request) bool {
+	return s.cfg.control && (strings.HasPrefix(r.URL.Path, ControlPrefix) || r.URL.Path == strings.TrimSuffix(ControlPrefix, "/"))
+}
+
+// serveControl answers one control API request.
+func (s *Server) serveControl(w http.ResponseWriter, x *exchange) {
+	r := x.r
+	if !s.cfg.controlRemote && !loopbackPeer(r.RemoteAddr) {
+		controlError(w, http.StatusForbidden, "the control API answers loopback peers only (WithRemoteControlAPI, freddy-emulator -allow-remote-control)")
+		return
+	}
+	if x.bodyErr != "" {
+		controlError(w, http.StatusBadRequest, "body "+x.bodyErr)
+		return
+	}
+	rest := strings.TrimPrefix(r.URL.Path, ControlPrefix)
+	switch {
+	case rest == "faults" && r.Method == http.MethodPost:
+		s.controlInject(w, x.body)
+	case rest == "faults" && r.Method == http.MethodDelete:
+		s.ClearFaults()
+		controlJSON(w, map[string]any{"cleared": true})
+	case rest == "requests" && r.Method == http.MethodGet:
+		s.controlRequests(w)
+	case rest == "configurations" && r.Method == http.MethodGet:
+		s.mu.Lock()
+		data := make([]camelObject, len(s.records))
+		for i, rec := range s.records {
+			data[i] = rec.wire()
+		}
+		s.mu.Unlock()
+		controlJSON(w, map[string]any{"data": data})
+	case rest == "reset" && r.Method == http.MethodPost:
+		s.Reset()
+		controlJSON(w, map[string]any{"reset": true})
+	case strings.HasPrefix(rest, "configurations/") && strings.HasSuffix(rest, "/health") && r.Method == http.MethodPut:
+		id := strings.TrimSuffix(strings.TrimPrefix(rest, "configurations/"), "/health")
+		s.controlHealth(w, id, x.body)
+	default:
+		controlError(w, http.StatusNotFound, "no control endpoint "+r.Method+" "+r.URL.Path)
+	}
+}
+
+// faultJSON is a Fault as the control API reads it.
+type faultJSON struct {
+	Kind       string `json:"kind"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Skip       int    `json:"skip"`
+	Count      int    `json:"count"`
+	Delay      string `json:"delay"`
+	RetryAfter string `json:"retryAfter"`
+	Stall      string `json:"stall"`
+}
+
+func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
+	var in []faultJSON
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: "+err.Error())
+		return
+	}
+	faults := make([]Fault, len(in))
+	for i, fj := range in {
+		f, err := fj.fault()
+		if err != "" {
+			controlError(w, http.StatusBadRequest, "faults["+itoa(i)+"]."+err)
+			return
+		}
+		faults[i] = f
+	}
+	s.Inject(faults...)
+	controlJSON(w, map[string]any{"queued": len(faults)})
+}
+
+// fault checks fj and returns the Fault, or the field at fault and why.
+func (fj faultJSON) fault() (Fault, string) {
+	f := Fault{Method: strings.ToUpper(fj.Method), Path: fj.Path, Skip: fj.Skip, Count: fj.Count}
+	kind, ok := parseKind(fj.Kind)
+	if !ok {
+		return f, "kind: unknown fault kind " + quote(fj.Kind) + " (want e.g. \"drop\" or \"FaultServerError\")"
+	}
+	f.Kind = kind
+	for _, c := range f.Method {
+		if c < 'A' || c > 'Z' {
+			return f, "method: " + quote(fj.Method) + " is not an HTTP method"
+		}
+	}
+	if !validTemplate(f.Path) {
+		return f, "path: " + quote(fj.Path) + ` is not a route template ("/", "/{id}", "/{id}/toggle", "/{id}/test")`
+	}
+	if f.Skip < 0 {
+		return f, "skip: must not be negative"
+	}
+	for _, d := range []struct {
+		name string
+		in   string
+		out  *time.Duration
+	}{{"delay", fj.Delay, &f.Delay}, {"retryAfter", fj.RetryAfter, &f.RetryAfter}, {"stall", fj.Stall, &f.Stall}} {
+		if d.in == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.in)
+		if err != nil || v < 0 {
+			return f, d.name + ": " + quote(d.in) + " is not a non-negative duration such as \"250ms\""
+		}
+		*d.out = v
+	}
+	return f, ""
+}
+
+// parseKind reads a FaultKind's name, with or without "Fault", any case.
+func parseKind(name string) (FaultKind, bool) {
+	for k := FaultServerError; k <= FaultDelay; k++ {
+		full := k.String()
+		if strings.EqualFold(name, full) || strings.EqualFold(name, strings.TrimPrefix(full, "Fault")) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+func (s *Server) controlHealth(w http.ResponseWriter, id string, body []byte) {
+	var in struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		controlError(w, http.StatusBadRequest, "body: want {\"status\": \"healthy\"|\"unhealthy\"|\"unknown\"|\"\", \"message\": \"…\"}: "+err.Error())
+		return
+	}
+	switch freddy.HealthStatus(in.Status) {
+	case "", freddy.HealthStatusHealthy, freddy.HealthStatusUnhealthy, freddy.HealthStatusUnknown:
+	default:
+		controlError(w, http.StatusBadRequest, "status: "+quote(in.Status)+` is not "healthy", "unhealthy", "unknown" or ""`)
+		return
+	}
+	if !s.SetHealth(id, freddy.HealthStatus(in.Status), in.Message) {
+		controlError(w, http.StatusNotFound, "no stored configuration "+quote(id))
+		return
+	}
+	controlJSON(w, map[string]any{"id": id, "status": in.Status})
+}
+
+// loopbackPeer reports whether a RemoteAddr is on a loopback address.
+func loopbackPeer(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func controlJSON(w http.ResponseWriter, v any) {
+	writeControl(w, http.StatusOK, v)
+}
+
+func controlError(w http.ResponseWriter, status int, msg string) {
+	writeControl(w, status, map[string]any{"error": msg})
+}
+
+func writeControl(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,76 @@
+package freddytest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aitronos/freddy-go/internal/redact"
+)
+
+// requestJSON is a logged request as the control API lists it.
+type requestJSON struct {
+	Seq    int64               `json:"seq"`
+	Method string              `json:"method"`
+	Path   string              `json:"path"`
+	Proto  string              `json:"proto"`
+	Header map[string][]string `json:"header"`
+	Body   string              `json:"body"`
+}
+
+func (s *Server) controlRequests(w http.ResponseWriter) {
+	s.mu.Lock()
+	reqs, dropped := s.log.list()
+	s.mu.Unlock()
+	out := make([]requestJSON, len(reqs))
+	for i, r := range reqs {
+		out[i] = s.redactRequest(r)
+	}
+	controlJSON(w, map[string]any{"dropped": dropped, "requests": out})
+}
+
+// redactRequest scrubs r with the SDK's redaction: the server's keys, the
+// key r presented and r's credential values are secrets.
+func (s *Server) redactRequest(r Request) requestJSON {
+	secrets := map[string]any{}
+	for i, k := range s.cfg.apiKeys {
+		secrets["key"+strconv.Itoa(i)] = k
+	}
+	secrets["presented"] = r.Header.Get("X-Api-Key")
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		secrets["bearer"] = strings.TrimSpace(token)
+	}
+	secrets["body"] = credentialsOf(r.Body)
+	scrub := redact.New("", secrets)
+	header := make(map[string][]string, len(r.Header))
+	for name, values := range r.Header {
+		out := make([]string, len(values))
+		for i, v := range values {
+			if name == "X-Api-Key" || name == "Authorization" {
+				out[i] = redact.Marker
+			} else {
+				out[i] = scrub.String(v)
+			}
+		}
+		header[name] = out
+	}
+	return requestJSON{Seq: r.Seq, Method: r.Method, Path: scrub.String(r.Path), Proto: r.Proto,
+		Header: header, Body: string(scrub.Bytes(r.Body))}
+}
+
+// credentialsOf returns the credentials member of a JSON object body,
+// matched by name as encoding/json matches it (any case), or nil.
+func credentialsOf(body []byte) any {
+	var obj map[string]any
+	if json.Unmarshal(body, &obj) != nil {
+		return nil
+	}
+	var creds []any
+	for k, v := range obj {
+		if strings.EqualFold(k, "credentials") {
+			creds = append(creds, v)
+		}
+	}
+	return creds
+}
