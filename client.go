@@ -104,9 +104,15 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.baseURL == "" { // WithBaseURL refuses "", so this is FREDDY_BASE_URL unset or empty
 		cfg.baseURL = DefaultBaseURL
 	}
-	base, err := parseBaseURL(cfg.baseURL)
+	if err := checkTLSOptions(cfg); err != nil {
+		return nil, err
+	}
+	base, err := parseBaseURL(cfg.baseURL, cfg.allowedHTTP)
 	if err != nil {
 		return nil, err
+	}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) && cfg.logger != nil {
+		cfg.logger.Warn("freddy: WithInsecureHTTP: the API key is sent unencrypted; for tests only", "host", base.Hostname())
 	}
 	ua := "freddy-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if cfg.userAgent != "" {
@@ -184,7 +190,7 @@ func (c Client) GoString() string { return c.String() }
 
 // parseBaseURL accepts an absolute https URL, or http to a loopback host, with
 // an optional path prefix. Errors never echo the URL: it may hold user info.
-func parseBaseURL(raw string) (*url.URL, error) {
+func parseBaseURL(raw string, allowHTTP func(host string) bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": not a valid URL")
@@ -198,9 +204,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": must not contain user info; pass the key with WithAPIKey")
 	case u.RawQuery != "" || u.Fragment != "":
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": must not contain a query or fragment")
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case u.Scheme == "http" && !allowHTTP(u.Hostname()):
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + ": plain http to " + u.Hostname() +
-			" would send the API key unencrypted; use https (http is allowed only to localhost, 127.0.0.0/8 and ::1)")
+			" would send the API key unencrypted; use https (http is allowed only to localhost, 127.0.0.0/8 and ::1, and to a test host named by WithInsecureHTTP)")
 	case strings.HasSuffix(strings.ToLower(strings.TrimRight(u.Path, "/")), "/v1"):
 		return nil, errors.New("freddy: WithBaseURL/" + EnvBaseURL + `: the path ends in "/v1", which the SDK adds itself; use the URL without it (e.g. ` + DefaultBaseURL + ")")
 	}

@@ -66,6 +66,10 @@ type config struct {
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
 	tlsConfig *tls.Config
+
+	// Test-only options (options_tls.go).
+	rootCAsSet       bool
+	insecureHTTPHost string
 }
 
 func defaultConfig() *config {

@@ -106,10 +106,11 @@ type Fault struct {
 // attempts: net/http resends a GET (Get, List) by itself, once, when a
 // reused keep-alive connection dies before the response, so a FaultDrop
 // that meets a GET on a reused connection is usually followed by a second
-// delivery of the same attempt. Inject(Repeat(Fault{Kind: FaultDrop}, 3)...)
-// before a Get on a warm connection is thus used up by the first two
-// attempts (three deliveries), and the third attempt succeeds. To fail every
-// attempt, target the fault and give it room:
+// delivery of the same attempt. With Inject(Repeat(Fault{Kind: FaultDrop}, 3)...)
+// before a Get on a warm connection, the server sees four requests: the
+// first attempt twice (two faults), the second attempt (the third fault),
+// and the third attempt, which succeeds. To fail every attempt, target the
+// fault and give it room:
 // Fault{Kind: FaultDrop, Method: "GET", Path: "/{id}", Count: -1}. Requests
 // shows each delivery.
 func (s *Server) Inject(faults ...Fault) {

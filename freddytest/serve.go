@@ -120,4 +120,3 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	}
 	return key, key != "" && s.keys[key]
 }
-

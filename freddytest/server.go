@@ -1,6 +1,7 @@
 package freddytest
 
 import (
+	"crypto/x509"
 	"io"
 	"log"
 	"net"
@@ -26,6 +27,7 @@ type Server struct {
 	cfg  *config
 	keys map[string]bool
 	http *http.Server
+	cert *x509.Certificate // the self-signed certificate of WithTLS, else nil
 
 	// mu guards everything below and the stored records.
 	mu      sync.Mutex
@@ -76,9 +78,14 @@ func NewServer(opts ...Option) *Server {
 		// faults cause on purpose.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
+	serve := s.http.Serve
+	if cfg.tls {
+		s.serveTLS(l)
+		serve = func(l net.Listener) error { return s.http.ServeTLS(l, "", "") }
+	}
 	go func() {
 		defer close(s.served)
-		_ = s.http.Serve(l)
+		_ = serve(l)
 	}()
 	return s
 }
@@ -106,6 +113,9 @@ func listenLoopback() net.Listener {
 // Client returns a *freddy.Client for this server. Before opts it applies
 //
 //   - freddy.WithBaseURL(s.URL) and freddy.WithAPIKey(s.APIKey);
+//   - for a TLS server (StartTLS, WithTLS), freddy.WithRootCAs(s.CertPool()),
+//     so that the client trusts the self-signed certificate and nothing
+//     else;
 //   - freddy.WithRetryWait(time.Millisecond, 20*time.Millisecond), so that
 //     retries after injected faults take milliseconds, not seconds;
 //   - freddy.WithTimeout(2*time.Second), so that an attempt hitting
@@ -116,12 +126,16 @@ func listenLoopback() net.Listener {
 // closes the client's connections to the server, so nothing of the client
 // outlives it.
 func (s *Server) Client(opts ...freddy.Option) (*freddy.Client, error) {
-	return freddy.NewClient(append([]freddy.Option{
+	base := []freddy.Option{
 		freddy.WithBaseURL(s.URL),
 		freddy.WithAPIKey(s.APIKey),
 		freddy.WithRetryWait(time.Millisecond, 20*time.Millisecond),
 		freddy.WithTimeout(2 * time.Second),
-	}, opts...)...)
+	}
+	if s.cert != nil {
+		base = append(base, freddy.WithRootCAs(s.CertPool()))
+	}
+	return freddy.NewClient(append(base, opts...)...)
 }
 
 // Close stops the server: it ends stalled requests, closes the listener and
