@@ -1,20 +1,37 @@
 // Command freddy-emulator serves the in-memory Freddy API of package
 // freddytest, for integration tests written in other languages.
 //
-//	go run ./cmd/freddy-emulator [-addr 127.0.0.1:12111] [-api-key KEY] [-rate-limit N -rate-window 1m] [-allow-remote]
+//	go build -o freddy-emulator ./cmd/freddy-emulator   # or: go install github.com/aitronos/freddy-go/cmd/freddy-emulator@latest
+//	freddy-emulator [-addr 127.0.0.1:12111] [-api-key KEY] [-rate-limit N -rate-window 1m] [-allow-remote]
+//	                [-control] [-allow-remote-control] [-tls] [-tls-host NAME,…] [-tls-cert FILE]
+//	                [-request-log 1000] [-idempotency-window 24h] [-no-idempotency]
 //
 // On start it prints two lines to stdout,
 //
 //	freddy emulator listening on http://127.0.0.1:12111
 //	API key: fk_test_0123456789abcdef
 //
-// then serves until SIGINT or SIGTERM, closes gracefully and exits 0. With
-// -addr ending in :0 the first line names the port the system chose.
+// (with -tls a third, "TLS certificate: FILE", naming the PEM file of its
+// self-signed certificate), then serves until SIGINT or SIGTERM, closes
+// gracefully and exits 0. With -addr ending in :0 the first line names the
+// port the system chose. Run it as a built binary from scripts: a "go run"
+// parent does not pass SIGTERM on to the program it runs.
 //
 // It listens only on loopback addresses (127.0.0.0/8, ::1, localhost)
 // unless -allow-remote is given: the emulator accepts a published key and
 // stores whatever it is sent. A non-loopback -addr without -allow-remote
 // exits 2. Bad flags exit 2; failing to listen exits 1.
+//
+// -control serves the control API under /_freddytest/ (inject faults, list
+// received requests with secrets redacted, list and reset configurations,
+// set health; see freddytest.WithControlAPI). It answers loopback peers
+// only; -allow-remote-control (which implies -control) lifts that and is
+// required for -control on a non-loopback -addr.
+//
+// -tls serves HTTPS with HTTP/2 and a self-signed certificate for
+// localhost, the loopback IPs, the -addr host and each -tls-host, written
+// to -tls-cert (by default a new file in the temporary directory, removed
+// on exit).
 //
 // To make a configuration's health check unhealthy, create it with a
 // credential value containing "invalid", e.g. {"token":"ghp_INVALIDTOKEN"}. The API itself is
@@ -51,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	apiKey := fs.String("api-key", freddytest.DefaultAPIKey, "the API key to accept")
 	rateLimit := fs.Int("rate-limit", 0, "requests allowed per key and window; 0 means freddytest.DefaultRateLimit (1000000)")
 	rateWindow := fs.Duration("rate-window", time.Minute, "the rate-limit window")
+	ext := bindExtraFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,15 +88,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freddy-emulator: -addr %s is not a loopback address; pass -allow-remote to listen on it\n", *addr)
 		return 2
 	}
+	if msg := ext.check(*addr); msg != "" {
+		fmt.Fprintln(stderr, "freddy-emulator: "+msg)
+		return 2
+	}
 	l, err := net.Listen(network(*addr), *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "freddy-emulator: %v\n", err)
 		return 1
 	}
-	srv := freddytest.NewServer(freddytest.WithListener(l), freddytest.WithAPIKeys(*apiKey),
-		freddytest.WithRateLimit(*rateLimit, *rateWindow))
+	srv := freddytest.NewServer(append(ext.options(), freddytest.WithListener(l), freddytest.WithAPIKeys(*apiKey),
+		freddytest.WithRateLimit(*rateLimit, *rateWindow))...)
 	defer srv.Close()
 	fmt.Fprintf(stdout, "freddy emulator listening on %s\nAPI key: %s\n", srv.URL, srv.APIKey)
+	if ext.tls {
+		path, cleanup, err := ext.writeCert(srv.CertificatePEM())
+		if err != nil {
+			fmt.Fprintf(stderr, "freddy-emulator: writing the TLS certificate: %v\n", err)
+			return 1
+		}
+		defer cleanup()
+		fmt.Fprintf(stdout, "TLS certificate: %s\n", path)
+	}
 	<-ctx.Done()
 	return 0
 }
