@@ -41,9 +41,21 @@
 //		}
 //	}
 //
-// Requests returns every request with its headers and body; Configurations
-// and Configuration return what is stored; Reset forgets everything between
-// subtests sharing one server.
+// Requests returns the last requests (1,000 unless WithRequestLog says)
+// with their headers and body; DroppedRequests counts the older ones;
+// Configurations and Configuration return what is stored; Reset forgets
+// everything between subtests sharing one server. StartTLS serves HTTPS
+// with HTTP/2 instead, and its Client trusts the self-signed certificate.
+//
+// # Memory
+//
+// A server's memory is bounded on a long run: the request log keeps its
+// last N requests, a logged body holds at most 1 MiB, an idempotency record
+// is forgotten DefaultIdempotencyWindow (24 h) after its Create by the
+// server's clock (WithIdempotencyWindow, WithClock), and a deleted
+// configuration leaves nothing behind (its ID carries its creation number,
+// so a cursor naming it still pages on). What stays is the configurations
+// you keep.
 //
 // # Endpoints
 //
@@ -87,19 +99,27 @@
 // Freddy-Api-Version, Freddy-Processing-Ms, and both rate-limit header
 // families: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (Unix
 // seconds) and x-ratelimit-limit-requests, x-ratelimit-remaining-requests,
-// x-ratelimit-reset-requests (a duration such as "59s"). The limit is
+// x-ratelimit-reset-requests (a duration to the millisecond, rounded up,
+// such as "59.5s"; X-RateLimit-Reset and Retry-After round up to whole
+// seconds). The limit is
 // DefaultRateLimit unless WithRateLimit sets one.
 //
 // Create honours Idempotency-Key per API key: after a successful create, the
 // same body again gets the first response byte for byte with
 // Idempotent-Replayed: true, another body gets 409, and concurrent requests
 // with one key create once. A refused create records nothing, so it can be
-// corrected and sent with the same key.
+// corrected and sent with the same key. Records expire after the
+// idempotency window. The API reference does not document the header:
+// WithoutIdempotency makes the server ignore it.
 //
 // # Faults
 //
-// Inject queues faults; each of the next requests takes one, before
-// authentication, whatever its path:
+// Inject queues faults. A plain Fault{Kind: …} goes to the next request,
+// before authentication, whatever its path; one with Method, Path (a route
+// template: "/", "/{id}", "/{id}/toggle", "/{id}/test"), Skip or Count waits
+// for the requests it names, and Delay holds it back. Faults count requests
+// as the server receives them: net/http resends a GET that failed on a
+// reused connection, and the resend takes a fault too (see Inject).
 //
 //   - FaultServerError: the documented 500 envelope.
 //   - FaultBadGatewayHTML: a proxy's text/html 502 page.
@@ -109,6 +129,13 @@
 //   - FaultStall: no answer until the client gives up, Close, or Fault.Stall.
 //   - FaultStallBody: part of a 200 body, then the same stall.
 //   - FaultTruncate: part of a 200 body, shorter than its Content-Length.
+//   - FaultDelay: the normal answer, Fault.Delay late.
+//
+// # Control API
+//
+// WithControlAPI serves the same controls over HTTP under /_freddytest/,
+// for tests that cannot call these methods: freddy-emulator -control. See
+// WithControlAPI for the endpoints.
 //
 // # Health checks
 //

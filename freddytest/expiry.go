@@ -28,6 +28,17 @@ func (s *Server) expireReplays(now time.Time) {
 		}
 		n++
 	}
+	// Go maps keep the room of deleted entries: under this churn (one
+	// record in, one out) the table grows though its size does not, so it
+	// is rebuilt once as many records have expired as it holds.
+	s.expired += n
+	if s.expired > len(s.replays)+1024 {
+		fresh := make(map[replayKey]replay, len(s.replays))
+		for k, v := range s.replays {
+			fresh[k] = v
+		}
+		s.replays, s.expired = fresh, 0
+	}
 	// Reslicing keeps the dead front until append next grows the array,
 	// which copies only the live part: memory stays within twice the live
 	// records. Clearing lets the keys' strings go at once.

@@ -16,6 +16,7 @@ type state struct {
 	ids      idMinter
 	replays  map[replayKey]replay
 	expiries []expiry // replays in the order they were stored, for expiry
+	expired  int      // replays expired since the map was last rebuilt
 	windows  map[string]*window
 	faults   []*queuedFault
 	log      requestLog

@@ -3,6 +3,7 @@ package freddytest
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -242,4 +243,23 @@ func TestStartTLSServesHTTP2(t *testing.T) {
 	_, err = plain.Configurations.List(ctx, freddy.ListConfigurationsParams{})
 	require.Error(t, err)
 	assert.Nil(t, Start(t).CertPool())
+}
+
+func TestReplayMapIsRebuiltUnderChurn(t *testing.T) {
+	srv := Start(t, WithIdempotencyWindow(time.Second))
+	now := t0
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	rebuilt := false
+	for i := range 3000 {
+		srv.expireReplays(now)
+		if i > 0 && srv.expired == 0 {
+			rebuilt = true
+		}
+		srv.storeReplay(replayKey{"k", strconv.Itoa(i)}, replay{}, now)
+		now = now.Add(time.Second)
+	}
+	assert.True(t, rebuilt, "the map was rebuilt")
+	assert.Len(t, srv.replays, 1, "only the last record is live")
+	assert.LessOrEqual(t, len(srv.expiries), 1)
 }

@@ -116,6 +116,20 @@ func TestBinary(t *testing.T) {
 		assert.Contains(t, p.stderr.String(), "pass -allow-remote")
 	})
 
+	t.Run("control API over plain HTTP, redacted", func(t *testing.T) {
+		controlThroughBinary(t, bin)
+	})
+
+	t.Run("TLS with HTTP/2", func(t *testing.T) {
+		tlsThroughBinary(t, bin)
+	})
+
+	t.Run("refuses the control API on a remote address", func(t *testing.T) {
+		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-control")
+		assert.Equal(t, 2, p.exitCode(t))
+		assert.Contains(t, p.stderr.String(), "needs -allow-remote-control")
+	})
+
 	t.Run("allows a remote address when told", func(t *testing.T) {
 		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-api-key", "fk_remote")
 		url, key := readBanner(t, p.stdout)
