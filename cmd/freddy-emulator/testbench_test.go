@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,4 +139,65 @@ func TestRunRefusesTestBenchFlags(t *testing.T) {
 		assert.Equal(t, 2, run(context.Background(), tc.args, &stdout, &stderr), tc.args)
 		assert.Contains(t, stderr.String(), tc.want)
 	}
+}
+
+// readmeCurls returns the curl lines of README's control API example as
+// method, path and body, with $E removed.
+func readmeCurls(t *testing.T) [][3]string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	var out [][3]string
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "curl -s ")
+		if !ok {
+			continue
+		}
+		rest, _, _ = strings.Cut(rest, "  #")
+		method := "GET"
+		if m, ok := strings.CutPrefix(rest, "-X "); ok {
+			method, rest, _ = strings.Cut(m, " ")
+		}
+		target, body, _ := strings.Cut(strings.TrimSpace(rest), " -d ")
+		out = append(out, [3]string{method, strings.TrimPrefix(target, "$E"), strings.Trim(body, "'")})
+	}
+	require.Len(t, out, strings.Count(string(b), "\ncurl -s "), "every curl line parsed")
+	return out
+}
+
+// TestReadmeCurlsAgainstTheBinary sends README's curl examples, as
+// written, to the built emulator with -control and -no-idempotency.
+func TestReadmeCurlsAgainstTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := t.TempDir() + "/freddy-emulator"
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-control", "-no-idempotency")
+	url, key := readBanner(t, p.stdout)
+	hc := &http.Client{Timeout: 10 * time.Second}
+	defer hc.CloseIdleConnections()
+
+	create := `{"personalConnectorId":"pcon_github","name":"n","credentials":{"token":"ghp_readme_curl"}}`
+	var id string
+	for range 2 { // the same key twice: -no-idempotency stores two
+		status, body := plain(t, hc, "POST", url+"/v1/personal-connectors/configurations", create, "X-API-Key", key, "Idempotency-Key", "same")
+		require.Equal(t, 200, status, body)
+		var created struct {
+			Data struct{ ID string } `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &created))
+		id = created.Data.ID
+	}
+	_, body := plain(t, hc, "GET", url+"/_freddytest/configurations", "")
+	assert.Equal(t, 2, strings.Count(body, `"id":"pconf_`), body)
+
+	for _, c := range readmeCurls(t) {
+		path := strings.Replace(c[1], "pconf_…", id, 1)
+		status, body := plain(t, hc, c[0], url+path, c[2])
+		assert.Equal(t, 200, status, "%s %s %s: %s", c[0], c[1], c[2], body)
+	}
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	assert.Equal(t, 0, p.exitCode(t))
 }
