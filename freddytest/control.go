@@ -1,6 +1,7 @@
 package freddytest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -30,9 +31,9 @@ const ControlPrefix = "/_freddytest/"
 // "skip": 0, "count": 1, "delay": "250ms", "retryAfter": "60s", "stall":
 // "1s"}: the fields of Fault, durations as Go writes them; kind is a
 // FaultKind's name with or without its "Fault" prefix, in any case
-// ("drop", "FaultDrop", "server_error" is not one: "servererror" is). The
-// same rules as Inject apply. A bad fault refuses the whole array with 400
-// naming the field, and queues none.
+// ("FaultDrop", "Drop", "serverError"). Every field but kind may be left
+// out. The same rules as Inject apply. A bad fault refuses the whole array
+// with 400 naming the field, and queues none.
 //
 // Listed requests show the X-Api-Key and Authorization headers as
 // "***REDACTED***", and every other header and the body scrubbed by the
@@ -111,7 +112,7 @@ type faultJSON struct {
 
 func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
 	var in []faultJSON
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: "+err.Error())
