@@ -117,7 +117,7 @@ func (s *Server) Inject(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {
-		s.faults = append(s.faults, &queuedFault{Fault: f, skip: f.Skip, left: f.Count})
+		s.faults = append(s.faults, &queuedFault{Fault: f, skip: f.Skip})
 	}
 }
 

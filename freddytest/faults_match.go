@@ -7,7 +7,6 @@ import "strings"
 type queuedFault struct {
 	Fault
 	skip int // matching requests still to let through
-	left int // failures still to serve; <= 0 at Inject means 1 or forever
 	used int // failures served
 }
 

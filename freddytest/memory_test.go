@@ -35,6 +35,7 @@ func TestHeapStaysFlat(t *testing.T) {
 		t.Skip("slow; run with -heap-requests 1000000")
 	}
 	clock := newFakeClock()
+	before := liveHeap()
 	srv := Start(t, WithClock(func() time.Time { return clock.Now() }))
 	h := srv.http.Handler
 	send := func(method, path, body string, header ...string) *httptest.ResponseRecorder {
@@ -88,6 +89,8 @@ func TestHeapStaysFlat(t *testing.T) {
 		}
 	}
 	base := heap[100_000]
+	t.Logf("live heap before the server started: %.2f MiB; the server's share at 100,000 requests: %.2f MiB",
+		float64(before)/(1<<20), (float64(base)-float64(before))/(1<<20))
 	for n := 200_000; n <= total; n += 100_000 {
 		assert.InDelta(t, float64(base), float64(heap[n]), float64(base)/10, "heap at %d requests vs at 100,000", n)
 	}
