@@ -188,7 +188,8 @@ func (c Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String(
 // GoString returns String.
 func (c Client) GoString() string { return c.String() }
 
-// parseBaseURL accepts an absolute https URL, or http to a loopback host, with
+// parseBaseURL accepts an absolute https URL, or http to a host allowHTTP
+// allows (a loopback host, or the one WithInsecureHTTP names), with
 // an optional path prefix. Errors never echo the URL: it may hold user info.
 func parseBaseURL(raw string, allowHTTP func(host string) bool) (*url.URL, error) {
 	u, err := url.Parse(raw)

@@ -35,11 +35,11 @@ const ControlPrefix = "/_freddytest/"
 // out. The same rules as Inject apply. A bad fault refuses the whole array
 // with 400 naming the field, and queues none.
 //
-// Listed requests show the X-Api-Key and Authorization headers as
-// "***REDACTED***", and every other header and the body scrubbed by the
-// SDK's own redaction of the server's API keys, the presented key and the
-// request's credential values: no 8 bytes in a row of any of them remain,
-// in any encoding the SDK knows. Control requests need no API key, are
+// Listed requests show the X-Api-Key and Authorization headers and a JSON
+// body's credentials member as "***REDACTED***", and every other header and
+// the rest of the body scrubbed by the SDK's own redaction of the server's
+// API keys, the presented key and the request's credential values: no 8
+// bytes in a row of any of them remain, in any encoding the SDK knows. Control requests need no API key, are
 // neither logged nor faulted, and answer only peers on a loopback address
 // unless WithRemoteControlAPI is given too. Without WithControlAPI the
 // prefix is an unknown path like any other.

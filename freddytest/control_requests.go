@@ -30,8 +30,10 @@ func (s *Server) controlRequests(w http.ResponseWriter) {
 	controlJSON(w, map[string]any{"dropped": dropped, "requests": out})
 }
 
-// redactRequest scrubs r with the SDK's redaction: the server's keys, the
-// key r presented and r's credential values are secrets.
+// redactRequest scrubs r with the SDK's redaction (internal/redact): the
+// server's keys, the key r presented and r's credential values are
+// secrets, the key headers are replaced whole, and a JSON body's
+// credentials member is replaced as RawJSON replaces it.
 func (s *Server) redactRequest(r Request) requestJSON {
 	secrets := map[string]any{}
 	for i, k := range s.cfg.apiKeys {
@@ -43,20 +45,20 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	}
 	secrets["body"] = credentialsOf(r.Body)
 	scrub := redact.New("", secrets)
-	header := make(map[string][]string, len(r.Header))
-	for name, values := range r.Header {
-		out := make([]string, len(values))
-		for i, v := range values {
-			if name == "X-Api-Key" || name == "Authorization" {
-				out[i] = redact.Marker
-			} else {
-				out[i] = scrub.String(v)
-			}
+	header := scrub.Header(r.Header)
+	for _, name := range []string{"X-Api-Key", "Authorization"} {
+		if len(header[name]) > 0 {
+			header[name] = []string{redact.Marker}
 		}
-		header[name] = out
+	}
+	body := r.Body
+	if json.Valid(body) {
+		// As RawJSON does: the credentials member goes whole, whatever is
+		// left of it after scrubbing (a value under 4 bytes, a scheme name).
+		body = redact.JSONCredentials(body)
 	}
 	return requestJSON{Seq: r.Seq, Method: r.Method, Path: scrub.String(r.Path), Proto: r.Proto,
-		Header: header, Body: string(scrub.Bytes(r.Body))}
+		Header: header, Body: string(scrub.Bytes(body))}
 }
 
 // credentialsOf returns the credentials member of a JSON object body,

@@ -133,7 +133,7 @@ func TestControlAPIRequestsAreRedacted(t *testing.T) {
 	assert.Equal(t, []string{"***REDACTED***"}, post.Header["Authorization"])
 	assert.Equal(t, []string{"***REDACTED***"}, post.Header["X-Api-Key"])
 	assert.Contains(t, post.Body, `"personalConnectorId":"pcon_github"`, "what is not a secret stays readable")
-	assert.Contains(t, post.Body, `"type":"bearer"`)
+	assert.Contains(t, post.Body, `"credentials":"***REDACTED***"`, "the member goes whole, as in RawJSON")
 	assert.Equal(t, []string{"***REDACTED***"}, listing.Requests[1].Header["X-Api-Key"])
 }
 
