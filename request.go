@@ -62,6 +62,10 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if o.opts.err != nil {
 		return false, o.opts.err
 	}
+	policy, err := c.policyFor(&o.opts.overrides)
+	if err != nil {
+		return false, err
+	}
 	if err := c.beforeAttempt(ctx); err != nil {
 		return false, &RequestError{IdempotencyKey: o.idemKey, Err: err}
 	}
@@ -73,6 +77,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 	cl := c.calls.Get().(*call)
 	cl.op = *o
+	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
 	defer c.release(cl)
 	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
@@ -219,7 +224,7 @@ func (c *core) header(o *op) http.Header {
 	for k, v := range o.opts.header {
 		h[k] = v
 	}
-	h["X-Api-Key"] = c.apiKey()
+	h["X-Api-Key"] = c.apiKeyOf(&o.opts.overrides)
 	if o.idemKey != "" {
 		h["Idempotency-Key"] = []string{o.idemKey}
 	}

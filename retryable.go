@@ -9,6 +9,7 @@ import (
 
 	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
+	"github.com/aitronos/freddy-go/internal/retry"
 )
 
 // This file only adapts go-retryablehttp: each hook translates one of its
@@ -38,6 +39,8 @@ type call struct {
 // pooled call.
 type callState struct {
 	op op
+	// policy is the client's, or a copy with the call's overrides.
+	policy *retry.Policy
 	// attempt carries the per-attempt deadline across redirect hops.
 	attempt httpx.Attempt
 
@@ -93,7 +96,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if apiErr == nil && err == nil {
 		return false, nil
 	}
-	d := cl.core.policy.Decide(ctx, outcome)
+	d := cl.policy.Decide(ctx, outcome)
 	cl.logDecision(ctx, d)
 	if d.Retry {
 		cl.retries++
@@ -145,7 +148,7 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 // request) of a call, never on the success path.
 func (cl *call) scrubber() *redact.Scrubber {
 	if cl.scrub == nil {
-		cl.scrub = redact.New(cl.core.apiKey()[0], cl.op.creds.tree())
+		cl.scrub = redact.New(cl.core.apiKeyOf(&cl.op.opts.overrides)[0], cl.op.creds.tree())
 	}
 	return cl.scrub
 }
