@@ -18,6 +18,8 @@ type overrides struct {
 	maxRetryWait time.Duration
 	// apiKey is the X-API-Key value of this call; nil keeps the client's.
 	apiKey []string
+	// middleware runs after the client's, around each attempt.
+	middleware []Middleware
 }
 
 // apply runs opts for one call. The first error is kept, as a *ParamError,

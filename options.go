@@ -62,6 +62,8 @@ type config struct {
 	logger       *slog.Logger
 	budgetSize   int
 	budgetCost   int
+	middleware   []Middleware
+	observer     Observer
 
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64

@@ -22,8 +22,12 @@ import (
 // added inside the hooks:
 //   - pacing, before each attempt: core.beforeAttempt (request.go), run for
 //     the first attempt by core.do and for every retry by prepareRetry;
-//   - middleware, around each attempt: rc.HTTPClient (see newCall);
-//   - the observation hook, around the call: the send in core.do.
+//   - middleware, around each attempt: rc.HTTPClient, which call.begin
+//     (observe.go) sets per call to the client's http.Client or, when there
+//     is middleware or an Observer, to core.layeredClient, whose transport
+//     runs them once per attempt (middleware.go);
+//   - the observation hook, around the call: call.begin and call.end around
+//     the send in core.do (observe.go).
 
 // call is one operation and its retries: the retryablehttp client, whose
 // hooks are bound to the call once, when the pool creates it (so a call
@@ -43,6 +47,9 @@ type callState struct {
 	policy *retry.Policy
 	// attempt carries the per-attempt deadline across redirect hops.
 	attempt httpx.Attempt
+	// obs observes the call when the client has an Observer.
+	obs    CallObserver
+	waited time.Duration
 
 	scrub    *redact.Scrubber // built on the first need, then reused
 	attempts int
@@ -59,8 +66,9 @@ type callState struct {
 func newCall(c *core) *call {
 	cl := &call{core: c}
 	// Seam (middleware, around each attempt): retryablehttp sends every
-	// attempt through rc.HTTPClient; a middleware chain wraps that client's
-	// transport, so it sees each attempt (and its redirect hops) in turn.
+	// attempt through rc.HTTPClient; call.begin picks it per call, the
+	// layered client when middleware or an Observer must see each attempt
+	// once (its redirect hops inside it).
 	cl.rc.HTTPClient = c.httpClient
 	// nil: retryablehttp's default logger writes to stderr. The SDK logs its
 	// own records, and only through [WithLogger].
@@ -99,6 +107,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	d := cl.policy.Decide(ctx, outcome)
 	cl.logDecision(ctx, d)
 	if d.Retry {
+		cl.observeRetry(d, outcome.Err)
 		cl.retries++
 		cl.wait = d.Wait
 		return true, nil
