@@ -94,9 +94,9 @@ func defaultConfig() *config {
 // NewClient return an error that names the option, and a call return a
 // [*ParamError] naming it, without sending anything. Options that configure
 // what a Client holds (WithBaseURL, WithHTTPClient, WithRetryWait,
-// WithRetryBudget, WithUserAgent, WithLogger) are refused by a call; options
-// about one call (WithIdempotencyKey, WithResponseInto, WithHeader) are
-// refused by NewClient. WithAPIKey, WithMaxRetries, WithTimeout,
+// WithRetryBudget, WithUserAgent, WithLogger, WithObserver) are refused by a
+// call; options about one call (WithIdempotencyKey, WithResponseInto,
+// WithHeader) are refused by NewClient. WithAPIKey, WithMaxRetries, WithTimeout,
 // WithMaxRetryWait and WithMiddleware work in both places.
 type Option func(*config) error
 

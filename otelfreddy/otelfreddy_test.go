@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -387,5 +388,27 @@ func TestSpanName(t *testing.T) {
 		if got := otelfreddy.SpanName(op); got != want {
 			t.Errorf("SpanName(%q) = %q, want %q", op, got, want)
 		}
+	}
+}
+
+func TestWithoutOptionsTheGlobalProvidersAreUsed(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	defer otel.SetTracerProvider(prev)
+
+	srv := freddytest.Start(t)
+	c, err := srv.Client(otelfreddy.WithTelemetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	if _, err := c.Configurations.List(context.Background(), freddy.ListConfigurationsParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(spans.Ended()); got != "freddy.configurations.list [internal]\n  GET /v1/personal-connectors/configurations [client]\n" {
+		t.Errorf("spans:\n%s", got)
 	}
 }
