@@ -74,6 +74,11 @@ type core struct {
 	policy                   *retry.Policy
 	logger                   *slog.Logger
 	calls                    sync.Pool
+	// middleware and observer run around each attempt and each call
+	// (middleware.go, observe.go); layeredClient is the client that runs them.
+	middleware    []Middleware
+	observer      Observer
+	layeredClient *http.Client
 }
 
 // NewClient returns a Client configured by opts on top of the environment
@@ -156,7 +161,10 @@ func NewClient(opts ...Option) (*Client, error) {
 			Budget:     retry.NewBudget(cfg.budgetSize, cfg.budgetCost),
 			Jitter:     cfg.jitter,
 		},
-		logger: cfg.logger,
+		logger:        cfg.logger,
+		middleware:    cfg.middleware,
+		observer:      cfg.observer,
+		layeredClient: newLayeredClient(hc),
 	}
 	c.calls.New = func() any { return newCall(c) }
 	client := &Client{core: c}

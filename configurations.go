@@ -37,7 +37,7 @@ type ConfigurationsService struct {
 // sets one), the same with the same body bytes on every attempt, so a retry
 // never creates a second configuration. The errors carry the key.
 func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
-	o := op{method: http.MethodPost, creds: params.Credentials}
+	o := op{name: "Create", method: http.MethodPost, creds: params.Credentials}
 	o.opts.apply(opts)
 	var err error
 	if o.body, err = params.body(); err != nil {
@@ -53,7 +53,7 @@ func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigu
 // GET /v1/personal-connectors/configurations/{id}. A configuration that does
 // not exist is a [*NotFoundError].
 func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...RequestOption) (*Configuration, error) {
-	return s.onID(ctx, http.MethodGet, id, "", nil, Credentials{}, opts)
+	return s.onID(ctx, "Get", http.MethodGet, id, "", nil, Credentials{}, opts)
 }
 
 // List returns one page of configurations, oldest first: API operation
@@ -61,7 +61,7 @@ func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...Requ
 // params.After for the next one, or use ListAll. A Limit outside 0..100 or an
 // unknown HealthStatus is a [*ParamError].
 func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) (*ConfigurationPage, error) {
-	o := op{method: http.MethodGet}
+	o := op{name: "List", method: http.MethodGet}
 	o.opts.apply(opts)
 	query, limit, err := params.query()
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 // are a [*ParamError]; credentials the server cannot validate are a
 // *ValidationError.
 func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
-	o := op{method: http.MethodPatch, id: id, creds: params.Credentials}
+	o := op{name: "Update", method: http.MethodPatch, id: id, creds: params.Credentials}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabl
 	if enabled {
 		body = []byte(`{"enabled":true}`)
 	}
-	return s.onID(ctx, http.MethodPost, id, "/toggle", body, Credentials{}, opts)
+	return s.onID(ctx, "SetEnabled", http.MethodPost, id, "/toggle", body, Credentials{}, opts)
 }
 
 // Test runs a health check of a configuration: API operation
@@ -169,7 +169,7 @@ func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabl
 // error. The server also records the result in the configuration's
 // HealthStatus, LastSyncAt and LastError.
 func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...RequestOption) (*TestResult, error) {
-	o := op{method: http.MethodPost, id: id, action: "/test"}
+	o := op{name: "Test", method: http.MethodPost, id: id, action: "/test"}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // which is what Delete promises. An attempt that never connected does not
 // count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
-	o := op{method: http.MethodDelete, id: id}
+	o := op{name: "Delete", method: http.MethodDelete, id: id}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return err
@@ -212,8 +212,8 @@ func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...R
 
 // onID runs an operation on one configuration that answers with the
 // configuration.
-func (s *ConfigurationsService) onID(ctx context.Context, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
-	o := op{method: method, id: id, action: action, body: body, creds: creds}
+func (s *ConfigurationsService) onID(ctx context.Context, name, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
+	o := op{name: name, method: method, id: id, action: action, body: body, creds: creds}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return nil, err

@@ -69,14 +69,18 @@ type APIError struct {
 	IdempotencyKey string
 	// Attempts is the number of attempts the call made, this one included.
 	Attempts int
+	// Operation is the method that failed ("Create", "Test", …) and
+	// ConfigurationID the id it acted on; both empty in an error built by
+	// hand, and the id empty for Create and List.
+	Operation, ConfigurationID string
 
 	// snippet is the start of a body that was not an error body.
 	snippet string
 }
 
-// Error reads "freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. … (3
-// attempts, trace_id req_…)". The attempt count appears when there was more
-// than one.
+// Error reads "freddy: Test pconf_abc123: 500 INTERNAL_SERVER_ERROR: … (3
+// attempts, trace_id req_…)". The operation and id appear when known, the
+// attempt count when there was more than one.
 func (e *APIError) Error() string { return e.text("API error", 0) }
 
 // text builds every API error message: kind names a hand-built error that
@@ -84,6 +88,7 @@ func (e *APIError) Error() string { return e.text("API error", 0) }
 func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
+	writeOperation(&b, e.Operation, e.ConfigurationID)
 	label := e.Code
 	if label == "" {
 		label = http.StatusText(e.StatusCode)
@@ -110,6 +115,20 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	}
 	writeTail(&b, retryAfter, e.Attempts, e.TraceID)
 	return b.String()
+}
+
+// writeOperation starts a message with "Test pconf_abc123: ", when the
+// operation is known.
+func writeOperation(b *strings.Builder, operation, id string) {
+	if operation == "" {
+		return
+	}
+	b.WriteString(operation)
+	if id != "" {
+		b.WriteByte(' ')
+		b.WriteString(id)
+	}
+	b.WriteString(": ")
 }
 
 // writeTail ends every message built from a response:

@@ -38,15 +38,15 @@ func TestDocumentedErrorsMapToTypes(t *testing.T) {
 		want     string
 	}{
 		{"error_400.json", 400, ErrValidation, func(err error) bool { var e *ValidationError; return errors.As(err, &e) },
-			"freddy: 400 VALIDATION_ERROR: Invalid request parameters (trace_id req_xyz789)"},
+			"freddy: Create: 400 VALIDATION_ERROR: Invalid request parameters (trace_id req_xyz789)"},
 		{"error_401.json", 401, ErrUnauthorized, func(err error) bool { var e *AuthenticationError; return errors.As(err, &e) },
-			"freddy: 401 UNAUTHORIZED: Authentication required. Please provide a valid API key. (trace_id req_abc123)"},
+			"freddy: Create: 401 UNAUTHORIZED: Authentication required. Please provide a valid API key. (trace_id req_abc123)"},
 		{"error_403.json", 403, ErrForbidden, func(err error) bool { var e *AuthorizationError; return errors.As(err, &e) },
-			"freddy: 403 FORBIDDEN: You do not have permission to perform this action. (trace_id req_def456)"},
+			"freddy: Create: 403 FORBIDDEN: You do not have permission to perform this action. (trace_id req_def456)"},
 		{"error_429.json", 429, ErrRateLimited, func(err error) bool { var e *RateLimitError; return errors.As(err, &e) },
-			"freddy: 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later. (retry after 1m0s, trace_id req_ghi789)"},
+			"freddy: Create: 429 RATE_LIMIT_EXCEEDED: Too many requests. Please try again later. (retry after 1m0s, trace_id req_ghi789)"},
 		{"error_500.json", 500, ErrServer, func(err error) bool { var e *ServerError; return errors.As(err, &e) },
-			"freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"},
+			"freddy: Create: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"},
 	}
 	sentinels := []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrRateLimited, ErrServer, ErrInvalidParams}
 	for _, tt := range tests {
@@ -111,7 +111,7 @@ func TestRateLimitErrorFallsBackToHeaders(t *testing.T) {
 	}
 	t.Run("trace id from x-request-id", func(t *testing.T) {
 		err := createWith(t, 429, body, "X-Request-Id", "req_hdr")
-		assert.Equal(t, "freddy: 429 RATE_LIMIT_EXCEEDED: slow down (trace_id req_hdr)", err.Error())
+		assert.Equal(t, "freddy: Create: 429 RATE_LIMIT_EXCEEDED: slow down (trace_id req_hdr)", err.Error())
 	})
 }
 
@@ -155,10 +155,10 @@ func TestNonEnvelopeBodiesGiveAPIErrorWithSnippet(t *testing.T) {
 		want   string
 		server bool
 	}{
-		{"proxy HTML 502", 502, html, `freddy: 502 Bad Gateway: unexpected response body "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>" (trace_id req_p)`, true},
-		{"empty 503", 503, nil, `freddy: 503 Service Unavailable: unexpected response body "(empty)" (trace_id req_p)`, true},
-		{"truncated 500", 500, []byte(`{"success":false,"error":{"code":"INT`), `freddy: 500 Internal Server Error: unexpected response body "{\"success\":false,\"error\":{\"code\":\"INT" (trace_id req_p)`, true},
-		{"long body cut", 418, []byte(strings.Repeat("x", 500)), `freddy: 418 I'm a teapot: unexpected response body "` + strings.Repeat("x", 120) + `…" (trace_id req_p)`, false},
+		{"proxy HTML 502", 502, html, `freddy: Create: 502 Bad Gateway: unexpected response body "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>" (trace_id req_p)`, true},
+		{"empty 503", 503, nil, `freddy: Create: 503 Service Unavailable: unexpected response body "(empty)" (trace_id req_p)`, true},
+		{"truncated 500", 500, []byte(`{"success":false,"error":{"code":"INT`), `freddy: Create: 500 Internal Server Error: unexpected response body "{\"success\":false,\"error\":{\"code\":\"INT" (trace_id req_p)`, true},
+		{"long body cut", 418, []byte(strings.Repeat("x", 500)), `freddy: Create: 418 I'm a teapot: unexpected response body "` + strings.Repeat("x", 120) + `…" (trace_id req_p)`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,12 +221,12 @@ func TestShortErrorBodies(t *testing.T) {
 		want     string
 	}{
 		{"error_404_short.json", 404, ErrNotFound, "configuration_not_found",
-			"freddy: 404 configuration_not_found: Personal connector configuration with ID 'pconf_abc123' not found. (trace_id req_short)"},
-		{"error_401_short.json", 401, ErrUnauthorized, "invalid_api_key", "freddy: 401 invalid_api_key: Invalid API key (trace_id req_short)"},
+			"freddy: Create: 404 configuration_not_found: Personal connector configuration with ID 'pconf_abc123' not found. (trace_id req_short)"},
+		{"error_401_short.json", 401, ErrUnauthorized, "invalid_api_key", "freddy: Create: 401 invalid_api_key: Invalid API key (trace_id req_short)"},
 		{"error_403_short.json", 403, ErrForbidden, "insufficient_permissions",
-			"freddy: 403 insufficient_permissions: You do not have permission to delete this configuration. (trace_id req_short)"},
+			"freddy: Create: 403 insufficient_permissions: You do not have permission to delete this configuration. (trace_id req_short)"},
 		{"error_400_invalid_credentials.json", 400, ErrValidation, "invalid_credentials",
-			"freddy: 400 invalid_credentials: Failed to validate credentials for github: 401 Unauthorized - Invalid token. (trace_id req_short)"},
+			"freddy: Create: 400 invalid_credentials: Failed to validate credentials for github: 401 Unauthorized - Invalid token. (trace_id req_short)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

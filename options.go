@@ -62,6 +62,8 @@ type config struct {
 	logger       *slog.Logger
 	budgetSize   int
 	budgetCost   int
+	middleware   []Middleware
+	observer     Observer
 
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
@@ -70,6 +72,10 @@ type config struct {
 	// Test-only options (options_tls.go).
 	rootCAsSet       bool
 	insecureHTTPHost string
+	// call is set when the options are given to one call rather than to
+	// NewClient: the options both accept write their override there, and
+	// the others refuse (see calloptions.go).
+	call *requestConfig
 }
 
 func defaultConfig() *config {
@@ -86,13 +92,29 @@ func defaultConfig() *config {
 	}
 }
 
-// Option configures a Client in [NewClient]. An option given a bad value makes
-// NewClient return an error that names the option.
+// Option configures a Client in [NewClient], or one call when given to a
+// method (RequestOption is the same type). An option given a bad value makes
+// NewClient return an error that names the option, and a call return a
+// [*ParamError] naming it, without sending anything. Options that configure
+// what a Client holds (WithBaseURL, WithHTTPClient, WithRetryWait,
+// WithRetryBudget, WithUserAgent, WithLogger, WithObserver) are refused by a
+// call; options about one call (WithIdempotencyKey, WithResponseInto,
+// WithHeader) are refused by NewClient. WithAPIKey, WithMaxRetries, WithTimeout,
+// WithMaxRetryWait and WithMiddleware work in both places.
 type Option func(*config) error
 
 // WithAPIKey sets the API key sent as X-API-Key. It overrides FREDDY_API_KEY.
+// Given to one call, it sends that call with key instead of the client's,
+// on the client's pool and budget; the key must be visible ASCII, like the
+// client's, and is scrubbed from the call's errors the same way.
 func WithAPIKey(key string) Option {
-	return func(c *config) error { c.apiKey = key; return nil }
+	return func(c *config) error {
+		if c.call != nil {
+			return c.call.setAPIKey(key)
+		}
+		c.apiKey = key
+		return nil
+	}
 }
 
 // WithBaseURL sets the API's base URL: scheme, host and an optional path
@@ -100,13 +122,13 @@ func WithAPIKey(key string) Option {
 // overrides FREDDY_BASE_URL. [NewClient] refuses an empty URL, a path ending
 // in /v1, and plain http except to a loopback host.
 func WithBaseURL(rawURL string) Option {
-	return func(c *config) error {
+	return clientOnly("WithBaseURL", func(c *config) error {
 		if rawURL == "" {
 			return errors.New("freddy: WithBaseURL: empty URL; leave the option out to use " + EnvBaseURL + " or " + DefaultBaseURL)
 		}
 		c.baseURL = rawURL
 		return nil
-	}
+	})
 }
 
 // WithHTTPClient sets the underlying *http.Client, for proxies, custom TLS or
@@ -121,15 +143,21 @@ func WithBaseURL(rawURL string) Option {
 //
 // A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error { c.httpClient = hc; return nil }
+	return clientOnly("WithHTTPClient", func(c *config) error { c.httpClient = hc; return nil })
 }
 
 // WithMaxRetries sets the retries after the first attempt: 0 disables
 // retrying; the default is 2 (three attempts). A negative n is an error.
+// Given to one call, it applies to that call only; its retries still draw on
+// the client's budget.
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("freddy: WithMaxRetries(%d): must not be negative", n)
+		}
+		if c.call != nil {
+			c.call.maxRetries, c.call.maxRetriesSet = n, true
+			return nil
 		}
 		c.maxRetries = n
 		return nil
@@ -147,13 +175,13 @@ func WithMaxRetries(n int) Option {
 // details.retry_after) is used instead, plus a random [0, min/2) so that
 // callers told the same time do not return together.
 func WithRetryWait(min, max time.Duration) Option {
-	return func(c *config) error {
+	return clientOnly("WithRetryWait", func(c *config) error {
 		if min <= 0 || max < min {
 			return fmt.Errorf("freddy: WithRetryWait(%s, %s): need 0 < min <= max", min, max)
 		}
 		c.retryWaitMin, c.retryWaitMax = min, max
 		return nil
-	}
+	})
 }
 
 // WithMaxRetryWait sets the longest wait a server may ask for that the client
@@ -162,11 +190,15 @@ func WithRetryWait(min, max time.Duration) Option {
 // returns its error at once (a [*RateLimitError] or [*ServerError] with
 // RetryAfter set) for the caller to schedule; raise it to let the SDK wait
 // longer. Backoff waits are capped at it. d must be positive and not below
-// WithRetryWait's min.
+// WithRetryWait's min. Given to one call, it applies to that call only.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("freddy: WithMaxRetryWait(%s): must be positive", d)
+		}
+		if c.call != nil {
+			c.call.maxRetryWait = d
+			return nil
 		}
 		c.maxRetryWait = d
 		return nil
@@ -176,11 +208,16 @@ func WithMaxRetryWait(d time.Duration) Option {
 // WithTimeout sets the timeout of each attempt, from sending the request to
 // reading the whole response, redirects included (default 30s). An attempt that times out is
 // retried while the caller's context allows. d must be positive; bound the
-// whole call with the context.
+// whole call with the context. Given to one call, it sets the timeout of
+// that call's attempts only.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
 			return fmt.Errorf("freddy: WithTimeout(%s): must be positive", d)
+		}
+		if c.call != nil {
+			c.call.timeout = d
+			return nil
 		}
 		c.timeout, c.timeoutSet = d, true
 		return nil
@@ -189,14 +226,14 @@ func WithTimeout(d time.Duration) Option {
 
 // WithUserAgent appends s to the User-Agent "freddy-go/<version>".
 func WithUserAgent(s string) Option {
-	return func(c *config) error { c.userAgent = s; return nil }
+	return clientOnly("WithUserAgent", func(c *config) error { c.userAgent = s; return nil })
 }
 
 // WithLogger sets a logger for debug records of each attempt and each retry
 // decision. They never contain the API key or a credential value. Without
 // this option the SDK writes nothing anywhere.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.logger = l; return nil }
+	return clientOnly("WithLogger", func(c *config) error { c.logger = l; return nil })
 }
 
 // WithRetryBudget sets the client-wide retry budget shared by every call: a
@@ -210,37 +247,29 @@ func WithLogger(l *slog.Logger) Option {
 // without a cost, and a capacity below the cost (which could never pay for
 // a retry) are errors, and so is a capacity of 0 with a cost.
 func WithRetryBudget(capacity, cost int) Option {
-	return func(c *config) error {
+	return clientOnly("WithRetryBudget", func(c *config) error {
 		if (capacity != 0 || cost != 0) && (capacity <= 0 || cost <= 0 || capacity < cost) {
 			return fmt.Errorf("freddy: WithRetryBudget(%d, %d): need capacity >= cost > 0, or 0, 0 to disable the budget", capacity, cost)
 		}
 		c.budgetSize, c.budgetCost = capacity, cost
 		return nil
-	}
+	})
 }
 
-// RequestOption configures one call. A nil RequestOption is ignored.
-type RequestOption func(*requestConfig)
+// RequestOption configures one call: the options every method takes last.
+// It is Option: the options that make sense for one call (WithMaxRetries,
+// WithTimeout, WithMaxRetryWait, WithAPIKey, WithMiddleware) read the same
+// for a Client and for a call. A nil RequestOption is ignored.
+type RequestOption = Option
 
 type requestConfig struct {
 	idempotencyKey string
 	responseInto   *Response
 	header         http.Header
+	// Per-call overrides of the client's settings (calloptions.go).
+	overrides
 	// err is the first bad option, reported by the call before it sends.
 	err error
-}
-
-// apply runs opts. A Response asked for is reset at once, so that a call
-// refused before sending still writes it, as [WithResponseInto] promises.
-func (c *requestConfig) apply(opts []RequestOption) {
-	for _, opt := range opts {
-		if opt != nil {
-			opt(c)
-		}
-	}
-	if c.responseInto != nil {
-		*c.responseInto = Response{}
-	}
 }
 
 // WithIdempotencyKey sets the Idempotency-Key header of one Create call,
@@ -251,7 +280,7 @@ func (c *requestConfig) apply(opts []RequestOption) {
 // return a [*ParamError]. Other operations are idempotent by nature and ignore
 // it.
 func WithIdempotencyKey(key string) RequestOption {
-	return func(r *requestConfig) { r.idempotencyKey = key }
+	return callOnly("WithIdempotencyKey", func(r *requestConfig) { r.idempotencyKey = key })
 }
 
 // WithResponseInto makes the call write its response metadata to dst: the
@@ -259,17 +288,19 @@ func WithIdempotencyKey(key string) RequestOption {
 // got no response, a zero Response when nothing was sent). dst is written
 // before the call returns, on success and on failure. A nil dst is ignored.
 func WithResponseInto(dst *Response) RequestOption {
-	return func(r *requestConfig) { r.responseInto = dst }
+	return callOnly("WithResponseInto", func(r *requestConfig) { r.responseInto = dst })
 }
 
 // WithHeader sets an extra header on one call, replacing any value the SDK
-// would send under that name. X-API-Key, Idempotency-Key and Content-Type
-// cannot be set this way, nor the framing headers Host, Content-Length,
+// would send under that name. The headers the SDK owns cannot be set this
+// way: the credentials X-API-Key, Authorization and Cookie, Idempotency-Key,
+// Content-Type, and the framing headers Host, Content-Length,
 // Transfer-Encoding and Connection; such a key, or a name or value that
-// cannot be sent in HTTP, makes the call return a [*ParamError] naming the
+// cannot be sent in HTTP (CR, LF, NUL and other control characters, a name
+// that is not a token), makes the call return a [*ParamError] naming the
 // header, without sending anything.
 func WithHeader(key, value string) RequestOption {
-	return func(r *requestConfig) {
+	return callOnly("WithHeader", func(r *requestConfig) {
 		if r.err != nil {
 			return
 		}
@@ -287,13 +318,13 @@ func WithHeader(key, value string) RequestOption {
 			}
 			r.header[name] = []string{value}
 		}
-	}
+	})
 }
 
 // reservedHeaders are headers WithHeader refuses: the SDK's own, and those
 // that frame the request.
 var reservedHeaders = map[string]bool{
-	"X-Api-Key": true, "Idempotency-Key": true, "Content-Type": true,
+	"X-Api-Key": true, "Authorization": true, "Cookie": true, "Idempotency-Key": true, "Content-Type": true,
 	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
 }
 

@@ -155,8 +155,8 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := c.Configurations.Get(ctx, created.ID)
 			return err
 		}, "no usable response: retry later"},
-		{"a 2xx that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "unexpected: freddy: 200 response is not valid JSON"},
-		{"a status with no type", func() error { _, err := oddClient.Configurations.Get(ctx, "pconf_1"); return err }, "unexpected: freddy: 418 I'm a teapot"},
+		{"a 2xx that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "unexpected: freddy: Create: 200 response is not valid JSON"},
+		{"a status with no type", func() error { _, err := oddClient.Configurations.Get(ctx, "pconf_1"); return err }, "unexpected: freddy: Get pconf_1: 418 I'm a teapot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 // operation builds one and calls core.do: building, retrying, decoding and
 // error mapping happen there and only there.
 type op struct {
+	// name is the method's name, for errors and observers: "Create", ….
+	name   string
 	method string
 	// id and action make the path after the collection endpoint:
 	// "/{id}{action}" (see path). id is checked by validID.
@@ -56,11 +58,20 @@ type decoder func(status int, body []byte) *DecodeError
 // some attempt ended without a complete response, so the server may have
 // acted on a request whose answer never arrived (Delete reads it).
 func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err error) {
+	defer func() {
+		if err != nil {
+			o.label(err)
+		}
+	}()
 	if ctx == nil {
 		return false, &ParamError{Field: "ctx", Reason: "must not be nil"}
 	}
 	if o.opts.err != nil {
 		return false, o.opts.err
+	}
+	policy, err := c.policyFor(&o.opts.overrides)
+	if err != nil {
+		return false, err
 	}
 	if err := c.beforeAttempt(ctx); err != nil {
 		return false, &RequestError{IdempotencyKey: o.idemKey, Err: err}
@@ -73,7 +84,14 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 	cl := c.calls.Get().(*call)
 	cl.op = *o
+	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
 	defer c.release(cl)
+	// Seam (observation hook, around the call): begin opens the
+	// observation, whose context the request is built on, and picks the
+	// client that runs the middleware; end closes it with the outcome
+	// (cl.final, cl.status, cl.attempts), after the send below.
+	ctx = cl.begin(ctx)
+	defer cl.end(&err)
 	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
 		u.Path = o.path(c.endpointURL.Path, false)
@@ -89,8 +107,6 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
 	}
 
-	// Seam (observation hook, around the call): a hook sees o before this
-	// send and the outcome after it (cl.final, cl.status, cl.attempts).
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {
 			// retryablehttp returns the bare context error when the
@@ -219,7 +235,7 @@ func (c *core) header(o *op) http.Header {
 	for k, v := range o.opts.header {
 		h[k] = v
 	}
-	h["X-Api-Key"] = c.apiKey()
+	h["X-Api-Key"] = c.apiKeyOf(&o.opts.overrides)
 	if o.idemKey != "" {
 		h["Idempotency-Key"] = []string{o.idemKey}
 	}

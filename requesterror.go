@@ -44,15 +44,20 @@ type DecodeError struct {
 	Attempts int
 	// Err is the JSON error, if any.
 	Err error
+	// Operation is the method that failed ("Create", "Test", …) and
+	// ConfigurationID the id it acted on; both empty in an error built by
+	// hand, and the id empty for Create and List.
+	Operation, ConfigurationID string
 
 	snippet string
 }
 
-// Error reads "freddy: 200 response is not valid JSON: <json error>: body
-// "…" (3 attempts, trace_id …)".
+// Error reads "freddy: Get pconf_1: 200 response is not valid JSON: <json
+// error>: body "…" (3 attempts, trace_id …)".
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
+	writeOperation(&b, e.Operation, e.ConfigurationID)
 	if e.StatusCode != 0 {
 		b.WriteString(strconv.Itoa(e.StatusCode))
 		b.WriteByte(' ')
@@ -98,19 +103,26 @@ type RequestError struct {
 	// LastAPIError is the API error of an earlier attempt when the context
 	// ended the call after it; nil otherwise.
 	LastAPIError error
+	// Operation is the method that failed ("Create", "Test", …) and
+	// ConfigurationID the id it acted on; both empty in an error built by
+	// hand, and the id empty for Create and List.
+	Operation, ConfigurationID string
 	// waiting is set when the context ended during the wait before a retry.
 	waiting bool
 }
 
-// Error reads "freddy: request failed after 3 attempts: <cause>", or
-// "freddy: request not sent: context canceled", and, when the context ended
-// the call after an API error, "; last response: <that error>".
+// Error reads "freddy: Create: request failed after 3 attempts: <cause>", or
+// "freddy: Get pconf_1: request not sent: context canceled", and, when the
+// context ended the call after an API error, "; last response: <that
+// error>".
 func (e *RequestError) Error() string {
 	var b strings.Builder
+	b.WriteString("freddy: ")
+	writeOperation(&b, e.Operation, e.ConfigurationID)
 	if e.Attempts == 0 {
-		b.WriteString("freddy: request not sent")
+		b.WriteString("request not sent")
 	} else {
-		b.WriteString("freddy: request failed after ")
+		b.WriteString("request failed after ")
 		b.WriteString(strconv.Itoa(e.Attempts))
 		if e.Attempts == 1 {
 			b.WriteString(" attempt")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
+	"github.com/aitronos/freddy-go/internal/retry"
 )
 
 // This file only adapts go-retryablehttp: each hook translates one of its
@@ -21,8 +22,12 @@ import (
 // added inside the hooks:
 //   - pacing, before each attempt: core.beforeAttempt (request.go), run for
 //     the first attempt by core.do and for every retry by prepareRetry;
-//   - middleware, around each attempt: rc.HTTPClient (see newCall);
-//   - the observation hook, around the call: the send in core.do.
+//   - middleware, around each attempt: rc.HTTPClient, which call.begin
+//     (observe.go) sets per call to the client's http.Client or, when there
+//     is middleware or an Observer, to core.layeredClient, whose transport
+//     runs them once per attempt (middleware.go);
+//   - the observation hook, around the call: call.begin and call.end around
+//     the send in core.do (observe.go).
 
 // call is one operation and its retries: the retryablehttp client, whose
 // hooks are bound to the call once, when the pool creates it (so a call
@@ -38,8 +43,13 @@ type call struct {
 // pooled call.
 type callState struct {
 	op op
+	// policy is the client's, or a copy with the call's overrides.
+	policy *retry.Policy
 	// attempt carries the per-attempt deadline across redirect hops.
 	attempt httpx.Attempt
+	// obs observes the call when the client has an Observer.
+	obs    CallObserver
+	waited time.Duration
 
 	scrub    *redact.Scrubber // built on the first need, then reused
 	attempts int
@@ -56,8 +66,9 @@ type callState struct {
 func newCall(c *core) *call {
 	cl := &call{core: c}
 	// Seam (middleware, around each attempt): retryablehttp sends every
-	// attempt through rc.HTTPClient; a middleware chain wraps that client's
-	// transport, so it sees each attempt (and its redirect hops) in turn.
+	// attempt through rc.HTTPClient; call.begin picks it per call, the
+	// layered client when middleware or an Observer must see each attempt
+	// once (its redirect hops inside it).
 	cl.rc.HTTPClient = c.httpClient
 	// nil: retryablehttp's default logger writes to stderr. The SDK logs its
 	// own records, and only through [WithLogger].
@@ -93,9 +104,10 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	if apiErr == nil && err == nil {
 		return false, nil
 	}
-	d := cl.core.policy.Decide(ctx, outcome)
+	d := cl.policy.Decide(ctx, outcome)
 	cl.logDecision(ctx, d)
 	if d.Retry {
+		cl.observeRetry(d, outcome.Err)
 		cl.retries++
 		cl.wait = d.Wait
 		return true, nil
@@ -145,7 +157,7 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 // request) of a call, never on the success path.
 func (cl *call) scrubber() *redact.Scrubber {
 	if cl.scrub == nil {
-		cl.scrub = redact.New(cl.core.apiKey()[0], cl.op.creds.tree())
+		cl.scrub = redact.New(cl.core.apiKeyOf(&cl.op.opts.overrides)[0], cl.op.creds.tree())
 	}
 	return cl.scrub
 }

@@ -84,7 +84,7 @@ func TestRetryAttemptCounts(t *testing.T) {
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				var se *ServerError
 				require.ErrorAs(t, err, &se, "the last response's typed error, not a generic giving-up error")
-				want := "freddy: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"
+				want := "freddy: Create: 500 INTERNAL_SERVER_ERROR: An unexpected error occurred. Please try again later. (trace_id req_jkl012)"
 				if tt.want > 1 {
 					want = strings.Replace(want, "(trace_id", "("+strconv.Itoa(tt.want)+" attempts, trace_id", 1)
 				}
@@ -346,7 +346,7 @@ func TestNoAttemptWithADoneContext(t *testing.T) {
 			var re *RequestError
 			require.ErrorAs(t, err, &re)
 			assert.Zero(t, re.Attempts)
-			assert.Equal(t, "freddy: request not sent: "+want.Error(), err.Error())
+			assert.Equal(t, "freddy: Create: request not sent: "+want.Error(), err.Error())
 			assert.Empty(t, rt.requests())
 		}
 	})
@@ -393,7 +393,7 @@ func TestRetryCancelDuringWait(t *testing.T) {
 		assert.Equal(t, 5*time.Second, rl.RetryAfter)
 		assert.Equal(t, 1, re.Attempts)
 		assert.Equal(t, rl.IdempotencyKey, re.IdempotencyKey)
-		assert.Equal(t, "freddy: request failed after 1 attempt (while waiting to retry): context canceled; last response: 429 RATE_LIMIT_EXCEEDED: Too many requests. (retry after 5s, trace_id req_rl)", err.Error())
+		assert.Equal(t, "freddy: Create: request failed after 1 attempt (while waiting to retry): context canceled; last response: 429 RATE_LIMIT_EXCEEDED: Too many requests. (retry after 5s, trace_id req_rl)", err.Error())
 		assert.Len(t, rt.requests(), 1)
 		assert.Equal(t, 10, c.core.policy.Budget.Tokens(), "the abandoned retry's tokens are given back")
 	})
@@ -448,7 +448,7 @@ func TestRetryTransportFailures(t *testing.T) {
 				assert.Len(t, rt.requests(), want)
 				assert.Equal(t, want, re.Attempts)
 				assert.Nil(t, re.LastAPIError)
-				assert.Regexp(t, `^freddy: request failed after \d attempts?: Post "https://api.test.invalid/v1/personal-connectors/configurations": `, err.Error())
+				assert.Regexp(t, `^freddy: Create: request failed after \d attempts?: Post "https://api.test.invalid/v1/personal-connectors/configurations": `, err.Error())
 				requireNoSecret(t, err.Error())
 			})
 		})

@@ -82,6 +82,9 @@ type attempt struct {
 // deadline set when the attempt started. Mark a request's context with
 // WithAttempt so that its redirects cannot each restart the timeout.
 type Attempt struct {
+	// Timeout, when positive, replaces the transport's per-attempt timeout
+	// for the call that owns this Attempt.
+	Timeout  time.Duration
 	deadline time.Time
 	timeout  time.Duration
 }
@@ -101,6 +104,11 @@ func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 	parent := r.Context()
 	deadline := time.Now().Add(a.timeout)
 	if at, ok := parent.Value(attemptKey{}).(*Attempt); ok {
+		if at.Timeout > 0 {
+			// a is this RoundTrip's copy: the body and the error see it too.
+			a.timeout = at.Timeout
+			deadline = time.Now().Add(a.timeout)
+		}
 		if r.Response == nil || at.deadline.IsZero() {
 			at.deadline, at.timeout = deadline, a.timeout
 		} else {

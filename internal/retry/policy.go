@@ -55,6 +55,9 @@ type Decision struct {
 	Reason      string
 }
 
+// ReasonAsked is the Reason of a retry whose wait the server asked for.
+const ReasonAsked = "server asked (Retry-After)"
+
 // Decide judges a failed attempt. Checks run from the cheapest refusal to the
 // budget, so a refused retry never spends tokens. A failure that is not
 // retryable is final whatever the context: its answer stands.
@@ -71,7 +74,7 @@ func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 	case o.Asked > p.MaxWait:
 		return Decision{Wait: o.Asked, Reason: "asked wait " + o.Asked.String() + " exceeds the max retry wait " + p.MaxWait.String()}
 	}
-	wait, why := Asked(o.Asked, p.WaitMin, p.jitter()), "server asked (Retry-After)"
+	wait, why := Asked(o.Asked, p.WaitMin, p.jitter()), ReasonAsked
 	if o.Asked <= 0 {
 		// The cap applies before the jitter, so capped waits stay spread.
 		wait, why = Backoff(p.WaitMin, max(p.WaitMin, min(p.WaitMax, p.MaxWait)), o.Attempt, p.jitter()), "backoff"

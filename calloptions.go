@@ -1,0 +1,118 @@
+package freddy
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aitronos/freddy-go/internal/retry"
+)
+
+// overrides are the client settings one call may change. The call still
+// uses the client's pool, budget and transport.
+type overrides struct {
+	maxRetries    int
+	maxRetriesSet bool
+	// timeout and maxRetryWait are zero when not overridden.
+	timeout      time.Duration
+	maxRetryWait time.Duration
+	// apiKey is the X-API-Key value of this call; nil keeps the client's.
+	apiKey []string
+	// middleware runs after the client's, around each attempt.
+	middleware []Middleware
+}
+
+// apply runs opts for one call. The first error is kept, as a *ParamError,
+// for the call to return before it sends. A Response asked for is reset at
+// once, so that a call refused before sending still writes it, as
+// WithResponseInto promises.
+func (c *requestConfig) apply(opts []RequestOption) {
+	if len(opts) == 0 {
+		return
+	}
+	target := config{call: c}
+	for _, opt := range opts {
+		if opt == nil || c.err != nil {
+			continue
+		}
+		if err := opt(&target); err != nil {
+			c.err = asParamError(err)
+		}
+	}
+	if c.responseInto != nil {
+		*c.responseInto = Response{}
+	}
+}
+
+// asParamError turns an option's error into the *ParamError a call returns:
+// nothing was sent, and the option is named.
+func asParamError(err error) error {
+	var pe *ParamError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &ParamError{Field: "option", Reason: strings.TrimPrefix(err.Error(), "freddy: ")}
+}
+
+// clientOnly marks an option that configures what a Client holds (its pool,
+// its logger, its budget): given to one call it is refused, not ignored.
+func clientOnly(name string, set func(*config) error) Option {
+	return func(c *config) error {
+		if c.call != nil {
+			return &ParamError{Field: "option " + name, Reason: "configures the Client and cannot be given to one call; pass it to NewClient"}
+		}
+		return set(c)
+	}
+}
+
+// callOnly marks an option about one call: NewClient refuses it.
+func callOnly(name string, set func(*requestConfig)) Option {
+	return func(c *config) error {
+		if c.call == nil {
+			return errors.New("freddy: " + name + " configures one call; pass it to the method, not to NewClient")
+		}
+		set(c.call)
+		return nil
+	}
+}
+
+// setAPIKey checks a per-call key as NewClient checks the client's. The
+// error never shows the key.
+func (c *requestConfig) setAPIKey(key string) error {
+	if !headerSafe(key) {
+		return &ParamError{Field: "option WithAPIKey", Reason: "must be a non-empty key of visible ASCII characters (check for a trailing newline or space)"}
+	}
+	c.apiKey = []string{key}
+	return nil
+}
+
+// policyFor returns the retry policy of one call: the client's, or a copy
+// with the call's overrides sharing the client's budget. It refuses a max
+// retry wait below the client's backoff min, as NewClient does.
+func (c *core) policyFor(o *overrides) (*retry.Policy, error) {
+	if !o.maxRetriesSet && o.timeout == 0 && o.maxRetryWait == 0 {
+		return c.policy, nil
+	}
+	p := *c.policy
+	if o.maxRetriesSet {
+		p.MaxRetries = o.maxRetries
+	}
+	if o.maxRetryWait != 0 {
+		if o.maxRetryWait < p.WaitMin {
+			return nil, &ParamError{Field: "option WithMaxRetryWait", Reason: "is below the client's WithRetryWait min " + p.WaitMin.String() + ": no wait could be both"}
+		}
+		p.MaxWait = o.maxRetryWait
+	}
+	if o.timeout != 0 {
+		p.MinAttempt = min(MinAttemptTime, o.timeout)
+	}
+	return &p, nil
+}
+
+// apiKeyOf is the X-API-Key value a call sends.
+func (c *core) apiKeyOf(o *overrides) []string {
+	if o.apiKey != nil {
+		return o.apiKey
+	}
+	return c.apiKey()
+}

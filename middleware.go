@@ -1,0 +1,139 @@
+package freddy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+)
+
+// MiddlewareNext sends an attempt's request on: to the next middleware, or
+// to the network.
+type MiddlewareNext func(*http.Request) (*http.Response, error)
+
+// Middleware runs around one attempt of a call, inside the retry loop: once
+// per attempt, retries included, redirects within the attempt not counted
+// separately. It may read or change the request (headers it adds are sent;
+// the SDK-owned headers are the SDK's), call next, and read or replace the
+// response. An error it returns, or (nil, nil), is that attempt's transport
+// error: scrubbed of secrets, retried under the client's policy, and
+// reported as a *RequestError when it ends the call. A response it returns
+// is judged like one from the server. AttemptFromContext(req.Context())
+// says which attempt it is.
+type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
+
+// WithMiddleware adds middleware around each attempt. Given to NewClient it
+// runs for every call; given to one call, for that call, after the client's.
+// Middleware runs in the order given. Nil middleware is ignored.
+func WithMiddleware(m ...Middleware) Option {
+	return func(c *config) error {
+		for _, mw := range m {
+			if mw == nil {
+				continue
+			}
+			if c.call != nil {
+				c.call.middleware = append(c.call.middleware, mw)
+			} else {
+				c.middleware = append(c.middleware, mw)
+			}
+		}
+		return nil
+	}
+}
+
+// AttemptInfo describes the attempt a request belongs to.
+type AttemptInfo struct {
+	// Index is 0 for a call's first attempt, 1 for its first retry, … (the
+	// OpenTelemetry http.request.resend_count).
+	Index int
+	// Operation is the method's name: "Create", "Get", "List", "Update",
+	// "SetEnabled", "Test" or "Delete".
+	Operation string
+	// ConfigurationID is the id the operation acts on; empty for Create and
+	// List.
+	ConfigurationID string
+	// IdempotencyKey is the key every attempt of a Create sends; empty for
+	// other operations.
+	IdempotencyKey string
+}
+
+type attemptInfoKey struct{}
+
+// AttemptFromContext returns the attempt a middleware's request belongs to.
+// ok is false for a context that is not an attempt's.
+func AttemptFromContext(ctx context.Context) (info AttemptInfo, ok bool) {
+	info, ok = ctx.Value(attemptInfoKey{}).(AttemptInfo)
+	return info, ok
+}
+
+type callKey struct{}
+
+// layered reports whether a call runs through middleware or an observer,
+// and so through the wrapped client.
+func (c *core) layered(o *op) bool {
+	return c.observer != nil || len(c.middleware) > 0 || len(o.opts.middleware) > 0
+}
+
+// newLayeredClient returns the client a call with middleware uses: its
+// transport runs the middleware once per attempt, then sends the attempt
+// through hc, which follows redirects within the attempt. It never follows a
+// redirect itself: hc has done so.
+func newLayeredClient(hc *http.Client) *http.Client {
+	return &http.Client{
+		Transport:     layers{send: hc},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// layers is the transport of the layered client: one RoundTrip per attempt.
+type layers struct{ send *http.Client }
+
+// RoundTrip runs the client's middleware, the call's, then the observer's,
+// around one attempt.
+func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
+	cl, ok := r.Context().Value(callKey{}).(*call)
+	if !ok {
+		return nil, errors.New("freddy: request sent outside a call")
+	}
+	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
+	r = r.WithContext(context.WithValue(r.Context(), attemptInfoKey{}, info))
+	last := l.wire
+	if cl.obs != nil {
+		last = func(r *http.Request) (*http.Response, error) { return cl.obs.Attempt(r, l.wire) }
+	}
+	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {
+		return runMiddleware(cl.op.opts.middleware, r, last)
+	})
+}
+
+// runMiddleware runs mws in order around last.
+func runMiddleware(mws []Middleware, r *http.Request, last MiddlewareNext) (*http.Response, error) {
+	if len(mws) == 0 {
+		return last(r)
+	}
+	resp, err := mws[0](r, func(r *http.Request) (*http.Response, error) { return runMiddleware(mws[1:], r, last) })
+	switch {
+	case err != nil:
+		if resp != nil && resp.Body != nil {
+			_ = resp.Body.Close()
+		}
+		return nil, err
+	case resp == nil:
+		return nil, errors.New("middleware returned neither a response nor an error")
+	}
+	return resp, nil
+}
+
+// wire sends the attempt through the SDK's client. Its *url.Error is
+// unwrapped: the layered client wraps the error again.
+func (l layers) wire(r *http.Request) (*http.Response, error) {
+	resp, err := l.send.Do(r)
+	if err != nil {
+		// On a CheckRedirect error Do returns the response, body closed.
+		if ue, ok := err.(*url.Error); ok && ue.Err != nil {
+			err = ue.Err
+		}
+		return nil, err
+	}
+	return resp, nil
+}

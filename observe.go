@@ -1,0 +1,218 @@
+package freddy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aitronos/freddy-go/internal/httpx"
+	"github.com/aitronos/freddy-go/internal/retry"
+)
+
+// Observer sees every call a Client makes, for tracing and metrics (the
+// otelfreddy module implements it for OpenTelemetry). Install one with
+// WithObserver. The SDK calls it from the calling goroutine; nothing it is
+// given holds the API key or a credential value.
+type Observer interface {
+	// ObserveCall is called once per call, before its first attempt. The
+	// context it returns is the parent of every attempt's request (a span
+	// context, for instance); the CallObserver sees the rest of the call.
+	// A call refused before sending anything is not observed.
+	ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver)
+}
+
+// CallObserver sees one call, from its first attempt to its end.
+type CallObserver interface {
+	// Attempt runs around each attempt like a Middleware, after every
+	// middleware, closest to the network.
+	Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error)
+	// Retry is called after a failed attempt that will be retried, before
+	// the wait.
+	Retry(RetryInfo)
+	// End is called once, when the call returns.
+	End(CallResult)
+}
+
+// CallInfo describes a call as it starts.
+type CallInfo struct {
+	// Operation is the method's name: "Create", "Get", "List", "Update",
+	// "SetEnabled", "Test" or "Delete".
+	Operation string
+	// Method is the HTTP method.
+	Method string
+	// Route is the path template, without the configuration ID:
+	// "/v1/personal-connectors/configurations/{id}/test".
+	Route string
+	// ConfigurationID is the id the operation acts on; empty for Create and
+	// List.
+	ConfigurationID string
+	// IdempotencyKey is the key every attempt of a Create sends.
+	IdempotencyKey string
+}
+
+// RetryInfo describes a retry the policy granted.
+type RetryInfo struct {
+	// Attempt is the failed attempt's number, 1 for the first.
+	Attempt int
+	// StatusCode is the failed attempt's status; 0 when no response arrived.
+	StatusCode int
+	// Reason is why the attempt failed: "rate_limited" (429),
+	// "server_error" (5xx), "timeout" (WithTimeout) or "transport".
+	Reason string
+	// Wait is the time the call sleeps before the retry.
+	Wait time.Duration
+	// ServerAsked reports that Wait comes from the server (Retry-After),
+	// not from the backoff.
+	ServerAsked bool
+}
+
+// CallResult is the outcome of a call.
+type CallResult struct {
+	// Attempts is the number of attempts sent.
+	Attempts int
+	// StatusCode is the last response's status; 0 when none arrived.
+	StatusCode int
+	// Err is the error the call returns (scrubbed like every SDK error);
+	// nil on success.
+	Err error
+	// ErrorKind names Err's kind in a few words, for metrics and span
+	// attributes (see ErrorKind); empty on success.
+	ErrorKind string
+	// RateLimit is what the last response reported.
+	RateLimit RateLimit
+	// Waited is the time spent waiting between attempts.
+	Waited time.Duration
+}
+
+// WithObserver installs an Observer on the Client. It configures the Client,
+// not one call. A nil Observer is ignored; a second replaces the first.
+func WithObserver(o Observer) Option {
+	return clientOnly("WithObserver", func(c *config) error {
+		if o != nil {
+			c.observer = o
+		}
+		return nil
+	})
+}
+
+// ErrorKind names the kind of an error a call returned: "canceled" and
+// "deadline_exceeded" (the caller's context), "invalid_params",
+// "validation", "unauthorized", "forbidden", "not_found", "conflict",
+// "rate_limited", "server_error", "api_error" (another status), "decode",
+// "timeout" (WithTimeout), "transport", or "" for nil. A cancelled call is
+// the caller's choice, not a failure of the call.
+func ErrorKind(err error) string {
+	var (
+		timeout interface{ Timeout() bool }
+		apiErr  *APIError
+		decErr  *DecodeError
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline_exceeded"
+	case errors.Is(err, ErrInvalidParams):
+		return "invalid_params"
+	case errors.Is(err, ErrValidation):
+		return "validation"
+	case errors.Is(err, ErrUnauthorized):
+		return "unauthorized"
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrConflict):
+		return "conflict"
+	case errors.Is(err, ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, ErrServer):
+		return "server_error"
+	case errors.As(err, &apiErr):
+		return "api_error"
+	case errors.As(err, &decErr):
+		return "decode"
+	case errors.As(err, &timeout) && timeout.Timeout():
+		return "timeout"
+	}
+	return "transport"
+}
+
+// begin sets a call up for its middleware and observer, when it has any,
+// and returns the context of its requests.
+func (cl *call) begin(ctx context.Context) context.Context {
+	c := cl.core
+	if !c.layered(&cl.op) {
+		cl.rc.HTTPClient = c.httpClient
+		return ctx
+	}
+	cl.rc.HTTPClient = c.layeredClient
+	if c.observer != nil {
+		ctx, cl.obs = c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
+			Route: cl.op.route(), ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey})
+	}
+	return context.WithValue(ctx, callKey{}, cl)
+}
+
+// end completes a call's error with the operation and id, and tells the
+// observer how the call ended.
+func (cl *call) end(err *error) {
+	if *err != nil {
+		cl.op.label(*err)
+	}
+	if cl.obs == nil {
+		return
+	}
+	res := CallResult{Attempts: cl.attempts, StatusCode: cl.status, Err: *err, ErrorKind: ErrorKind(*err), Waited: cl.waited}
+	if cl.header != nil {
+		res.RateLimit = parseRateLimit(cl.header, time.Now())
+	}
+	cl.obs.End(res)
+}
+
+// observeRetry tells the observer about a granted retry.
+func (cl *call) observeRetry(d retry.Decision, raw error) {
+	cl.waited += d.Wait
+	if cl.obs == nil {
+		return
+	}
+	reason := "transport"
+	var te *httpx.TimeoutError
+	switch {
+	case cl.status == http.StatusTooManyRequests:
+		reason = "rate_limited"
+	case cl.status >= 500:
+		reason = "server_error"
+	case errors.As(raw, &te):
+		reason = "timeout"
+	}
+	cl.obs.Retry(RetryInfo{Attempt: cl.attempts, StatusCode: cl.status, Reason: reason, Wait: d.Wait, ServerAsked: d.Reason == retry.ReasonAsked})
+}
+
+// route is the operation's path template.
+func (o *op) route() string {
+	if o.id == "" {
+		return configurationsPath
+	}
+	return configurationsPath + "/{id}" + o.action
+}
+
+// label names the operation and id in the error a call returns.
+func (o *op) label(err error) {
+	var (
+		reqErr *RequestError
+		decErr *DecodeError
+		apiErr *APIError
+	)
+	switch {
+	case errors.As(err, &reqErr):
+		reqErr.Operation, reqErr.ConfigurationID = o.name, o.id
+	case errors.As(err, &decErr):
+		decErr.Operation, decErr.ConfigurationID = o.name, o.id
+	case errors.As(err, &apiErr):
+		apiErr.Operation, apiErr.ConfigurationID = o.name, o.id
+	}
+}
