@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -37,11 +38,22 @@ func (c *requestConfig) apply(opts []RequestOption) {
 		}
 		if err := opt(&target); err != nil {
 			c.err = asParamError(err)
+		} else if !untouched(&target, c) {
+			// An option that wrote a client setting would be ignored:
+			// refused instead, whether or not it was marked clientOnly.
+			c.err = &ParamError{Field: "option", Reason: "configures the Client and cannot be given to one call; pass it to NewClient"}
 		}
 	}
 	if c.responseInto != nil {
 		*c.responseInto = Response{}
 	}
+}
+
+// untouched reports whether an option given to one call left every client
+// setting alone, so that an option that forgot to say it is client-only is
+// refused rather than silently ignored. It runs only for calls with options.
+func untouched(target *config, call *requestConfig) bool {
+	return reflect.DeepEqual(*target, config{call: call})
 }
 
 // asParamError turns an option's error into the *ParamError a call returns:

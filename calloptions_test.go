@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"strings"
@@ -125,6 +126,8 @@ func TestClientOnlyOptionsAreRefusedByACall(t *testing.T) {
 		{"WithRetryBudget", WithRetryBudget(10, 5)},
 		{"WithUserAgent", WithUserAgent("x/1")},
 		{"WithLogger", WithLogger(nil)},
+		{"WithRootCAs", WithRootCAs(x509.NewCertPool())},
+		{"WithInsecureHTTP", WithInsecureHTTP("freddy-emulator")},
 	} {
 		mt := newMock(t)
 		var resp Response
@@ -136,8 +139,15 @@ func TestClientOnlyOptionsAreRefusedByACall(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidParams)
 		assert.Zero(t, mt.GetTotalCallCount())
 	}
+	// An option that forgot to say it is client-only is refused too, not
+	// silently ignored: the call checks that no client setting was written.
+	unmarked := Option(func(c *config) error { c.userAgent = "x/1"; return nil })
+	mt := newMock(t)
+	_, err := newClient(t, mt).Configurations.Create(context.Background(), validParams(), unmarked)
+	assert.EqualError(t, err, "freddy: invalid params: option configures the Client and cannot be given to one call; pass it to NewClient")
+	assert.Zero(t, mt.GetTotalCallCount())
 	// A bad value given to a call is a *ParamError naming the option.
-	_, err := newClient(t, newMock(t)).Configurations.Get(context.Background(), "pconf_1", WithMaxRetries(-1))
+	_, err = newClient(t, newMock(t)).Configurations.Get(context.Background(), "pconf_1", WithMaxRetries(-1))
 	assert.EqualError(t, err, "freddy: invalid params: option WithMaxRetries(-1): must not be negative")
 	assert.ErrorIs(t, err, ErrInvalidParams)
 }

@@ -17,14 +17,14 @@ import (
 // instead (NewClient returns an error when both are given). A nil pool is
 // an error.
 func WithRootCAs(pool *x509.CertPool) Option {
-	return func(c *config) error {
+	return clientOnly("WithRootCAs", func(c *config) error {
 		if pool == nil {
 			return errors.New("freddy: WithRootCAs: nil pool; leave the option out to trust the system's roots")
 		}
 		c.tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		c.rootCAsSet = true
 		return nil
-	}
+	})
 }
 
 // WithInsecureHTTP allows a plain http:// base URL to the one named host,
@@ -37,14 +37,14 @@ func WithRootCAs(pool *x509.CertPool) Option {
 // naming the host. An empty host, or one with a scheme, port or path, is an
 // error.
 func WithInsecureHTTP(host string) Option {
-	return func(c *config) error {
+	return clientOnly("WithInsecureHTTP", func(c *config) error {
 		bare := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 		if net.ParseIP(bare) == nil && (bare == "" || strings.ContainsAny(bare, ":/@?#[] ")) {
 			return errors.New("freddy: WithInsecureHTTP: want a bare host name or IP such as \"freddy-emulator\", without scheme, port or path")
 		}
 		c.insecureHTTPHost = bare
 		return nil
-	}
+	})
 }
 
 // checkTLSOptions refuses option combinations that would silently not do
