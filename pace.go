@@ -42,6 +42,9 @@ type pacer struct {
 	left  int
 	reset time.Time
 	prec  int
+	// ended is the reset of the last window that ended: responses that
+	// still report it are stale.
+	ended time.Time
 	// window is the longest time to a reset seen: the window's length, used
 	// to project the next window before a response reports it.
 	window time.Duration
@@ -80,7 +83,17 @@ func (p *pacer) observe(s sighting, now time.Time) {
 	if s.limit > 0 {
 		p.limit = s.limit
 	}
-	p.window = max(p.window, s.reset.Sub(now))
+	if s.prec >= precAsked || p.window == 0 {
+		p.window = max(p.window, s.reset.Sub(now))
+	}
+	if !p.reset.IsZero() && !now.Before(p.reset) {
+		p.ended = p.reset
+	}
+	if !p.ended.IsZero() && s.reset.Sub(p.ended) <= p.window/2 {
+		// A response sent before the window that ended did: its numbers
+		// are that window's, and must not spend (or refill) this one.
+		return
+	}
 	if p.reset.IsZero() || !now.Before(p.reset) {
 		// The first window seen, or a new one: take it as reported.
 		p.reset, p.prec, p.left = s.reset, s.prec, p.limit
@@ -111,7 +124,7 @@ func (p *pacer) roll(now time.Time) {
 	if now.Before(p.reset) {
 		return
 	}
-	p.left = max(p.limit, 1)
+	p.left, p.ended = max(p.limit, 1), p.reset
 	p.reset, p.prec, p.next = p.reset.Add(p.window), precProjected, time.Time{}
 	if !now.Before(p.reset) {
 		p.reset = now.Add(p.window)
@@ -147,38 +160,29 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time) error {
 	for {
 		now := time.Now()
 		p.roll(now)
-		if p.left > 0 {
-			at := now
-			if p.left*4 <= p.limit {
-				at = later(now, p.next)
-			}
-			if err := p.refuse(ctx, at.Sub(now), at); err != nil {
-				p.mu.Unlock()
-				return err
-			}
-			if p.left*4 <= p.limit {
-				p.next = at.Add(p.window / time.Duration(2*p.limit))
+		var until time.Time
+		switch spaced := p.left*4 <= p.limit; {
+		case p.left > 0 && (!spaced || !now.Before(p.next)):
+			if spaced {
+				p.next = now.Add(p.window / time.Duration(2*p.limit))
 			}
 			p.left--
 			p.mu.Unlock()
-			if !at.After(now) {
-				return nil
-			}
-			if err := sleep(ctx, at.Sub(now), nil); err != nil {
-				p.mu.Lock()
-				p.left++
-				p.mu.Unlock()
-				return err
-			}
 			return nil
+		case p.left > 0:
+			// The next spaced slot. The call looks again then rather than
+			// booking it now: by then a response may say the window is
+			// spent.
+			until = p.next
+		default:
+			until = p.reset
+			if p.limit > 0 {
+				// Waiters beyond the window's count wait for a later window.
+				until = until.Add(p.window * time.Duration(p.waiting/p.limit))
+			}
 		}
-		turn := p.reset
-		if p.limit > 0 {
-			// Waiters beyond the window's count wait for a later window.
-			turn = turn.Add(p.window * time.Duration(p.waiting/p.limit))
-		}
-		wait := turn.Sub(now)
-		if err := p.refuse(ctx, wait, turn); err != nil {
+		wait := until.Sub(now)
+		if err := p.refuse(ctx, wait, until); err != nil {
 			p.mu.Unlock()
 			return err
 		}
