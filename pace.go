@@ -49,8 +49,7 @@ type pacer struct {
 	// to project the next window before a response reports it.
 	window time.Duration
 	// next is the earliest send time of the next spaced send.
-	next    time.Time
-	waiting int
+	next time.Time
 	// wake is closed when a held call should look again: the reset moved
 	// earlier or a new window opened.
 	wake chan struct{}
@@ -175,11 +174,10 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time) error {
 			// spent.
 			until = p.next
 		default:
+			// The earliest turn: waiters beyond the window's count find the
+			// next window spent when they look again, and wait (or are
+			// refused) then.
 			until = p.reset
-			if p.limit > 0 {
-				// Waiters beyond the window's count wait for a later window.
-				until = until.Add(p.window * time.Duration(p.waiting/p.limit))
-			}
 		}
 		wait := until.Sub(now)
 		if err := p.refuse(ctx, wait, until); err != nil {
@@ -190,11 +188,9 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time) error {
 			p.wake = make(chan struct{})
 		}
 		wake := p.wake
-		p.waiting++
 		p.mu.Unlock()
 		err := sleep(ctx, wait, wake)
 		p.mu.Lock()
-		p.waiting--
 		if err != nil {
 			p.mu.Unlock()
 			return err
