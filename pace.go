@@ -236,10 +236,3 @@ func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	}
 	return nil
 }
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
