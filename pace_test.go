@@ -316,7 +316,7 @@ func TestPaceLimiterErrorEndsTheCallUnsent(t *testing.T) {
 		text   string
 	}{
 		{"first attempt", 1, 0, "freddy: request not sent: limiter: store says no"},
-		{"a retry", 2, 1, "freddy: retry not sent after 1 attempt: limiter: store says no; last response: 500"},
+		{"a retry", 2, 1, "freddy: request failed after 1 attempt (while waiting to retry): limiter: store says no; last response: 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
