@@ -78,6 +78,8 @@ func TestPaceSpentWindowHoldsUntilTheResetAndReleasesAtMostTheLimit(t *testing.T
 		}
 		assert.Equal(t, map[int]int{0: 10, 1: 10, 2: 5}, perWindow)
 		times := rt.times()
+		assert.Equal(t, time.Duration(0), times[8].Sub(start), "calls go at once while the window has room")
+		assert.Equal(t, 50*time.Millisecond, times[9].Sub(start), "the window's last quarter is spaced at twice its average rate")
 		assert.Equal(t, time.Second, times[10].Sub(start), "the first held call goes at the reset")
 	})
 }
@@ -336,4 +338,27 @@ func TestPaceLimiterErrorEndsTheCallUnsent(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestPace429OfAnotherLimitHoldsOnlyItsCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		rt := script(reply(429, body429("2"), "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "5",
+			"X-Ratelimit-Reset-Requests", "30s"), reply(200, ok))
+		c := newClient(t, rt, withJitter(0.999))
+		start := time.Now()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			assert.NoError(t, err)
+		})
+		synctest.Wait() // the 429 arrived; its call is held
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Zero(t, time.Since(start), "another call goes at once: the window has room")
+		wg.Wait()
+		reqs := rt.requests()
+		require.Len(t, reqs, 3)
+		assert.Equal(t, 2*time.Second, reqs[2].at.Sub(start), "the held call retries after its Retry-After, without jitter")
+	})
 }
