@@ -246,17 +246,10 @@ func TestPace429StopsOtherCallsAndTheRetryGoesAtTheReset(t *testing.T) {
 		// The worst jitter: unpaced, the retry would go at 1.25s.
 		c := newClient(t, rt, withJitter(0.999))
 		start := time.Now()
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			_, err := c.Configurations.Create(context.Background(), validParams())
-			assert.NoError(t, err)
-		})
-		synctest.Wait() // the 429 arrived; its call is held
-		wg.Go(func() {
-			_, err := c.Configurations.Create(context.Background(), validParams())
-			assert.NoError(t, err)
-		})
-		wg.Wait()
+		first := startHeld(t, c)
+		second := startHeld(t, c)
+		first()
+		second()
 		reqs := rt.requests()
 		require.Len(t, reqs, 3)
 		for _, r := range reqs[1:] {
@@ -347,18 +340,25 @@ func TestPace429OfAnotherLimitHoldsOnlyItsCall(t *testing.T) {
 			"X-Ratelimit-Reset-Requests", "30s"), reply(200, ok))
 		c := newClient(t, rt, withJitter(0.999))
 		start := time.Now()
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			_, err := c.Configurations.Create(context.Background(), validParams())
-			assert.NoError(t, err)
-		})
-		synctest.Wait() // the 429 arrived; its call is held
+		held := startHeld(t, c)
 		_, err := c.Configurations.Create(context.Background(), validParams())
 		require.NoError(t, err)
 		assert.Zero(t, time.Since(start), "another call goes at once: the window has room")
-		wg.Wait()
+		held()
 		reqs := rt.requests()
 		require.Len(t, reqs, 3)
 		assert.Equal(t, 2*time.Second, reqs[2].at.Sub(start), "the held call retries after its Retry-After, without jitter")
 	})
+}
+
+// startHeld starts a Create on c and returns once its first attempt got its
+// answer and the call is held; wait waits for it to end.
+func startHeld(t *testing.T, c *Client) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		assert.NoError(t, err)
+	})
+	synctest.Wait()
+	return wg.Wait
 }
