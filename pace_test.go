@@ -362,3 +362,25 @@ func startHeld(t *testing.T, c *Client) (wait func()) {
 	synctest.Wait()
 	return wg.Wait
 }
+
+// TestPaceCostsNothingWhileTheLimitIsFarAway: reading a response's window
+// and passing the seam allocate nothing, with or without rate-limit headers.
+func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
+	for name, h := range map[string]http.Header{
+		"no headers": {"Content-Type": {"application/json"}},
+		"both families": {"X-Ratelimit-Limit": {"1000000"}, "X-Ratelimit-Remaining": {"999999"}, "X-Ratelimit-Reset": {"4102444800"},
+			"X-Ratelimit-Limit-Requests": {"1000000"}, "X-Ratelimit-Remaining-Requests": {"999999"}, "X-Ratelimit-Reset-Requests": {"59.5s"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, script(reply(200, nil)))
+			ctx := context.Background()
+			allocs := testing.AllocsPerRun(200, func() {
+				c.core.see(h, nil)
+				if err := c.core.beforeAttempt(ctx, time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			assert.Zero(t, allocs)
+		})
+	}
+}

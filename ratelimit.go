@@ -63,6 +63,10 @@ func headerValue(h http.Header, canonicalKey string) string {
 }
 
 func parseCount(s string) (int, bool) {
+	if s == "" {
+		// Absent, the common case: Atoi would allocate its error.
+		return 0, false
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
 		return 0, false
@@ -81,6 +85,15 @@ const (
 // milliseconds, RFC 3339, or a Go duration ("6m0s", "20ms").
 func parseReset(s string, now time.Time) (time.Time, bool) {
 	if s == "" {
+		return time.Time{}, false
+	}
+	if last := s[len(s)-1]; last == 's' || last == 'm' || last == 'h' {
+		// A duration, the one form ending in a unit: tried first, because
+		// the failed parses of the other forms would allocate their errors
+		// on every response.
+		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+			return now.Add(d).UTC(), true
+		}
 		return time.Time{}, false
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
