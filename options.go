@@ -160,7 +160,9 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithRetryWait's min on top. When a server asks for a longer wait, the call
 // returns its error at once (a [*RateLimitError] or [*ServerError] with
 // RetryAfter set) for the caller to schedule; raise it to let the SDK wait
-// longer. Backoff waits are capped at it. d must be positive and not below
+// longer. Backoff waits are capped at it. It bounds rate-limit pacing's hold
+// too: a call whose turn in a spent window is further away is refused at
+// once, unsent, with a *RateLimitError. d must be positive and not below
 // WithRetryWait's min.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
