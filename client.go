@@ -73,6 +73,8 @@ type core struct {
 	transport                http.RoundTripper
 	policy                   *retry.Policy
 	logger                   *slog.Logger
+	pacer                    *pacer
+	limiter                  Limiter
 	calls                    sync.Pool
 	// middleware and observer run around each attempt and each call
 	// (middleware.go, observe.go); layeredClient is the client that runs them.
@@ -160,17 +162,27 @@ func NewClient(opts ...Option) (*Client, error) {
 			MinAttempt: min(MinAttemptTime, cfg.timeout),
 			Budget:     retry.NewBudget(cfg.budgetSize, cfg.budgetCost),
 			Jitter:     cfg.jitter,
+			Paced:      !cfg.pacingOff,
 		},
 		logger:        cfg.logger,
 		middleware:    cfg.middleware,
 		observer:      cfg.observer,
 		layeredClient: newLayeredClient(hc),
+		pacer:         newPacer(!cfg.pacingOff),
+		limiter:       cfg.limiter,
 	}
 	c.calls.New = func() any { return newCall(c) }
 	client := &Client{core: c}
 	client.Configurations = &ConfigurationsService{client: client}
 	return client, nil
 }
+
+// RateLimit returns the Client's current view of the rate-limit window, kept
+// from every response of every call: the limit, the lowest remaining the
+// server reported in the window less the calls this Client sent since, and
+// the earliest of the most precise resets on offer. It returns the zero
+// RateLimit before any response reported a window.
+func (c *Client) RateLimit() RateLimit { return c.core.pacer.view() }
 
 // CloseIdleConnections closes the connections the client keeps for reuse. A
 // later call opens new ones. Use it before checking for leaked goroutines or

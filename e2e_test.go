@@ -141,24 +141,41 @@ func TestE2EErrorTypes(t *testing.T) {
 			assert.Empty(t, srv.Configurations())
 		})
 	}
-	t.Run("429 longer than the max wait comes back at once", func(t *testing.T) {
-		srv := freddytest.Start(t, freddytest.WithRateLimit(2, time.Hour))
-		c := e2eClient(t, srv)
-		for range 2 {
-			_, err := c.Configurations.Create(ctx, e2eParams())
-			require.NoError(t, err)
-		}
-		var resp freddy.Response
-		_, err := c.Configurations.Create(ctx, e2eParams(), freddy.WithResponseInto(&resp))
-		var rl *freddy.RateLimitError
-		require.ErrorAs(t, err, &rl)
-		assert.InDelta(t, time.Hour.Seconds(), rl.RetryAfter.Seconds(), 2)
-		assert.Equal(t, 2, rl.Limit)
-		assert.Equal(t, 0, rl.Remaining)
-		assert.WithinDuration(t, time.Now().Add(time.Hour), rl.ResetAt, 2*time.Second)
-		assert.Equal(t, 1, resp.Attempts)
-		assert.Len(t, srv.Configurations(), 2)
-	})
+	// Unpaced, the third call is sent and its 429 comes back at once; paced,
+	// the first two responses said the window is spent for an hour, and the
+	// third is refused unsent.
+	for _, tc := range []struct {
+		name     string
+		opts     []freddy.Option
+		attempts int
+	}{
+		{"429 longer than the max wait comes back at once", []freddy.Option{freddy.WithRateLimitPacing(false)}, 1},
+		{"paced: a spent window longer than the max wait refuses the call unsent", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := freddytest.Start(t, freddytest.WithRateLimit(2, time.Hour))
+			c := e2eClient(t, srv, tc.opts...)
+			for range 2 {
+				_, err := c.Configurations.Create(ctx, e2eParams())
+				require.NoError(t, err)
+			}
+			var resp freddy.Response
+			_, err := c.Configurations.Create(ctx, e2eParams(), freddy.WithResponseInto(&resp))
+			var rl *freddy.RateLimitError
+			require.ErrorAs(t, err, &rl)
+			require.ErrorIs(t, err, freddy.ErrRateLimited)
+			assert.InDelta(t, time.Hour.Seconds(), rl.RetryAfter.Seconds(), 2)
+			assert.Equal(t, 2, rl.Limit)
+			assert.Equal(t, 0, rl.Remaining)
+			assert.WithinDuration(t, time.Now().Add(time.Hour), rl.ResetAt, 2*time.Second)
+			assert.Equal(t, tc.attempts, resp.Attempts)
+			assert.Len(t, srv.Requests(), 2+tc.attempts)
+			assert.Len(t, srv.Configurations(), 2)
+			if tc.attempts == 0 {
+				assert.Contains(t, err.Error(), "request not sent")
+			}
+		})
+	}
 }
 
 // TestE2EEveryFaultCostsAnAttemptAndCreatesExactlyOne: whatever goes wrong

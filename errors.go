@@ -272,7 +272,11 @@ func (e *ServerError) Unwrap() error { return &e.APIError }
 
 // RateLimitError is a 429. The SDK retries it after RetryAfter when the wait
 // fits [WithMaxRetryWait] and the context deadline; otherwise it returns it at
-// once so the caller can schedule the retry.
+// once so the caller can schedule the retry. It is also the refusal of a
+// call the Client's rate-limit pacing did not send, because its turn in the
+// window came after the context deadline or further away than
+// [WithMaxRetryWait]: StatusCode is then 0, RetryAfter is the wait, and the
+// message says "request not sent".
 type RateLimitError struct {
 	APIError
 	// RetryAfter is the longer of the body's details.retry_after and the

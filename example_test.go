@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/aitronos/freddy-go"
 	"github.com/aitronos/freddy-go/freddytest"
 )
@@ -157,9 +159,10 @@ func ExampleConfigurationsService_Delete() {
 }
 
 func ExampleRateLimitError() {
-	// A server that allows one create per hour: the second call gets a 429
-	// whose Retry-After is longer than the client will sleep, so the error
-	// comes back at once for the caller to schedule.
+	// A server that allows one create per hour: the first response says the
+	// window is spent until the reset, an hour away, longer than the client
+	// will wait, so the second call comes back at once, unsent, for the
+	// caller to schedule.
 	srv := freddytest.NewServer(freddytest.WithRateLimit(1, time.Hour))
 	defer srv.Close()
 	client, err := freddy.NewClient(freddy.WithAPIKey(srv.APIKey), freddy.WithBaseURL(srv.URL))
@@ -209,4 +212,29 @@ func ExampleWithResponseInto() {
 	}
 	fmt.Println(resp.StatusCode, resp.Attempts, resp.RateLimit.Limit, resp.RateLimit.Remaining)
 	// Output: 200 1 100 99
+}
+
+func ExampleWithLimiter() {
+	// A limit known in advance: at most 5 attempts a second from this
+	// process, in bursts of 2. The client calls Wait before every attempt,
+	// retries included; *rate.Limiter satisfies freddy.Limiter.
+	srv := freddytest.NewServer()
+	defer srv.Close()
+	client, err := freddy.NewClient(freddy.WithAPIKey(srv.APIKey), freddy.WithBaseURL(srv.URL),
+		freddy.WithLimiter(rate.NewLimiter(5, 2)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.CloseIdleConnections()
+	_, err = client.Configurations.Create(context.Background(), freddy.CreateConfigurationParams{
+		PersonalConnectorID: "pcon_clickup",
+		Name:                "Work ClickUp",
+		Credentials:         freddy.APIKeyCredentials("pk_xxxxxxxx"),
+	})
+	fmt.Println("created:", err == nil)
+	fmt.Println("window seen:", client.RateLimit().Limit > 0)
+	// Output:
+	// created: true
+	// window seen: true
 }

@@ -175,7 +175,8 @@ func (cl *call) end(err *error) {
 
 // observeRetry tells the observer about a granted retry.
 func (cl *call) observeRetry(d retry.Decision, raw error) {
-	cl.waited += d.Wait
+	wait := d.Wait + d.Held
+	cl.waited += wait
 	if cl.obs == nil {
 		return
 	}
@@ -189,7 +190,7 @@ func (cl *call) observeRetry(d retry.Decision, raw error) {
 	case errors.As(raw, &te):
 		reason = "timeout"
 	}
-	cl.obs.Retry(RetryInfo{Attempt: cl.attempts, StatusCode: cl.status, Reason: reason, Wait: d.Wait, ServerAsked: d.Reason == retry.ReasonAsked})
+	cl.obs.Retry(RetryInfo{Attempt: cl.attempts, StatusCode: cl.status, Reason: reason, Wait: wait, ServerAsked: d.Held > 0 || d.Reason == retry.ReasonAsked})
 }
 
 // route is the operation's path template.

@@ -1,6 +1,7 @@
 package freddy
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -64,6 +65,8 @@ type config struct {
 	budgetCost   int
 	middleware   []Middleware
 	observer     Observer
+	pacingOff    bool
+	limiter      Limiter
 
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
@@ -189,7 +192,9 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithRetryWait's min on top. When a server asks for a longer wait, the call
 // returns its error at once (a [*RateLimitError] or [*ServerError] with
 // RetryAfter set) for the caller to schedule; raise it to let the SDK wait
-// longer. Backoff waits are capped at it. d must be positive and not below
+// longer. Backoff waits are capped at it. It bounds rate-limit pacing's hold
+// too: a call whose turn in a spent window is further away is refused at
+// once, unsent, with a [*RateLimitError]. d must be positive and not below
 // WithRetryWait's min. Given to one call, it applies to that call only.
 func WithMaxRetryWait(d time.Duration) Option {
 	return func(c *config) error {
@@ -254,6 +259,35 @@ func WithRetryBudget(capacity, cost int) Option {
 		c.budgetSize, c.budgetCost = capacity, cost
 		return nil
 	})
+}
+
+// WithRateLimitPacing turns the Client's rate-limit pacing on (the default)
+// or off. On, the Client keeps a view of the rate-limit window from every
+// response and holds a call the window has no room for until the reset,
+// instead of sending a request the server would refuse (see Client.RateLimit
+// and the README's "Rate limits"). Off, calls are sent at once and a 429 is
+// retried after its Retry-After plus jitter, as in 0.2; Client.RateLimit
+// still reports the view.
+func WithRateLimitPacing(on bool) Option {
+	return clientOnly("WithRateLimitPacing", func(c *config) error { c.pacingOff = !on; return nil })
+}
+
+// Limiter is a caller's own rate limiter, for limits known in advance or
+// shared across processes through a store of the caller's. Wait blocks until
+// one request may be sent, or returns an error when it may not (for example
+// because ctx would end first). *golang.org/x/time/rate.Limiter satisfies
+// it.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WithLimiter makes the Client call l.Wait once before sending each attempt
+// (the first and every retry), after its own pacing. An error from Wait ends
+// the call without sending that attempt: a *RequestError whose Err wraps the
+// limiter's error (so errors.Is sees a context error through it). A nil l
+// sets no limiter.
+func WithLimiter(l Limiter) Option {
+	return clientOnly("WithLimiter", func(c *config) error { c.limiter = l; return nil })
 }
 
 // RequestOption configures one call: the options every method takes last.

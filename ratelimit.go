@@ -63,6 +63,10 @@ func headerValue(h http.Header, canonicalKey string) string {
 }
 
 func parseCount(s string) (int, bool) {
+	if s == "" {
+		// Absent, the common case: Atoi would allocate its error.
+		return 0, false
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
 		return 0, false
@@ -83,6 +87,15 @@ func parseReset(s string, now time.Time) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
+	if last := s[len(s)-1]; last == 's' || last == 'm' || last == 'h' {
+		// A duration, the one form ending in a unit: tried first, because
+		// the failed parses of the other forms would allocate their errors
+		// on every response.
+		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+			return now.Add(d).UTC(), true
+		}
+		return time.Time{}, false
+	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		switch {
 		case f < 0 || f != f || f > 1e15:
@@ -101,4 +114,73 @@ func parseReset(s string, now time.Time) (time.Time, bool) {
 		return now.Add(d).UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// Precision of a reset time, lowest first: a projected next window, whole
+// Unix seconds (X-RateLimit-Reset, the body's reset_at), a wait the server
+// asked for (Retry-After, the body's retry_after), and the
+// x-ratelimit-reset-requests duration, which may carry fractions of a second.
+const (
+	precProjected = iota
+	precUnix
+	precAsked
+	precDuration
+)
+
+// sighting is what one response says about the window, for the Client's
+// view: the reset is the most precise on offer.
+type sighting struct {
+	limit, remaining int
+	hasRemaining     bool
+	reset            time.Time
+	prec             int
+	// hold is when the call that got a 429 may retry, for a 429 whose
+	// headers say the request window still has room (another limit refused
+	// it): the view is left alone and only that call waits.
+	hold time.Time
+}
+
+// sightingOf reads a response's header, and a 429's typed error when there is
+// one (its RetryAfter, Limit, Remaining and ResetAt already merge the body's
+// details with the headers). A 429 spends the window unless its headers say
+// requests remain.
+func sightingOf(h http.Header, rl *RateLimitError, now time.Time) sighting {
+	s := sighting{limit: headerInt(h, "X-Ratelimit-Limit", "X-Ratelimit-Limit-Requests")}
+	for _, k := range [...]string{"X-Ratelimit-Remaining", "X-Ratelimit-Remaining-Requests"} {
+		if n, ok := parseCount(headerValue(h, k)); ok {
+			s.remaining, s.hasRemaining = n, true
+			break
+		}
+	}
+	if t, ok := parseReset(headerValue(h, "X-Ratelimit-Reset-Requests"), now); ok {
+		s.reset, s.prec = t, precDuration
+	}
+	if rl != nil && s.hasRemaining && s.remaining > 0 {
+		if rl.RetryAfter > 0 {
+			s.hold = now.Add(rl.RetryAfter)
+		}
+		s.reset = time.Time{}
+		return s
+	}
+	if rl != nil {
+		// A 429 from the request window: whatever the headers say, nothing
+		// is left.
+		s.remaining, s.hasRemaining = 0, true
+		if rl.Limit > 0 {
+			s.limit = rl.Limit
+		}
+		switch {
+		case s.prec == precDuration:
+		case rl.RetryAfter > 0:
+			s.reset, s.prec = now.Add(rl.RetryAfter), precAsked
+		case !rl.ResetAt.IsZero():
+			s.reset, s.prec = rl.ResetAt, precUnix
+		}
+	}
+	if s.reset.IsZero() {
+		if t, ok := parseReset(headerValue(h, "X-Ratelimit-Reset"), now); ok {
+			s.reset, s.prec = t, precUnix
+		}
+	}
+	return s
 }

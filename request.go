@@ -73,8 +73,8 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if err != nil {
 		return false, err
 	}
-	if err := c.beforeAttempt(ctx); err != nil {
-		return false, &RequestError{IdempotencyKey: o.idemKey, Err: err}
+	if err := c.beforeAttempt(ctx, time.Time{}, policy.MaxWait); err != nil {
+		return false, notSentError(err, 0, o.idemKey, nil, false)
 	}
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
@@ -158,6 +158,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
 			cl.lastAPI = apiErr
 		}
+		cl.hold = cl.core.see(resp.Header, apiErr)
 	}
 	if err != nil {
 		cl.lost = cl.lost || mayHaveArrived(err)
@@ -243,10 +244,24 @@ func (c *core) header(o *op) http.Header {
 }
 
 // beforeAttempt runs before every attempt is sent: the first (core.do) and
-// each retry (the PrepareRetry hook). It is the pacing seam. A non-nil error
-// means the attempt is not sent.
-func (c *core) beforeAttempt(ctx context.Context) error {
-	return notSendable(ctx)
+// each retry (the PrepareRetry hook). It is the pacing seam: the Client's
+// pacer (pace.go), then the caller's Limiter. hold is the earliest time this
+// attempt may go (a 429 that held only its call). A non-nil error means the
+// attempt is not sent: the context's error, a *RateLimitError refusal, or a
+// *limiterError.
+func (c *core) beforeAttempt(ctx context.Context, hold time.Time, maxWait time.Duration) error {
+	if err := notSendable(ctx); err != nil {
+		return err
+	}
+	if err := c.pacer.acquire(ctx, hold, maxWait); err != nil {
+		return err
+	}
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return &limiterError{err}
+		}
+	}
+	return nil
 }
 
 // notSendable reports why no attempt may be sent now: the context ended, or
@@ -263,11 +278,12 @@ func notSendable(ctx context.Context) error {
 }
 
 // abandon ends a call whose granted retry will not be sent because the
-// context ended: the retry's budget tokens go back.
+// context ended, or the pacer or the Limiter refused it: the retry's budget
+// tokens go back.
 func (cl *call) abandon(ctx context.Context, err error) {
 	cl.core.policy.Budget.Refund()
 	cl.retries--
-	cl.final = &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err, LastAPIError: cl.lastAPI, waiting: true}
+	cl.final = notSentError(err, cl.attempts, cl.op.idemKey, cl.lastAPI, true)
 	cl.log(ctx, "freddy: retry abandoned", slog.String("reason", err.Error()))
 }
 

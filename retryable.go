@@ -61,6 +61,8 @@ type callState struct {
 	status   int
 	lastAPI  error
 	final    error
+	// hold is when a retry may be sent after a 429 that held only this call.
+	hold time.Time
 }
 
 func newCall(c *core) *call {
@@ -129,7 +131,7 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 // prepareRetry is the PrepareRetry hook, run after the wait and before each
 // retry: a retry is never sent once the context has ended.
 func (cl *call) prepareRetry(req *http.Request) error {
-	if err := cl.core.beforeAttempt(req.Context()); err != nil {
+	if err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait); err != nil {
 		cl.abandon(req.Context(), err)
 		return cl.final
 	}

@@ -257,7 +257,8 @@ func TestEveryWaitIsJittered(t *testing.T) {
 		for _, j := range []float64{0, 0.5, 0.999} {
 			synctest.Test(t, func(t *testing.T) {
 				rt := script(reply(429, body429("2")), reply(200, fixture(t, "create_200.json")))
-				c := newClient(t, rt, withJitter(j))
+				// Unpaced: with pacing, the retry goes at the reset (pace_test.go).
+				c := newClient(t, rt, withJitter(j), WithRateLimitPacing(false))
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				require.NoError(t, err)
 				want := 2*time.Second + time.Duration(j*float64(DefaultRetryWaitMin/2))
@@ -404,7 +405,7 @@ func TestPrepareRetryRefusesADoneContext(t *testing.T) {
 	cl := c.core.calls.Get().(*call)
 	defer c.core.release(cl)
 	require.True(t, c.core.policy.Budget.Take())
-	cl.attempts, cl.retries = 1, 1
+	cl.attempts, cl.retries, cl.policy = 1, 1, c.core.policy
 	cl.lastAPI = &ServerError{APIError: APIError{StatusCode: 503}}
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, testEndpoint, nil)
@@ -548,7 +549,8 @@ func TestRetryLogging(t *testing.T) {
 		var buf bytes.Buffer
 		logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		rt := script(reply(429, body429("1")), reply(500, fixture(t, "error_500.json")), reply(200, fixture(t, "create_200.json"), "X-Request-Id", "req_ok"))
-		c := newClient(t, rt, WithLogger(logger))
+		// Unpaced, so that the 429's decision logs the wait it sleeps.
+		c := newClient(t, rt, WithLogger(logger), WithRateLimitPacing(false))
 		_, err := c.Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("idem-log"))
 		require.NoError(t, err)
 		out := buf.String()

@@ -315,6 +315,9 @@ func TestConcurrentMixedTraffic(t *testing.T) {
 		switch r.Header.Get("X-Test-Mode") {
 		case "429":
 			w.Header().Set("Retry-After", "0")
+			// A 429 of another limit than the request window, which has
+			// room: it holds only its own call, not the Client's others.
+			w.Header().Set("X-RateLimit-Remaining", "1")
 			w.WriteHeader(429)
 			_, _ = w.Write(e429)
 		case "500":

@@ -114,10 +114,6 @@ func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client
 	_, err = client.Configurations.Create(ctx, renamed, freddy.WithIdempotencyKey("order-42"))
 	step("an idempotency key reused with another body (409)", err)
 
-	srv.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: 2 * time.Minute})
-	_, err = client.Configurations.Create(ctx, params)
-	step("a 429 asking for longer than the client waits", err)
-
 	srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultServerError}, 3)...)
 	_, err = client.Configurations.Create(ctx, params)
 	step("a 500 on every attempt", err)
@@ -131,6 +127,12 @@ func showErrors(ctx context.Context, w io.Writer, srv *freddytest.Server, client
 	defer cancel()
 	_, err = client.Configurations.Create(short, params)
 	step("a server that does not answer before the caller's deadline", err)
+
+	// Last: the 429 spends the window for two minutes, and the client then
+	// holds (or refuses) its calls until the reset instead of sending them.
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: 2 * time.Minute})
+	_, err = client.Configurations.Create(ctx, params)
+	step("a 429 asking for longer than the client waits", err)
 	return nil
 }
 

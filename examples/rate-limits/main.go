@@ -68,7 +68,7 @@ func run() error {
 	fmt.Printf("created %s after %d requests; the emulator stores %d configuration(s)\n",
 		cfg.ID, len(emu.Requests()), len(emu.Configurations()))
 
-	fmt.Println("\n2. a 429 asking for 1s: the client waits that long (plus up to 50ms of jitter), then succeeds")
+	fmt.Println("\n2. a 429 asking for 1s: the client holds the retry until the reset the response gave, then succeeds")
 	emu.Inject(freddytest.Fault{Kind: freddytest.FaultRateLimit, RetryAfter: time.Second})
 	start := time.Now()
 	if _, err := client.Configurations.Create(ctx, params); err != nil {
@@ -86,6 +86,13 @@ func run() error {
 	fmt.Printf("error: %v\nretry after %s with idempotency key %s\n", err, rl.RetryAfter, rl.IdempotencyKey)
 
 	fmt.Println("\n4. the caller retries later with the same key: no duplicate")
+	// Later is a new Client here (the job's next run): this one holds its
+	// calls until the window the 429 reported resets.
+	client, err = freddy.NewClient(freddy.WithAPIKey(emu.APIKey), freddy.WithBaseURL(emu.URL))
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
 	before := len(emu.Configurations())
 	cfg, err = client.Configurations.Create(ctx, params, freddy.WithIdempotencyKey(rl.IdempotencyKey))
 	if err != nil {

@@ -6,6 +6,7 @@ package retry
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -30,6 +31,11 @@ type Policy struct {
 	Budget *Budget
 	// Jitter returns a value in [0, 1); nil uses math/rand/v2.
 	Jitter func() float64
+	// Paced is set when the caller holds each attempt until the rate-limit
+	// window has room: a 429 that asked for a wait is then retried with no
+	// wait of its own and no jitter, which would push it past the start of
+	// the window it waited for.
+	Paced bool
 }
 
 // Outcome describes one failed attempt.
@@ -52,7 +58,11 @@ type Decision struct {
 	// call.
 	ContextDone bool
 	Wait        time.Duration
-	Reason      string
+	// Held is, for a paced retry, the wait the server asked for, which the
+	// caller's pacer holds the retry for instead of Wait: the time the
+	// retry is expected to wait, for observers.
+	Held   time.Duration
+	Reason string
 }
 
 // ReasonAsked is the Reason of a retry whose wait the server asked for.
@@ -74,7 +84,11 @@ func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 	case o.Asked > p.MaxWait:
 		return Decision{Wait: o.Asked, Reason: "asked wait " + o.Asked.String() + " exceeds the max retry wait " + p.MaxWait.String()}
 	}
+	paced := p.Paced && o.Status == http.StatusTooManyRequests && o.Asked > 0
 	wait, why := Asked(o.Asked, p.WaitMin, p.jitter()), ReasonAsked
+	if paced {
+		wait = o.Asked
+	}
 	if o.Asked <= 0 {
 		// The cap applies before the jitter, so capped waits stay spread.
 		wait, why = Backoff(p.WaitMin, max(p.WaitMin, min(p.WaitMax, p.MaxWait)), o.Attempt, p.jitter()), "backoff"
@@ -84,6 +98,9 @@ func (p *Policy) Decide(ctx context.Context, o Outcome) Decision {
 	}
 	if !p.Budget.Take() {
 		return Decision{Wait: wait, Reason: "retry budget exhausted"}
+	}
+	if paced {
+		return Decision{Retry: true, Held: o.Asked, Reason: ReasonAsked + "; held by the pacer until the reset"}
 	}
 	return Decision{Retry: true, Wait: wait, Reason: why}
 }

@@ -238,3 +238,31 @@ func TestDecideDeadlineAndBudgetOrder(t *testing.T) {
 		assert.Equal(t, "retry budget exhausted", d.Reason)
 	})
 }
+
+// TestDecidePaced: with Paced, a 429 that asked for a wait is retried with no
+// wait of its own (the caller's pacer holds it until the reset) and no
+// jitter; the asked wait still decides whether it fits the max wait and the
+// deadline. Other statuses keep their waits.
+func TestDecidePaced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &Policy{MaxRetries: 5, WaitMin: time.Second, WaitMax: time.Second, MaxWait: 10 * time.Second,
+			MinAttempt: 250 * time.Millisecond, Paced: true, Jitter: func() float64 { return 0.999 }}
+		d := p.Decide(context.Background(), Outcome{Attempt: 1, Status: 429, Asked: 2 * time.Second})
+		require.True(t, d.Retry)
+		assert.Zero(t, d.Wait)
+		assert.Equal(t, 2*time.Second, d.Held, "observers still see the wait the retry is held for")
+		assert.Contains(t, d.Reason, "held by the pacer until the reset")
+		d = p.Decide(context.Background(), Outcome{Attempt: 1, Status: 429, Asked: time.Minute})
+		assert.False(t, d.Retry, "longer than the max wait")
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 1800 * time.Millisecond})
+		assert.False(t, d.Retry, "1.8s + 250ms does not fit in 2s")
+		d = p.Decide(ctx, Outcome{Attempt: 1, Status: 429, Asked: 1750 * time.Millisecond})
+		assert.True(t, d.Retry, "1.75s + 250ms fits exactly: no jitter is added")
+		d = p.Decide(context.Background(), Outcome{Attempt: 1, Status: 503, Asked: 2 * time.Second})
+		assert.Equal(t, 2*time.Second+time.Duration(0.999*float64(time.Second/2)), d.Wait, "a 503's Retry-After keeps its jitter")
+		d = p.Decide(context.Background(), Outcome{Attempt: 1, Status: 429})
+		assert.Positive(t, d.Wait, "a 429 without Retry-After backs off as before")
+	})
+}

@@ -1,0 +1,411 @@
+package freddy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// All tests here run in synctest bubbles: time is fake, so holds and
+// releases are asserted exactly.
+
+// windowRT serves a windowServer without sockets and records when each
+// request arrived.
+type windowRT struct {
+	ws   *windowServer
+	mu   sync.Mutex
+	seen []time.Time
+}
+
+func newWindowRT(t *testing.T, limit int, window time.Duration) *windowRT {
+	return &windowRT{ws: &windowServer{limit: limit, window: window, ok: fixture(t, "create_200.json")}}
+}
+
+func (w *windowRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	w.mu.Lock()
+	w.seen = append(w.seen, time.Now())
+	w.mu.Unlock()
+	rec := httptest.NewRecorder()
+	w.ws.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+func (w *windowRT) times() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Time(nil), w.seen...)
+}
+
+// spend makes one call, so that the client has seen the window, then n more
+// calls to spend what is left of it.
+func spend(t *testing.T, c *Client, n int) {
+	t.Helper()
+	for range n {
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+	}
+}
+
+func TestPaceSpentWindowHoldsUntilTheResetAndReleasesAtMostTheLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 10, time.Second)
+		c := newClient(t, rt)
+		start := time.Now()
+		spend(t, c, 1)
+		var wg sync.WaitGroup
+		for range 24 {
+			wg.Go(func() {
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		assert.Zero(t, rt.ws.refused.Load(), "no request the window had no room for was sent")
+		perWindow := map[int]int{}
+		for _, at := range rt.times() {
+			perWindow[int(at.Sub(start)/time.Second)]++
+		}
+		assert.Equal(t, map[int]int{0: 10, 1: 10, 2: 5}, perWindow)
+		times := rt.times()
+		assert.Equal(t, time.Duration(0), times[5].Sub(start), "calls go at once while the window has room")
+		assert.Equal(t, 25*time.Millisecond, times[6].Sub(start), "the window's second half is spaced at four times its average rate")
+		assert.Equal(t, 100*time.Millisecond, times[9].Sub(start))
+		assert.Equal(t, time.Second, times[10].Sub(start), "the first held call goes at the reset")
+	})
+}
+
+func TestPaceDeadlineBeforeTheTurnRefusesUnsent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Second)
+		c := newClient(t, rt)
+		spend(t, c, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		var resp Response
+		_, err := c.Configurations.Create(ctx, validParams(), WithResponseInto(&resp))
+		assert.Zero(t, time.Since(start), "refused at once")
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.ErrorIs(t, err, ErrRateLimited)
+		assert.Equal(t, time.Second, rl.RetryAfter, "how long it would have waited")
+		assert.Equal(t, 1, rl.Limit)
+		assert.True(t, start.Add(time.Second).Equal(rl.ResetAt))
+		assert.NotEmpty(t, rl.IdempotencyKey)
+		assert.Contains(t, err.Error(), "request not sent")
+		assert.Contains(t, err.Error(), "context deadline")
+		assert.Equal(t, 0, resp.Attempts)
+		assert.Len(t, rt.times(), 1, "nothing sent")
+
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel2()
+		_, err = c.Configurations.Create(ctx2, validParams())
+		require.NoError(t, err, "a deadline after the turn waits for it")
+		assert.Equal(t, time.Second, time.Since(start))
+	})
+}
+
+func TestPaceWaitLongerThanMaxRetryWaitRefusedUnsent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Minute)
+		c := newClient(t, rt, WithMaxRetryWait(30*time.Second))
+		spend(t, c, 1)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		assert.Zero(t, time.Since(start))
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.Equal(t, time.Minute, rl.RetryAfter)
+		assert.Contains(t, err.Error(), "request not sent")
+		assert.Contains(t, err.Error(), "max retry wait 30s")
+		assert.Len(t, rt.times(), 1)
+	})
+}
+
+// TestPacePerCallMaxRetryWaitBoundsTheHold: a call's own WithMaxRetryWait
+// decides whether it is held or refused, in both directions.
+func TestPacePerCallMaxRetryWaitBoundsTheHold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Minute)
+		c := newClient(t, rt, WithMaxRetryWait(2*time.Minute))
+		spend(t, c, 1)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams(), WithMaxRetryWait(30*time.Second))
+		assert.Zero(t, time.Since(start))
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.Contains(t, err.Error(), "max retry wait 30s")
+		assert.Len(t, rt.times(), 1, "nothing sent")
+
+		c = newClient(t, newWindowRT(t, 1, time.Minute), WithMaxRetryWait(30*time.Second))
+		spend(t, c, 1)
+		start = time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams(), WithMaxRetryWait(2*time.Minute))
+		require.NoError(t, err, "the call's longer max wait lets it be held to the reset")
+		assert.Equal(t, time.Minute, time.Since(start))
+	})
+}
+
+func TestPaceCancelWhileHeldReturnsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, 5*time.Second)
+		c := newClient(t, rt)
+		spend(t, c, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Configurations.Create(ctx, validParams())
+			done <- err
+		}()
+		synctest.Wait() // the call is held
+		start := time.Now()
+		cancel()
+		err := <-done
+		assert.Zero(t, time.Since(start), "returns at once")
+		assert.ErrorIs(t, err, context.Canceled)
+		var re *RequestError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, 0, re.Attempts)
+		assert.Contains(t, err.Error(), "request not sent")
+		assert.Len(t, rt.times(), 1)
+	})
+}
+
+func TestPaceViewZeroBeforeAnyResponse(t *testing.T) {
+	c := newClient(t, script(reply(200, nil)))
+	assert.Equal(t, RateLimit{}, c.RateLimit())
+}
+
+func TestPaceBothHeaderFamiliesAndThe429BodyFeedTheView(t *testing.T) {
+	ok := func(t *testing.T) []byte { return fixture(t, "create_200.json") }
+	for _, tc := range []struct {
+		name string
+		step func(t *testing.T, now time.Time) func(*http.Request) (*http.Response, error)
+		want func(now time.Time) RateLimit
+	}{
+		{"X-RateLimit family", func(t *testing.T, now time.Time) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "7", "X-RateLimit-Reset", "1000000030")
+		}, func(now time.Time) RateLimit { return RateLimit{100, 7, time.Unix(1000000030, 0).UTC()} }},
+		{"-requests family", func(t *testing.T, now time.Time) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-Ratelimit-Limit-Requests", "60", "X-Ratelimit-Remaining-Requests", "59", "X-Ratelimit-Reset-Requests", "1.5s")
+		}, func(now time.Time) RateLimit { return RateLimit{60, 59, now.Add(1500 * time.Millisecond).UTC()} }},
+		{"the 429 body alone", func(t *testing.T, now time.Time) func(*http.Request) (*http.Response, error) {
+			return reply(429, []byte(`{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","message":"m","details":{"retry_after":20,"limit":100,"remaining":0}}}`))
+		}, func(now time.Time) RateLimit { return RateLimit{100, 0, now.Add(20 * time.Second)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				now := time.Now()
+				c := newClient(t, script(tc.step(t, now)), WithMaxRetries(0))
+				_, _ = c.Configurations.Create(context.Background(), validParams())
+				got := c.RateLimit()
+				want := tc.want(now)
+				assert.Equal(t, want.Limit, got.Limit)
+				assert.Equal(t, want.Remaining, got.Remaining)
+				assert.True(t, want.ResetAt.Equal(got.ResetAt), "reset %v, want %v", got.ResetAt, want.ResetAt)
+			})
+		})
+	}
+}
+
+// sightAt builds a sighting whose reset is d from now.
+func sightAt(now time.Time, remaining int, d time.Duration, prec int) sighting {
+	return sighting{limit: 100, remaining: remaining, hasRemaining: true, reset: now.Add(d), prec: prec}
+}
+
+func TestPaceViewMerge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer(true)
+		now := time.Now()
+		p.observe(sightAt(now, 50, 2*time.Second, precUnix), now)
+		assert.Equal(t, RateLimit{100, 50, now.Add(2 * time.Second)}, p.view())
+
+		p.observe(sightAt(now, 60, 1300*time.Millisecond, precDuration), now)
+		assert.Equal(t, RateLimit{100, 50, now.Add(1300 * time.Millisecond)}, p.view(),
+			"the more precise reset wins; the lowest remaining stays")
+		p.observe(sightAt(now, 40, time.Second, precUnix), now)
+		assert.Equal(t, RateLimit{100, 40, now.Add(1300 * time.Millisecond)}, p.view(),
+			"a less precise reset does not replace a precise one, even when earlier")
+		p.observe(sightAt(now, 45, 1200*time.Millisecond, precDuration), now)
+		assert.Equal(t, RateLimit{100, 40, now.Add(1200 * time.Millisecond)}, p.view(),
+			"the earliest of equally precise resets")
+	})
+}
+
+func TestPaceOlderWindowIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPacer(true)
+		t0 := time.Now()
+		p.observe(sightAt(t0, 0, time.Second, precDuration), t0)
+		time.Sleep(1100 * time.Millisecond)
+		t1 := time.Now()
+		p.observe(sightAt(t1, 3, 900*time.Millisecond, precDuration), t1)
+		require.Equal(t, RateLimit{100, 3, t1.Add(900 * time.Millisecond)}, p.view())
+
+		// A response answered in the old window, arriving late, reports
+		// plenty left and the old reset (or one a few ms after it).
+		p.observe(sightAt(t1, 90, -100*time.Millisecond, precDuration), t1)
+		p.observe(sightAt(t1, 90, 5*time.Millisecond, precDuration), t1)
+		p.observe(sightAt(t1, 0, 5*time.Millisecond, precDuration), t1)
+		assert.Equal(t, RateLimit{100, 3, t1.Add(900 * time.Millisecond)}, p.view(),
+			"an older window neither brings back capacity nor spends this one")
+	})
+}
+
+func TestPace429StopsOtherCallsAndTheRetryGoesAtTheReset(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		rt := script(reply(429, body429("1"), "Retry-After", "1", "X-Ratelimit-Reset-Requests", "800ms",
+			"X-Ratelimit-Limit-Requests", "100"), reply(200, ok))
+		// The worst jitter: unpaced, the retry would go at 1.25s.
+		c := newClient(t, rt, withJitter(0.999))
+		start := time.Now()
+		first := startHeld(t, c)
+		second := startHeld(t, c)
+		first()
+		second()
+		reqs := rt.requests()
+		require.Len(t, reqs, 3)
+		for _, r := range reqs[1:] {
+			assert.Equal(t, 800*time.Millisecond, r.at.Sub(start), "held until the reset the response gave, no later")
+		}
+	})
+}
+
+func TestPaceOffRestoresUnpacedBehaviour(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Second)
+		c := newClient(t, rt, WithRateLimitPacing(false), withJitter(0.5))
+		spend(t, c, 1)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		times := rt.times()
+		require.Len(t, times, 3, "sent at once, refused, retried")
+		assert.Equal(t, start, times[1])
+		assert.Equal(t, time.Second+DefaultRetryWaitMin/4, times[2].Sub(start), "Retry-After plus jitter, as before pacing")
+		assert.Equal(t, int64(1), rt.ws.refused.Load())
+		assert.Equal(t, 1, c.RateLimit().Limit, "the view is still kept")
+	})
+}
+
+// countingLimiter counts its calls and fails the ones listed.
+type countingLimiter struct {
+	calls  atomic.Int32
+	failOn int32
+	err    error
+}
+
+func (l *countingLimiter) Wait(ctx context.Context) error {
+	if n := l.calls.Add(1); n == l.failOn {
+		return l.err
+	}
+	return ctx.Err()
+}
+
+func TestPaceLimiterCalledOncePerAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e500 := fixture(t, "error_500.json")
+		rt := script(reply(500, e500), reply(500, e500), reply(200, fixture(t, "create_200.json")))
+		l := &countingLimiter{}
+		c := newClient(t, rt, WithLimiter(l))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, int32(3), l.calls.Load())
+		assert.Len(t, rt.requests(), 3)
+	})
+}
+
+func TestPaceLimiterErrorEndsTheCallUnsent(t *testing.T) {
+	errFull := errors.New("store says no")
+	for _, tc := range []struct {
+		name   string
+		failOn int32
+		sent   int
+		text   string
+	}{
+		{"first attempt", 1, 0, "freddy: Create: request not sent: limiter: store says no"},
+		{"a retry", 2, 1, "freddy: Create: request failed after 1 attempt (while waiting to retry): limiter: store says no; last response: 500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(500, fixture(t, "error_500.json")), reply(200, fixture(t, "create_200.json")))
+				l := &countingLimiter{failOn: tc.failOn, err: errFull}
+				c := newClient(t, rt, WithLimiter(l))
+				budget := c.core.policy.Budget.Tokens()
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				var re *RequestError
+				require.ErrorAs(t, err, &re)
+				assert.ErrorIs(t, err, errFull)
+				assert.Equal(t, tc.sent, re.Attempts)
+				assert.NotEmpty(t, re.IdempotencyKey)
+				assert.Contains(t, err.Error(), tc.text)
+				assert.Len(t, rt.requests(), tc.sent)
+				assert.Equal(t, budget, c.core.policy.Budget.Tokens(), "a retry not sent gives its budget back")
+			})
+		})
+	}
+}
+
+func TestPace429OfAnotherLimitHoldsOnlyItsCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		rt := script(reply(429, body429("2"), "X-RateLimit-Limit", "100", "X-RateLimit-Remaining", "5",
+			"X-Ratelimit-Reset-Requests", "30s"), reply(200, ok))
+		c := newClient(t, rt, withJitter(0.999))
+		start := time.Now()
+		held := startHeld(t, c)
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Zero(t, time.Since(start), "another call goes at once: the window has room")
+		held()
+		reqs := rt.requests()
+		require.Len(t, reqs, 3)
+		assert.Equal(t, 2*time.Second, reqs[2].at.Sub(start), "the held call retries after its Retry-After, without jitter")
+	})
+}
+
+// startHeld starts a Create on c and returns once its first attempt got its
+// answer and the call is held; wait waits for it to end.
+func startHeld(t *testing.T, c *Client) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		assert.NoError(t, err)
+	})
+	synctest.Wait()
+	return wg.Wait
+}
+
+// TestPaceCostsNothingWhileTheLimitIsFarAway: reading a response's window
+// and passing the seam allocate nothing, with or without rate-limit headers.
+func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
+	for name, h := range map[string]http.Header{
+		"no headers": {"Content-Type": {"application/json"}},
+		"both families": {"X-Ratelimit-Limit": {"1000000"}, "X-Ratelimit-Remaining": {"999999"}, "X-Ratelimit-Reset": {"4102444800"},
+			"X-Ratelimit-Limit-Requests": {"1000000"}, "X-Ratelimit-Remaining-Requests": {"999999"}, "X-Ratelimit-Reset-Requests": {"59.5s"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, script(reply(200, nil)))
+			ctx := context.Background()
+			allocs := testing.AllocsPerRun(200, func() {
+				c.core.see(h, nil)
+				if err := c.core.beforeAttempt(ctx, time.Time{}, DefaultMaxRetryWait); err != nil {
+					t.Fatal(err)
+				}
+			})
+			assert.Zero(t, allocs)
+		})
+	}
+}
