@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -119,6 +120,9 @@ func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.GetBody = nil
 	}
 	resp, err := a.rt.RoundTrip(r)
+	if resp == nil && err == nil {
+		err = nilResponse(a.rt)
+	}
 	if err != nil {
 		cancel()
 		return nil, a.timedOut(parent, ctx, err)
@@ -139,6 +143,12 @@ func (a attempt) timedOut(parent, ctx context.Context, err error) error {
 		return &TimeoutError{After: a.timeout, Err: err}
 	}
 	return err
+}
+
+// nilResponse is the error for a RoundTripper that breaks its contract by
+// returning neither a response nor an error, worded as net/http words it.
+func nilResponse(rt http.RoundTripper) error {
+	return fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", rt)
 }
 
 type attemptBody struct {
