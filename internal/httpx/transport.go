@@ -49,7 +49,7 @@ func NewClient(cfg Config) (*http.Client, http.RoundTripper) {
 	}
 	rt := hc.Transport
 	if rt == nil && cfg.HTTPClient != nil {
-		rt = http.DefaultTransport
+		rt = defaultTransport()
 	}
 	if rt == nil {
 		t := cleanhttp.DefaultPooledTransport()
@@ -143,6 +143,16 @@ func (a attempt) timedOut(parent, ctx context.Context, err error) error {
 		return &TimeoutError{After: a.timeout, Err: err}
 	}
 	return err
+}
+
+// defaultTransport is what net/http would use for a nil Transport, cloned:
+// sharing http.DefaultTransport would let CloseIdleConnections empty the
+// process-wide pool.
+func defaultTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
 }
 
 // nilResponse is the error for a RoundTripper that breaks its contract by
