@@ -94,14 +94,14 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	} else if label == "" {
 		label = kind
 	}
-	b.WriteString(label)
+	b.WriteString(oneLine(label))
 	msg := e.Message
 	if msg == "" {
 		msg = e.SystemMessage
 	}
 	if msg != "" {
 		b.WriteString(": ")
-		b.WriteString(msg)
+		b.WriteString(oneLine(msg))
 	}
 	writeFields(&b, e.Details)
 	if e.snippet != "" {
@@ -124,7 +124,7 @@ func writeTail(b *strings.Builder, retryAfter time.Duration, attempts int, trace
 		tail = append(tail, strconv.Itoa(attempts)+" attempts")
 	}
 	if traceID != "" {
-		tail = append(tail, "trace_id "+traceID)
+		tail = append(tail, "trace_id "+oneLine(traceID))
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (")
@@ -159,10 +159,10 @@ func writeFields(b *strings.Builder, details map[string]any) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(k)
+		b.WriteString(oneLine(k))
 		if reason, ok := fields[k].(string); ok && reason != "" {
 			b.WriteString(": ")
-			b.WriteString(reason)
+			b.WriteString(oneLine(reason))
 		}
 	}
 	b.WriteByte(']')
