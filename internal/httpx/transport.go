@@ -223,6 +223,9 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}
+		if err := methodChanged(req, via); err != nil {
+			return err
+		}
 		if len(via) >= MaxRedirects {
 			return &retry.Permanent{Err: errors.New("stopped after 10 redirects")}
 		}
@@ -243,4 +246,21 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 		}
 		return nil
 	}
+}
+
+// methodChanged refuses a redirect that net/http would follow with another
+// method than the call's (a 301, 302 or 303 answering a POST, PATCH or
+// DELETE becomes a GET without the body): the GET's answer would pass for
+// the write's. The error names the status and the location's path, never
+// its query.
+func methodChanged(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 || req.Method == via[0].Method {
+		return nil
+	}
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return &retry.Permanent{Err: fmt.Errorf("refused to follow a %d redirect to %s: it would turn the %s into a %s without its body, so nothing would be done",
+		status, req.URL.EscapedPath(), via[0].Method, req.Method)}
 }
