@@ -76,11 +76,11 @@ func (c *Configuration) RawJSON() json.RawMessage { return c.raw.json() }
 // credentials redacted.
 func (c Configuration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(wireConfiguration{
-		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: c.APIKeyID,
+		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: some(c.APIKeyID),
 		OrganizationID: c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
 		Name: c.Name, Configuration: c.Configuration, Credentials: redact.Discarded{},
-		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: c.LastSyncAt,
-		LastError: c.LastError, Description: c.Description, Metadata: c.Metadata,
+		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: some(c.LastSyncAt),
+		LastError: some(c.LastError), Description: c.Description, Metadata: c.Metadata,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	})
 }
