@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"hash/maphash"
 	"iter"
 	"net/http"
@@ -195,18 +194,14 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // which is what Delete promises. An attempt that never connected does not
 // count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
-	o := op{method: http.MethodDelete, id: id}
+	o := op{method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return err
 	}
-	lost, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
+	_, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
 		return decodeDeleted(status, body)
 	})
-	var nf *NotFoundError
-	if lost && errors.As(err, &nf) && nf.Attempts > 1 {
-		return nil
-	}
 	return err
 }
 

@@ -32,6 +32,10 @@ type op struct {
 	// creds are scrubbed from any text the server sends back.
 	creds Credentials
 	opts  requestConfig
+
+	// goneAfterLoss makes a 404 that answers a retry after a lost attempt
+	// a success (Delete: that attempt most likely did the deleting).
+	goneAfterLoss bool
 }
 
 // path is base followed by the operation's "/{id}{action}", with id
@@ -98,6 +102,10 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 			cl.abandon(ctx, err)
 		}
 		cl.fillResponse()
+		if o.goneAfterLoss && cl.goneAfterLoss() {
+			c.policy.Budget.Success(cl.retries)
+			return cl.lost, nil
+		}
 		return cl.lost, cl.final
 	}
 	c.policy.Budget.Success(cl.retries)
