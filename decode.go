@@ -251,9 +251,13 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 		Success *bool    `json:"success"`
 		Data    *deleted `json:"data"`
 		deleted
+		Error json.RawMessage `json:"error"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil {
 		return jsonDecodeError(body, err)
+	}
+	if derr := errorBodyOn2xx(b.Error); derr != nil {
+		return derr
 	}
 	d, _, derr := unwrap(b.Success, b.Data, &b.deleted)
 	if derr != nil {
@@ -263,6 +267,15 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 		return bodyError(`response says "deleted": false`)
 	}
 	return nil
+}
+
+// errorBodyOn2xx refuses a 2xx whose body is the short error body
+// ({"error": {…}}): it says the operation failed, whatever its status.
+func errorBodyOn2xx(member json.RawMessage) *DecodeError {
+	if len(member) == 0 || string(member) == "null" {
+		return nil
+	}
+	return bodyError(`response is an error body (an "error" member)`)
 }
 
 // unwrap picks the object out of a body read as either the envelope or the
