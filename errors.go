@@ -69,6 +69,10 @@ type APIError struct {
 	IdempotencyKey string
 	// Attempts is the number of attempts the call made, this one included.
 	Attempts int
+	// OutcomeUnknown is set when the call was a write and an earlier
+	// attempt's answer was lost or a 5xx, or this one is a 5xx: the server
+	// may have acted. errors.Is(err, ErrOutcomeUnknown) reports it.
+	OutcomeUnknown bool
 
 	// snippet is the start of a body that was not an error body.
 	snippet string

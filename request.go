@@ -106,6 +106,9 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 			c.policy.Budget.Success(cl.retries)
 			return cl.lost, nil
 		}
+		if cl.outcomeUnknown() {
+			markOutcomeUnknown(cl.final)
+		}
 		return cl.lost, cl.final
 	}
 	c.policy.Budget.Success(cl.retries)
@@ -139,6 +142,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 	cl.status, cl.header = 0, nil
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
+		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
 		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 		limit := int64(errorBodyLimit)
 		if ok {

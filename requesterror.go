@@ -98,6 +98,10 @@ type RequestError struct {
 	// LastAPIError is the API error of an earlier attempt when the context
 	// ended the call after it; nil otherwise.
 	LastAPIError error
+	// OutcomeUnknown is set when the call was a write and an attempt went
+	// out without an answer, or got a 5xx: the server may have acted.
+	// errors.Is(err, ErrOutcomeUnknown) reports it.
+	OutcomeUnknown bool
 	// waiting is set when the context ended during the wait before a retry.
 	waiting bool
 }

@@ -51,6 +51,9 @@ type callState struct {
 	status   int
 	lastAPI  error
 	final    error
+
+	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
+	serverFailed bool
 }
 
 func newCall(c *core) *call {
