@@ -3,7 +3,6 @@ package freddy
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -145,17 +144,12 @@ const maxFieldsShown = 5
 // "[name: must be a string; after: …]", sorted, so that the message alone
 // says what to fix.
 func writeFields(b *strings.Builder, details map[string]any) {
-	fields, ok := details["fields"].(map[string]any)
-	if !ok || len(fields) == 0 {
+	fields := refusedFields(details)
+	if len(fields) == 0 {
 		return
 	}
-	names := make([]string, 0, len(fields))
-	for k := range fields {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	b.WriteString(" [")
-	for i, k := range names {
+	for i, f := range fields {
 		if i == maxFieldsShown {
 			b.WriteString("; …")
 			break
@@ -163,10 +157,10 @@ func writeFields(b *strings.Builder, details map[string]any) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(oneLine(k))
-		if reason, ok := fields[k].(string); ok && reason != "" {
+		b.WriteString(oneLine(f.Field))
+		if f.Reason != "" {
 			b.WriteString(": ")
-			b.WriteString(oneLine(reason))
+			b.WriteString(oneLine(f.Reason))
 		}
 	}
 	b.WriteByte(']')
