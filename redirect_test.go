@@ -15,25 +15,7 @@ import (
 // success. The error names the status and the location's path, not its
 // query, and the call is not retried. 307 and 308 keep method and body.
 func TestRedirectThatChangesAWritesMethodIsAnError(t *testing.T) {
-	writes := map[string]func(c *Client) error{
-		"Create": func(c *Client) error {
-			_, err := c.Configurations.Create(context.Background(), validParams())
-			return err
-		},
-		"Update": func(c *Client) error {
-			_, err := c.Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Name: String("n")})
-			return err
-		},
-		"SetEnabled": func(c *Client) error {
-			_, err := c.Configurations.SetEnabled(context.Background(), "pconf_1", false)
-			return err
-		},
-		"Test": func(c *Client) error {
-			_, err := c.Configurations.Test(context.Background(), "pconf_1")
-			return err
-		},
-		"Delete": func(c *Client) error { return c.Configurations.Delete(context.Background(), "pconf_1") },
-	}
+	writes := writeCalls()
 	ok := func(r *http.Request) (*http.Response, error) {
 		if r.URL.Path == "/moved/test" {
 			return response(200, fixture(t, "test_healthy.json")), nil
