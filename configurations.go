@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"hash/maphash"
 	"iter"
 	"net/http"
@@ -25,6 +24,8 @@ const configurationsPath = "/v1/personal-connectors/configurations"
 // [*ServerError], or a plain [*APIError]), a [*RequestError] when no usable
 // response arrived (it wraps the context's error when the context ended the
 // call), or a [*DecodeError] for a 2xx body none of the documented shapes.
+// A failed write (Create, Update, SetEnabled, Test, Delete) whose server may
+// have acted also matches [ErrOutcomeUnknown].
 type ConfigurationsService struct {
 	client *Client
 }
@@ -187,7 +188,8 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 
 // Delete removes a configuration: API operation
 // DELETE /v1/personal-connectors/configurations/{id}. It succeeds on 200
-// ({"deleted": true}, bare or in the envelope) and on 204. A configuration
+// ({"deleted": true}, bare or in the envelope) and on 204; a 200 whose body
+// is an error body is a [*DecodeError]. A configuration
 // that does not exist is a [*NotFoundError], with one exception: a 404 that
 // answers a retry after an attempt whose request went out but whose
 // response was lost (the connection dropped or timed out) returns nil. That
@@ -195,18 +197,14 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // which is what Delete promises. An attempt that never connected does not
 // count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
-	o := op{name: "Delete", method: http.MethodDelete, id: id}
+	o := op{name: "Delete", method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)
 	if err := validID(id); err != nil {
 		return err
 	}
-	lost, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
+	_, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
 		return decodeDeleted(status, body)
 	})
-	var nf *NotFoundError
-	if lost && errors.As(err, &nf) && nf.Attempts > 1 {
-		return nil
-	}
 	return err
 }
 

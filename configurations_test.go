@@ -92,7 +92,7 @@ func TestCreateValidatesParamsBeforeSending(t *testing.T) {
 		{"name", func(p *CreateConfigurationParams) { p.Name = "" }, "name"},
 		{"credentials nil", func(p *CreateConfigurationParams) { p.Credentials = Credentials{} }, "credentials"},
 		{"credentials empty", func(p *CreateConfigurationParams) { p.Credentials = NewCredentials(map[string]any{}) }, "credentials"},
-		{"unencodable", func(p *CreateConfigurationParams) { p.Metadata = map[string]any{"ch": make(chan int)} }, "params"},
+		{"unencodable", func(p *CreateConfigurationParams) { p.Metadata = map[string]any{"ch": make(chan int)} }, "metadata"},
 		{"unencodable credentials", func(p *CreateConfigurationParams) {
 			p.Credentials = NewCredentials(map[string]any{"ch": make(chan int)})
 		}, "credentials"},

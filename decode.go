@@ -21,47 +21,47 @@ import (
 // wireConfiguration is the configuration object with every documented
 // spelling. The twins of the Create page's spellings are read, never written.
 type wireConfiguration struct {
-	ID                       string           `json:"id"`
-	Object                   string           `json:"object"`
-	UserID                   string           `json:"userId"`
-	UserIDSnake              string           `json:"user_id,omitempty"`
-	APIKeyID                 *string          `json:"apiKeyId"`
-	APIKeyIDSnake            *string          `json:"api_key_id,omitempty"`
-	OrganizationID           string           `json:"organization_id"`
-	OrganizationIDCamel      string           `json:"organizationId,omitempty"`
-	PersonalConnectorID      string           `json:"personalConnectorId"`
-	PersonalConnectorIDSnake string           `json:"personal_connector_id,omitempty"`
-	Name                     string           `json:"name"`
-	Configuration            map[string]any   `json:"configuration"`
-	Credentials              redact.Discarded `json:"credentials"`
-	Enabled                  bool             `json:"enabled"`
-	HealthStatus             HealthStatus     `json:"healthStatus"`
-	HealthStatusSnake        HealthStatus     `json:"health_status,omitempty"`
-	LastSyncAt               *time.Time       `json:"lastSyncAt"`
-	LastSyncAtSnake          *time.Time       `json:"last_sync_at,omitempty"`
-	LastError                *string          `json:"lastError"`
-	LastErrorSnake           *string          `json:"last_error,omitempty"`
-	Description              *string          `json:"description"`
-	Metadata                 map[string]any   `json:"metadata"`
-	CreatedAt                time.Time        `json:"created_at"`
-	CreatedAtCamel           *time.Time       `json:"createdAt,omitempty"`
-	UpdatedAt                time.Time        `json:"updated_at"`
-	UpdatedAtCamel           *time.Time       `json:"updatedAt,omitempty"`
+	ID                       string              `json:"id"`
+	Object                   string              `json:"object"`
+	UserID                   string              `json:"userId"`
+	UserIDSnake              string              `json:"user_id,omitempty"`
+	APIKeyID                 nullable[string]    `json:"apiKeyId"`
+	APIKeyIDSnake            *string             `json:"api_key_id,omitempty"`
+	OrganizationID           string              `json:"organization_id"`
+	OrganizationIDCamel      string              `json:"organizationId,omitempty"`
+	PersonalConnectorID      string              `json:"personalConnectorId"`
+	PersonalConnectorIDSnake string              `json:"personal_connector_id,omitempty"`
+	Name                     string              `json:"name"`
+	Configuration            map[string]any      `json:"configuration"`
+	Credentials              redact.Discarded    `json:"credentials"`
+	Enabled                  bool                `json:"enabled"`
+	HealthStatus             HealthStatus        `json:"healthStatus"`
+	HealthStatusSnake        HealthStatus        `json:"health_status,omitempty"`
+	LastSyncAt               nullable[time.Time] `json:"lastSyncAt"`
+	LastSyncAtSnake          *time.Time          `json:"last_sync_at,omitempty"`
+	LastError                nullable[string]    `json:"lastError"`
+	LastErrorSnake           *string             `json:"last_error,omitempty"`
+	Description              *string             `json:"description"`
+	Metadata                 map[string]any      `json:"metadata"`
+	CreatedAt                time.Time           `json:"created_at"`
+	CreatedAtCamel           *time.Time          `json:"createdAt,omitempty"`
+	UpdatedAt                time.Time           `json:"updated_at"`
+	UpdatedAtCamel           *time.Time          `json:"updatedAt,omitempty"`
 }
 
 func (w *wireConfiguration) toConfiguration(raw *rawRef) Configuration {
 	return Configuration{
 		ID: w.ID, Object: w.Object,
 		UserID:              firstNonZero(w.UserID, w.UserIDSnake),
-		APIKeyID:            firstNonZero(w.APIKeyID, w.APIKeyIDSnake),
+		APIKeyID:            w.APIKeyID.or(w.APIKeyIDSnake),
 		OrganizationID:      firstNonZero(w.OrganizationID, w.OrganizationIDCamel),
 		PersonalConnectorID: firstNonZero(w.PersonalConnectorID, w.PersonalConnectorIDSnake),
 		Name:                w.Name, Configuration: w.Configuration,
 		Credentials:  redact.Marker,
 		Enabled:      w.Enabled,
 		HealthStatus: firstNonZero(w.HealthStatus, w.HealthStatusSnake),
-		LastSyncAt:   firstNonZero(w.LastSyncAt, w.LastSyncAtSnake),
-		LastError:    firstNonZero(w.LastError, w.LastErrorSnake),
+		LastSyncAt:   w.LastSyncAt.or(w.LastSyncAtSnake),
+		LastError:    w.LastError.or(w.LastErrorSnake),
 		Description:  w.Description, Metadata: w.Metadata,
 		CreatedAt: firstNonZero(w.CreatedAt, deref(w.CreatedAtCamel)),
 		UpdatedAt: firstNonZero(w.UpdatedAt, deref(w.UpdatedAtCamel)),
@@ -251,9 +251,13 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 		Success *bool    `json:"success"`
 		Data    *deleted `json:"data"`
 		deleted
+		Error json.RawMessage `json:"error"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil {
 		return jsonDecodeError(body, err)
+	}
+	if derr := errorBodyOn2xx(b.Error); derr != nil {
+		return derr
 	}
 	d, _, derr := unwrap(b.Success, b.Data, &b.deleted)
 	if derr != nil {
@@ -263,6 +267,15 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 		return bodyError(`response says "deleted": false`)
 	}
 	return nil
+}
+
+// errorBodyOn2xx refuses a 2xx whose body is the short error body
+// ({"error": {…}}): it says the operation failed, whatever its status.
+func errorBodyOn2xx(member json.RawMessage) *DecodeError {
+	if len(member) == 0 || string(member) == "null" {
+		return nil
+	}
+	return bodyError(`response is an error body (an "error" member)`)
 }
 
 // unwrap picks the object out of a body read as either the envelope or the

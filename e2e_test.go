@@ -196,7 +196,14 @@ func TestE2EEveryFaultCostsAnAttemptAndCreatesExactlyOne(t *testing.T) {
 		t.Run(f.Kind.String(), func(t *testing.T) {
 			srv := freddytest.Start(t)
 			srv.Inject(f, f)
-			c := e2eClient(t, srv, freddy.WithTimeout(300*time.Millisecond))
+			// Only a stall needs the attempt timeout to end it; the
+			// successful third attempt must not race it, which a 300ms
+			// timeout for every fault lost once in 20 runs under load.
+			var opts []freddy.Option
+			if f.Kind == freddytest.FaultStall || f.Kind == freddytest.FaultStallBody {
+				opts = append(opts, freddy.WithTimeout(time.Second))
+			}
+			c := e2eClient(t, srv, opts...)
 			got, err := c.Configurations.Create(context.Background(), e2eParams())
 			require.NoError(t, err)
 			reqs := srv.Requests()
@@ -360,7 +367,13 @@ func TestE2EBrokenBodiesNeverGiveAPartialConfiguration(t *testing.T) {
 		t.Run(tc.fault.String(), func(t *testing.T) {
 			srv := freddytest.Start(t)
 			srv.Inject(freddytest.Fault{Kind: tc.fault})
-			c := e2eClient(t, srv, freddy.WithTimeout(300*time.Millisecond), freddy.WithMaxRetries(0))
+			// Only the stall needs a short attempt timeout: under load it
+			// could otherwise beat the truncation to the error.
+			opts := []freddy.Option{freddy.WithMaxRetries(0)}
+			if tc.fault == freddytest.FaultStallBody {
+				opts = append(opts, freddy.WithTimeout(300*time.Millisecond))
+			}
+			c := e2eClient(t, srv, opts...)
 			got, err := c.Configurations.Create(context.Background(), e2eParams())
 			assert.Nil(t, got)
 			var re *freddy.RequestError

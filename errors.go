@@ -3,7 +3,6 @@ package freddy
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +72,10 @@ type APIError struct {
 	// ConfigurationID the id it acted on; both empty in an error built by
 	// hand, and the id empty for Create and List.
 	Operation, ConfigurationID string
+	// OutcomeUnknown is set when the call was a write and an earlier
+	// attempt's answer was lost or a 5xx, or this one is a 5xx: the server
+	// may have acted. errors.Is(err, ErrOutcomeUnknown) reports it.
+	OutcomeUnknown bool
 
 	// snippet is the start of a body that was not an error body.
 	snippet string
@@ -99,14 +102,14 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	} else if label == "" {
 		label = kind
 	}
-	b.WriteString(label)
+	b.WriteString(oneLine(label))
 	msg := e.Message
 	if msg == "" {
 		msg = e.SystemMessage
 	}
 	if msg != "" {
 		b.WriteString(": ")
-		b.WriteString(msg)
+		b.WriteString(oneLine(msg))
 	}
 	writeFields(&b, e.Details)
 	if e.snippet != "" {
@@ -143,7 +146,7 @@ func writeTail(b *strings.Builder, retryAfter time.Duration, attempts int, trace
 		tail = append(tail, strconv.Itoa(attempts)+" attempts")
 	}
 	if traceID != "" {
-		tail = append(tail, "trace_id "+traceID)
+		tail = append(tail, "trace_id "+oneLine(traceID))
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (")
@@ -160,17 +163,12 @@ const maxFieldsShown = 5
 // "[name: must be a string; after: …]", sorted, so that the message alone
 // says what to fix.
 func writeFields(b *strings.Builder, details map[string]any) {
-	fields, ok := details["fields"].(map[string]any)
-	if !ok || len(fields) == 0 {
+	fields := refusedFields(details)
+	if len(fields) == 0 {
 		return
 	}
-	names := make([]string, 0, len(fields))
-	for k := range fields {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	b.WriteString(" [")
-	for i, k := range names {
+	for i, f := range fields {
 		if i == maxFieldsShown {
 			b.WriteString("; …")
 			break
@@ -178,10 +176,10 @@ func writeFields(b *strings.Builder, details map[string]any) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(k)
-		if reason, ok := fields[k].(string); ok && reason != "" {
+		b.WriteString(oneLine(f.Field))
+		if f.Reason != "" {
 			b.WriteString(": ")
-			b.WriteString(reason)
+			b.WriteString(oneLine(f.Reason))
 		}
 	}
 	b.WriteByte(']')

@@ -172,7 +172,7 @@ func TestParamsValidation(t *testing.T) {
 		{"unencodable update", func(c *Client) error {
 			_, err := c.Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Metadata: map[string]any{"c": make(chan int)}})
 			return err
-		}, "params"},
+		}, "metadata"},
 		{"nil context", func(c *Client) error {
 			//lint:ignore SA1012 the nil context is the input under test
 			_, err := c.Configurations.Get(nil, "pconf_1") //nolint:staticcheck

@@ -59,7 +59,7 @@ func (p *CreateConfigurationParams) body() ([]byte, error) {
 	b = appendJSONString(b, p.PersonalConnectorID)
 	b = append(b, `,"name":`...)
 	b = appendJSONString(b, p.Name)
-	if b, err = appendMap(b, `,"configuration":`, p.Configuration); err != nil {
+	if b, err = appendMap(b, "configuration", p.Configuration); err != nil {
 		return nil, err
 	}
 	b = append(b, `,"credentials":`...)
@@ -68,7 +68,7 @@ func (p *CreateConfigurationParams) body() ([]byte, error) {
 		b = append(b, `,"description":`...)
 		b = appendJSONString(b, p.Description)
 	}
-	if b, err = appendMap(b, `,"metadata":`, p.Metadata); err != nil {
+	if b, err = appendMap(b, "metadata", p.Metadata); err != nil {
 		return nil, err
 	}
 	if p.Enabled != nil {
@@ -78,17 +78,18 @@ func (p *CreateConfigurationParams) body() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendMap appends name and m as JSON, or nothing for a nil m: a nil map
-// is left out, an empty one is sent as {}.
-func appendMap(b []byte, name string, m map[string]any) ([]byte, error) {
+// appendMap appends the member field with m as JSON, or nothing for a nil
+// m: a nil map is left out, an empty one is sent as {}.
+func appendMap(b []byte, field string, m map[string]any) ([]byte, error) {
 	if m == nil {
 		return b, nil
 	}
-	enc, err := encodeBody(m)
+	enc, err := encodeField(field, m)
 	if err != nil {
 		return nil, err
 	}
-	return append(append(b, name...), enc...), nil
+	b = append(append(append(b, `,"`...), field...), `":`...)
+	return append(b, enc...), nil
 }
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
@@ -153,11 +154,13 @@ type UpdateConfigurationParams struct {
 	Credentials Credentials `json:"credentials,omitzero"`
 }
 
+// updateBody holds the maps already encoded, so that one JSON cannot encode
+// is reported by its field's name.
 type updateBody struct {
 	Name          *string         `json:"name,omitempty"`
 	Description   *string         `json:"description,omitempty"`
-	Configuration map[string]any  `json:"configuration,omitzero"`
-	Metadata      map[string]any  `json:"metadata,omitzero"`
+	Configuration json.RawMessage `json:"configuration,omitempty"`
+	Metadata      json.RawMessage `json:"metadata,omitempty"`
 	Credentials   json.RawMessage `json:"credentials,omitempty"`
 }
 
@@ -172,8 +175,14 @@ func (p *UpdateConfigurationParams) body() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return encodeBody(updateBody{Name: p.Name, Description: p.Description, Configuration: p.Configuration,
-		Metadata: p.Metadata, Credentials: creds})
+	b := updateBody{Name: p.Name, Description: p.Description, Credentials: creds}
+	if b.Configuration, err = encodeMap("configuration", p.Configuration); err != nil {
+		return nil, err
+	}
+	if b.Metadata, err = encodeMap("metadata", p.Metadata); err != nil {
+		return nil, err
+	}
+	return encodeBody(b)
 }
 
 // LogValue implements slog.LogValuer, as CreateConfigurationParams.LogValue
@@ -206,6 +215,24 @@ func encodeBody(v any) ([]byte, error) {
 		return nil, &ParamError{Field: "params", Reason: "cannot be encoded as JSON: " + err.Error()}
 	}
 	return b, nil
+}
+
+// encodeField marshals one member of a request body; a value JSON cannot
+// encode (a channel, a func, a NaN) is a *ParamError naming that member.
+func encodeField(field string, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, &ParamError{Field: field, Reason: "cannot be encoded as JSON: " + err.Error()}
+	}
+	return b, nil
+}
+
+// encodeMap is encodeField for an optional map: nil stays nil (not sent).
+func encodeMap(field string, m map[string]any) (json.RawMessage, error) {
+	if m == nil {
+		return nil, nil
+	}
+	return encodeField(field, m)
 }
 
 // ListConfigurationsParams filters and pages List and ListAll.

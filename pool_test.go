@@ -32,13 +32,27 @@ func poolRun(t *testing.T, workers, calls int, opts ...Option) int32 {
 	return conns.Load()
 }
 
+// The bound itself is the transport's setting; the runs show it keeps
+// connections for reuse. Their counts are not compared with 64 exactly:
+// net/http closes a connection instead of reusing it when its request write
+// has not been reported done within 50ms (maxWriteWaitBeforeConnReuse), which
+// a loaded machine can make happen, and the server can see a new connection
+// before the close of the one it replaces. A 65th connection failed one run
+// in about 20 under -race that way.
 func TestPoolKeepsConnectionsForConcurrentCallers(t *testing.T) {
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(testBaseURL))
+	require.NoError(t, err)
+	tr, ok := c.core.transport.(*http.Transport)
+	require.True(t, ok, "default transport is %T", c.core.transport)
+	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxConnsPerHost, "callers beyond the bound wait for a connection")
+	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxIdleConnsPerHost, "every connection can stay for reuse")
+
 	n := poolRun(t, 64, 100)
 	t.Logf("64 goroutines x 100 creates, default transport: %d connections", n)
-	assert.LessOrEqual(t, n, int32(64))
+	assert.LessOrEqual(t, n, int32(64*100/10), "connections are reused")
 	n = poolRun(t, 128, 20)
 	t.Logf("128 goroutines x 20 creates, default transport: %d connections", n)
-	assert.LessOrEqual(t, n, int32(DefaultMaxConnsPerHost), "callers beyond the bound wait for a connection")
+	assert.LessOrEqual(t, n, int32(128*20/10), "connections are reused")
 }
 
 // TestPoolControlCleanhttpDefault shows what the pool setting guards

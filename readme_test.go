@@ -32,6 +32,8 @@ func next(err error) string {
 		return "stop: the caller's context ended"
 	case errors.Is(err, freddy.ErrInvalidParams):
 		return "fix the params: nothing was sent"
+	case errors.Is(err, freddy.ErrOutcomeUnknown):
+		return "the server may have acted: look the configuration up before writing again"
 	case errors.As(err, &rl):
 		return "retry after " + rl.RetryAfter.String() + " with idempotency key " + rl.IdempotencyKey
 	case errors.Is(err, freddy.ErrUnauthorized), errors.Is(err, freddy.ErrForbidden):
@@ -152,6 +154,12 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := c.Configurations.Get(ctx, created.ID)
 			return err
 		}, "stop: the caller's context ended"},
+		{"a Create whose answer was lost, then 5xx", func() error {
+			own := freddytest.Start(t) // its own faults and budget
+			own.Inject(freddytest.Fault{Kind: freddytest.FaultDropAfterCommit}, freddytest.Fault{Kind: freddytest.FaultServerError}, freddytest.Fault{Kind: freddytest.FaultServerError})
+			_, err := e2eClient(t, own).Configurations.Create(ctx, e2eParams())
+			return err
+		}, "the server may have acted"},
 		{"dropped on every attempt", func() error {
 			srv.Inject(freddytest.Repeat(freddytest.Fault{Kind: freddytest.FaultDrop}, 3)...)
 			_, err := c.Configurations.Get(ctx, created.ID)
@@ -162,7 +170,8 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.True(t, strings.HasPrefix(next(tt.call()), tt.want), "want a branch starting %q", tt.want)
+			got := next(tt.call())
+			assert.True(t, strings.HasPrefix(got, tt.want), "want a branch starting %q, got %q", tt.want, got)
 		})
 	}
 }

@@ -34,6 +34,10 @@ type op struct {
 	// creds are scrubbed from any text the server sends back.
 	creds Credentials
 	opts  requestConfig
+
+	// goneAfterLoss makes a 404 that answers a retry after a lost attempt
+	// a success (Delete: that attempt most likely did the deleting).
+	goneAfterLoss bool
 }
 
 // path is base followed by the operation's "/{id}{action}", with id
@@ -114,6 +118,13 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 			cl.abandon(ctx, err)
 		}
 		cl.fillResponse()
+		if o.goneAfterLoss && cl.goneAfterLoss() {
+			c.policy.Budget.Success(cl.retries)
+			return cl.lost, nil
+		}
+		if cl.outcomeUnknown() {
+			markOutcomeUnknown(cl.final)
+		}
 		return cl.lost, cl.final
 	}
 	c.policy.Budget.Success(cl.retries)
@@ -147,6 +158,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 	cl.status, cl.header = 0, nil
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
+		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
 		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 		limit := int64(errorBodyLimit)
 		if ok {

@@ -107,6 +107,10 @@ type RequestError struct {
 	// ConfigurationID the id it acted on; both empty in an error built by
 	// hand, and the id empty for Create and List.
 	Operation, ConfigurationID string
+	// OutcomeUnknown is set when the call was a write and an attempt went
+	// out without an answer, or got a 5xx: the server may have acted.
+	// errors.Is(err, ErrOutcomeUnknown) reports it.
+	OutcomeUnknown bool
 	// waiting is set when the context ended during the wait before a retry.
 	waiting bool
 }

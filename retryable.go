@@ -63,6 +63,8 @@ type callState struct {
 	final    error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
+	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
+	serverFailed bool
 }
 
 func newCall(c *core) *call {

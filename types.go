@@ -64,8 +64,9 @@ type Configuration struct {
 
 // RawJSON returns the configuration object as the server sent it, whichever
 // envelope carried it, for fields this version of the SDK does not model,
-// with one change: the value of every "credentials" member (in any case or
-// escape) is "***REDACTED***", whatever the server sent; when that changes
+// with one change: the value of every "credentials" member (under any name
+// encoding/json reads as credentials: any case, Unicode folding such as
+// "credentialſ" included, any escape) is "***REDACTED***", whatever the server sent; when that changes
 // anything, the object is re-encoded, members in their order, strings
 // without HTML escaping and invalid UTF-8 as U+FFFD. It returns nil for a
 // Configuration built by hand. Each call returns a new copy. A Configuration
@@ -76,11 +77,11 @@ func (c *Configuration) RawJSON() json.RawMessage { return c.raw.json() }
 // credentials redacted.
 func (c Configuration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(wireConfiguration{
-		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: c.APIKeyID,
+		ID: c.ID, Object: c.Object, UserID: c.UserID, APIKeyID: some(c.APIKeyID),
 		OrganizationID: c.OrganizationID, PersonalConnectorID: c.PersonalConnectorID,
 		Name: c.Name, Configuration: c.Configuration, Credentials: redact.Discarded{},
-		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: c.LastSyncAt,
-		LastError: c.LastError, Description: c.Description, Metadata: c.Metadata,
+		Enabled: c.Enabled, HealthStatus: c.HealthStatus, LastSyncAt: some(c.LastSyncAt),
+		LastError: some(c.LastError), Description: c.Description, Metadata: c.Metadata,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -48,7 +49,7 @@ func NewClient(cfg Config) (*http.Client, http.RoundTripper) {
 	}
 	rt := hc.Transport
 	if rt == nil && cfg.HTTPClient != nil {
-		rt = http.DefaultTransport
+		rt = defaultTransport()
 	}
 	if rt == nil {
 		t := cleanhttp.DefaultPooledTransport()
@@ -127,6 +128,9 @@ func (a attempt) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.GetBody = nil
 	}
 	resp, err := a.rt.RoundTrip(r)
+	if resp == nil && err == nil {
+		err = nilResponse(a.rt)
+	}
 	if err != nil {
 		cancel()
 		return nil, a.timedOut(parent, ctx, err)
@@ -147,6 +151,22 @@ func (a attempt) timedOut(parent, ctx context.Context, err error) error {
 		return &TimeoutError{After: a.timeout, Err: err}
 	}
 	return err
+}
+
+// defaultTransport is what net/http would use for a nil Transport, cloned:
+// sharing http.DefaultTransport would let CloseIdleConnections empty the
+// process-wide pool.
+func defaultTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+}
+
+// nilResponse is the error for a RoundTripper that breaks its contract by
+// returning neither a response nor an error, worded as net/http words it.
+func nilResponse(rt http.RoundTripper) error {
+	return fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", rt)
 }
 
 type attemptBody struct {
@@ -211,6 +231,9 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}
+		if err := methodChanged(req, via); err != nil {
+			return err
+		}
 		if len(via) >= MaxRedirects {
 			return &retry.Permanent{Err: errors.New("stopped after 10 redirects")}
 		}
@@ -231,4 +254,21 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 		}
 		return nil
 	}
+}
+
+// methodChanged refuses a redirect that net/http would follow with another
+// method than the call's (a 301, 302 or 303 answering a POST, PATCH or
+// DELETE becomes a GET without the body): the GET's answer would pass for
+// the write's. The error names the status and the location's path, never
+// its query.
+func methodChanged(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 || req.Method == via[0].Method {
+		return nil
+	}
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return &retry.Permanent{Err: fmt.Errorf("refused to follow a %d redirect to %s: it would turn the %s into a %s without its body, so nothing would be done",
+		status, req.URL.EscapedPath(), via[0].Method, req.Method)}
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
+
+	"github.com/aitronos/freddy-go/internal/jsonname"
 )
 
 // Discarded is a JSON member whose value is never kept: the credentials of
@@ -20,12 +21,13 @@ func (*Discarded) UnmarshalJSON([]byte) error { return nil }
 func (Discarded) MarshalJSON() ([]byte, error) { return []byte(`"` + Marker + `"`), nil }
 
 // JSONCredentials replaces the value of every "credentials" member, at any
-// depth, in any letter case and however its name is escaped, that is not the
-// redaction marker: no credential value a server sends reaches a caller, even
+// depth, under every name encoding/json reads as credentials (any case,
+// Unicode folding included: jsonname.Equal) however it is escaped, that is
+// not the redaction marker: no credential value a server sends reaches a caller, even
 // through RawJSON. Members keep their order, duplicates included. A body in
 // which no name can spell "credentials" is returned as it is.
 func JSONCredentials(raw json.RawMessage) json.RawMessage {
-	if raw == nil || (!containsFold(raw, "credentials") && !bytes.Contains(raw, []byte(`\u`))) {
+	if raw == nil || !jsonname.MayHold(raw, "credentials") {
 		return raw
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -66,7 +68,7 @@ func copyRedacted(d *json.Decoder, w *bytes.Buffer) error {
 			}
 			writeJSONString(w, key.(string))
 			w.WriteByte(':')
-			if strings.EqualFold(key.(string), "credentials") {
+			if jsonname.Equal(key.(string), "credentials") {
 				var skipped json.RawMessage
 				if err := d.Decode(&skipped); err != nil {
 					return err
@@ -101,14 +103,4 @@ func writeJSONString(w *bytes.Buffer, s string) {
 	e.SetEscapeHTML(false)
 	_ = e.Encode(s)
 	w.Truncate(w.Len() - 1) // Encode's newline
-}
-
-// containsFold reports whether b holds s, ASCII letters in any case.
-func containsFold(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
-			return true
-		}
-	}
-	return false
 }
