@@ -1,9 +1,14 @@
 package freddy
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,5 +52,75 @@ func TestRedirectThatChangesAWritesMethodIsAnError(t *testing.T) {
 		rt := script(reply(302, nil, "Location", "/moved/get"), ok)
 		_, err := newClient(t, rt).Configurations.Get(context.Background(), "pconf_1")
 		require.NoError(t, err)
+	})
+}
+
+func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			var evilHits atomic.Int32
+			evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				evilHits.Add(1)
+				t.Errorf("redirect followed to another host (X-API-Key present: %t)", r.Header.Get("X-API-Key") != "")
+			}))
+			defer evil.Close()
+			var hits atomic.Int32
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				http.Redirect(w, r, evil.URL+"/steal?token=abc", status)
+			}))
+			defer api.Close()
+			var logs bytes.Buffer
+			c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(api.URL),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			require.NoError(t, err)
+			defer c.CloseIdleConnections()
+			_, err = c.Configurations.Create(context.Background(), validParams())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "refused to follow a redirect to "+evil.URL+"/steal")
+			assert.NotContains(t, err.Error(), "token=abc", "the query may hold secrets")
+			assert.Contains(t, logs.String(), "refused to follow a redirect")
+			assert.NotContains(t, logs.String(), "token=abc")
+			requireNoSecret(t, err.Error())
+			assert.Zero(t, evilHits.Load())
+			assert.Equal(t, int32(1), hits.Load(), "a refused redirect is not retried")
+		})
+	}
+	t.Run("same-host redirect loop is not retried", func(t *testing.T) {
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+		}))
+		defer srv.Close()
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
+		require.NoError(t, err)
+		defer c.CloseIdleConnections()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "stopped after 10 redirects")
+		assert.Equal(t, int32(10), hits.Load(), "one attempt: net/http stops at its tenth request")
+	})
+	t.Run("same host is followed", func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == configurationsPath {
+				http.Redirect(w, r, "/v2/moved", http.StatusPermanentRedirect)
+				return
+			}
+			body, _ := io.ReadAll(r.Body)
+			if r.Header.Get("X-API-Key") != testAPIKey || !bytes.Contains(body, []byte(testCredential)) {
+				w.WriteHeader(400)
+				return
+			}
+			_, _ = w.Write(ok)
+		}))
+		defer srv.Close()
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
+		require.NoError(t, err)
+		defer c.CloseIdleConnections()
+		got, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, "pconf_abc123", got.ID)
 	})
 }

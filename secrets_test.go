@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -313,70 +312,6 @@ func FuzzHostileResponse(f *testing.F) {
 	})
 }
 
-// TestParamsNestedAnywhereNeverShowCredentials: params and credentials held
-// by a caller's own values, exported or not, at any depth, under every fmt
-// verb, both slog handlers and json.Marshal.
-func TestParamsNestedAnywhereNeverShowCredentials(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 5))
-	for range 20 {
-		ss := newSecretSet(r)
-		create := validParams()
-		create.Credentials = ss.creds
-		update := UpdateConfigurationParams{Name: String("n"), Credentials: ss.creds}
-		type inner struct {
-			P *CreateConfigurationParams
-			u UpdateConfigurationParams
-		}
-		holder := struct {
-			Exported   CreateConfigurationParams
-			unexported CreateConfigurationParams
-			Ptr        *UpdateConfigurationParams
-			ptr        *CreateConfigurationParams
-			Slice      []CreateConfigurationParams
-			slice      []Credentials
-			Map        map[string]UpdateConfigurationParams
-			m          map[string]Credentials
-			Any        any
-			anyV       any
-			Creds      Credentials
-			creds      Credentials
-			Deep       struct{ In inner }
-			deep       []map[string]*inner
-		}{
-			Exported: create, unexported: create, Ptr: &update, ptr: &create,
-			Slice: []CreateConfigurationParams{create}, slice: []Credentials{ss.creds},
-			Map: map[string]UpdateConfigurationParams{"u": update}, m: map[string]Credentials{"c": ss.creds},
-			Any: ss.creds, anyV: &create, Creds: ss.creds, creds: ss.creds,
-			Deep: struct{ In inner }{inner{&create, update}}, deep: []map[string]*inner{{"x": {&create, update}}},
-		}
-		values := []any{holder, &holder, []any{holder}, map[string]any{"h": &holder}, create, &create, update, &update, ss.creds, &ss.creds}
-		for _, v := range values {
-			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T", "%10.3v", "%-v"} {
-				requireNoWindow(t, "fmt "+verb, fmt.Sprintf(verb, v), ss.secrets)
-			}
-			requireNoWindow(t, "fmt.Sprint", fmt.Sprint(v)+fmt.Sprintln(v), ss.secrets)
-			b, err := json.Marshal(v)
-			require.NoError(t, err)
-			requireNoWindow(t, "json.Marshal", string(b), ss.secrets)
-			var logs bytes.Buffer
-			for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
-				slog.New(h).Info("params", "v", v, "group", slog.GroupValue(slog.Any("inner", v)))
-			}
-			requireNoWindow(t, "slog", logs.String(), ss.secrets)
-		}
-	}
-	// The credentials do reach the wire, and Reveal gives them back.
-	ss := newSecretSet(r)
-	assert.Equal(t, ss.secrets[1], ss.creds.Reveal()["accessToken"])
-	p := validParams()
-	p.Credentials = ss.creds
-	body, err := p.body()
-	require.NoError(t, err)
-	var sent map[string]any
-	require.NoError(t, json.Unmarshal(body, &sent))
-	assert.Equal(t, ss.secrets[1], sent["credentials"].(map[string]any)["accessToken"])
-}
-
 // TestOrdinaryCredentialFieldsDoNotBreakErrors: credentials carry fields that
 // are not secret (a grant type, an expiry, a database name, a URL); the
 // scrubber must not let them mangle what the SDK reads from a response.
@@ -453,55 +388,46 @@ func TestOrdinaryCredentialFieldsDoNotBreakErrors(t *testing.T) {
 	})
 }
 
-// dump prints every string and byte slice reachable from v, following
-// pointers and unexported fields, as spew and testify's diffs do.
-func dump(v reflect.Value, out *strings.Builder, depth int) {
-	if depth > 20 || !v.IsValid() {
-		return
+// TestSecretsNeverReachErrorsOrLogs drives every error path with a server
+// that echoes the request's key and credentials back in its answers.
+func TestSecretsNeverReachErrorsOrLogs(t *testing.T) {
+	echo := testAPIKey + " " + testCredential
+	envelope := func(code string) []byte {
+		b, _ := json.Marshal(map[string]any{"success": false, "error": map[string]any{
+			"code": code, "message": "bad " + echo, "system_message": echo, "type": echo, "trace_id": "req_" + testCredential,
+			"details": map[string]any{"echo": echo, "nested": []any{echo}, "retry_after": 1},
+		}})
+		return b
 	}
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			dump(v.Elem(), out, depth+1)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			dump(v.Field(i), out, depth+1)
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			out.Write(v.Bytes())
-			out.WriteByte(' ')
-			return
-		}
-		for i := range v.Len() {
-			dump(v.Index(i), out, depth+1)
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			dump(it.Key(), out, depth+1)
-			dump(it.Value(), out, depth+1)
-		}
-	case reflect.String:
-		out.WriteString(v.String())
-		out.WriteByte(' ')
+	tests := []struct {
+		name string
+		step func(*http.Request) (*http.Response, error)
+	}{
+		{"400 envelope", reply(400, envelope("VALIDATION_ERROR"))},
+		{"401 envelope", reply(401, envelope("UNAUTHORIZED"))},
+		{"403 envelope", reply(403, envelope("FORBIDDEN"))},
+		{"404 envelope", reply(404, envelope("NOT_FOUND"))},
+		{"429 envelope", reply(429, envelope("RATE_LIMIT_EXCEEDED"))},
+		{"500 envelope", reply(500, envelope("INTERNAL_SERVER_ERROR"))},
+		{"502 echo page", reply(502, []byte("<html>"+echo+"</html>"), "X-Request-Id", testAPIKey)},
+		{"200 echo not JSON", reply(200, []byte("oops "+echo), "X-Request-Id", testCredential)},
+		{"200 echo wrong shape", reply(200, []byte(`{"success":true,"data":{"id":"`+echo+`","enabled":"`+echo+`"}}`))},
+		{"transport error echoing", fail(errors.New("proxy said " + echo))},
 	}
-}
-
-// TestCredentialsCompareByContentAndDumpNothing: reflect.DeepEqual (what
-// assert.Equal and gomock.Eq use) compares credentials by content, and a
-// dumper that follows pointers into unexported fields finds nothing secret.
-func TestCredentialsCompareByContentAndDumpNothing(t *testing.T) {
-	a, b := BearerCredentials(testCredential), BearerCredentials(testCredential)
-	assert.True(t, reflect.DeepEqual(a, b))
-	assert.True(t, reflect.DeepEqual(validParams(), validParams()))
-	assert.False(t, reflect.DeepEqual(a, BearerCredentials(testCredential+"x")))
-	assert.Equal(t, a, b)
-
-	var out strings.Builder
-	p := validParams()
-	dump(reflect.ValueOf(&p), &out, 0)
-	dump(reflect.ValueOf(UpdateConfigurationParams{Credentials: a}), &out, 0)
-	requireNoWindow(t, "a reflective dump", out.String(), []string{testCredential})
-	assert.Contains(t, out.String(), "pcon_github", "the dump does reach the params")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := newClient(t, script(tt.step), WithMaxRetries(1), WithRetryWait(time.Millisecond, time.Millisecond), WithLogger(logger))
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			require.Error(t, err)
+			requireNoSecret(t, err.Error())
+			requireNoSecret(t, fmt.Sprintf("%+v %#v", err, err))
+			requireNoSecret(t, logs.String())
+			var apiErr *APIError
+			if errors.As(err, &apiErr) {
+				requireNoSecret(t, fmt.Sprint(apiErr.Details, apiErr.Message, apiErr.SystemMessage, apiErr.Type, apiErr.TraceID))
+			}
+		})
+	}
 }
