@@ -25,7 +25,8 @@ func (Discarded) MarshalJSON() ([]byte, error) { return []byte(`"` + Marker + `"
 // through RawJSON. Members keep their order, duplicates included. A body in
 // which no name can spell "credentials" is returned as it is.
 func JSONCredentials(raw json.RawMessage) json.RawMessage {
-	if raw == nil || (!containsFold(raw, "credentials") && !bytes.Contains(raw, []byte(`\u`))) {
+	// "credential", not "credentials": encoding/json also folds "ſ" to "s".
+	if raw == nil || (!containsFold(raw, "credential") && !bytes.Contains(raw, []byte(`\u`))) {
 		return raw
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
