@@ -236,3 +236,15 @@ func create(t *testing.T, url, key string) {
 	assert.Regexp(t, `^pconf_[0-9a-f]{16}$`, cfg.ID)
 	assert.Equal(t, "***REDACTED***", cfg.Credentials)
 }
+
+// TestRunBadCertPathFailsBeforeBanner: a script that sees the banner takes
+// the emulator as ready, so nothing may fail after it.
+func TestRunBadCertPathFailsBeforeBanner(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	bad := filepath.Join(t.TempDir(), "missing", "x.pem")
+	code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-tls", "-tls-cert", bad}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout.String(), "no banner, no API key")
+	assert.Contains(t, stderr.String(), "-tls-cert")
+	assert.Contains(t, stderr.String(), bad)
+}
