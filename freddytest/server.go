@@ -115,7 +115,9 @@ func listenLoopback() net.Listener {
 //   - freddy.WithBaseURL(s.URL) and freddy.WithAPIKey(s.APIKey);
 //   - for a TLS server (StartTLS, WithTLS), freddy.WithRootCAs(s.CertPool()),
 //     so that the client trusts the self-signed certificate and nothing
-//     else;
+//     else; with freddy.WithHTTPClient among opts, a clone of that client's
+//     *http.Transport (or of http.DefaultTransport) gets the pool, and a
+//     transport of another type is NewClient's error (give it s.CertPool());
 //   - freddy.WithRetryWait(time.Millisecond, 20*time.Millisecond), so that
 //     retries after injected faults take milliseconds, not seconds;
 //   - freddy.WithTimeout(2*time.Second), so that an attempt hitting

@@ -180,3 +180,13 @@ func TestConfigurationsAreCopies(t *testing.T) {
 	assert.Equal(t, "d", *again.Description)
 	assert.Nil(t, again.RawJSON())
 }
+
+// TestClientTLSWithHTTPClient: opts win, WithHTTPClient included; the
+// server's certificate is still trusted.
+func TestClientTLSWithHTTPClient(t *testing.T) {
+	srv := StartTLS(t)
+	c, err := srv.Client(freddy.WithHTTPClient(&http.Client{}))
+	require.NoError(t, err)
+	_, err = c.Configurations.List(context.Background(), freddy.ListConfigurationsParams{})
+	require.NoError(t, err)
+}
