@@ -28,6 +28,7 @@ type Server struct {
 	keys map[string]bool
 	http *http.Server
 	cert *x509.Certificate // the self-signed certificate of WithTLS, else nil
+	tb   testing.TB        // the test of Start or StartTLS, told of an invalid Inject; else nil
 
 	// mu guards everything below and the stored records.
 	mu      sync.Mutex
@@ -96,6 +97,7 @@ func NewServer(opts ...Option) *Server {
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s := NewServer(opts...)
+	s.attach(tb)
 	tb.Cleanup(s.Close)
 	return s
 }

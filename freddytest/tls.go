@@ -32,6 +32,7 @@ func WithTLS(hosts ...string) Option {
 func StartTLS(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s := NewServer(append(opts, WithTLS())...)
+	s.attach(tb)
 	tb.Cleanup(s.Close)
 	return s
 }
