@@ -56,8 +56,15 @@ func (s *Server) reportInvalid(faults []Fault) error {
 	return nil
 }
 
-// attach makes s report to tb what it cannot return (an invalid Inject).
-func (s *Server) attach(tb testing.TB) { s.tb = tb }
+// attach makes s report to tb what it cannot return: an invalid Inject,
+// and now the WithTLS hosts left out of the certificate.
+func (s *Server) attach(tb testing.TB) {
+	tb.Helper()
+	s.tb = tb
+	for _, err := range s.tlsHostErrs {
+		tb.Errorf("%v; left out of the certificate", err)
+	}
+}
 
 func containsFold(list []string, s string) bool {
 	for _, e := range list {

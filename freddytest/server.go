@@ -30,6 +30,8 @@ type Server struct {
 	cert *x509.Certificate // the self-signed certificate of WithTLS, else nil
 	tb   testing.TB        // the test of Start or StartTLS, told of an invalid Inject; else nil
 
+	tlsHostErrs []error // WithTLS hosts left out of the certificate, reported by attach
+
 	// mu guards everything below and the stored records.
 	mu      sync.Mutex
 	state                 // configurations, idempotency records, rate windows, faults, requests

@@ -20,7 +20,9 @@
 // It listens only on loopback addresses (127.0.0.0/8, ::1, localhost)
 // unless -allow-remote is given: the emulator accepts a published key and
 // stores whatever it is sent. A non-loopback -addr without -allow-remote
-// exits 2. Bad flags exit 2; failing to listen or to write the -tls-cert
+// exits 2. Bad flags (an empty -api-key, a negative -rate-limit or
+// -request-log, a -rate-window or -idempotency-window not positive, a
+// -tls-host item that is not a host name or IP) exit 2, each named; failing to listen or to write the -tls-cert
 // file exits 1, before the banner is printed.
 //
 // -control serves the control API under /_freddytest/ (inject faults, list
@@ -77,8 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freddy-emulator: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		return 2
 	}
-	if *apiKey == "" || *rateWindow <= 0 {
-		fmt.Fprintln(stderr, "freddy-emulator: -api-key must not be empty and -rate-window must be positive")
+	if msg := checkFlags(*apiKey, *rateLimit, *rateWindow); msg != "" {
+		fmt.Fprintln(stderr, "freddy-emulator: "+msg)
 		return 2
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
