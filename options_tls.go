@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
 	"strings"
 )
 
@@ -12,10 +14,12 @@ import (
 // of the system's, when it verifies the server: FOR TESTS against a server
 // with a self-signed or private test CA (freddytest.StartTLS,
 // freddy-emulator -tls). Verification stays on and TLS 1.2 is the minimum;
-// nothing else about the connection changes. It applies to the SDK's own
-// transport: with WithHTTPClient, set your transport's TLS configuration
-// instead (NewClient returns an error when both are given). A nil pool is
-// an error.
+// nothing else about the connection changes. With WithHTTPClient, the
+// client uses a copy of yours whose transport, an *http.Transport (or nil,
+// for http.DefaultTransport), is cloned with RootCAs set to pool and the
+// rest of its TLS configuration kept; your client and transport are not
+// modified. Any other http.RoundTripper is an error: give it the pool
+// yourself (freddytest's CertPool). A nil pool is an error.
 func WithRootCAs(pool *x509.CertPool) Option {
 	return clientOnly("WithRootCAs", func(c *config) error {
 		if pool == nil {
@@ -50,10 +54,13 @@ func WithInsecureHTTP(host string) Option {
 // checkTLSOptions refuses option combinations that would silently not do
 // what they say.
 func checkTLSOptions(cfg *config) error {
-	if cfg.rootCAsSet && cfg.httpClient != nil {
-		return errors.New("freddy: WithRootCAs has no effect with WithHTTPClient: set the RootCAs of your transport's TLSClientConfig instead")
+	if !cfg.rootCAsSet || cfg.httpClient == nil {
+		return nil
 	}
-	return nil
+	if _, ok := cfg.httpClient.Transport.(*http.Transport); ok || cfg.httpClient.Transport == nil {
+		return nil
+	}
+	return fmt.Errorf("freddy: WithRootCAs with WithHTTPClient: cannot add roots to a transport of type %T, only to an *http.Transport; set the RootCAs of your transport's TLS configuration instead (freddytest: srv.CertPool())", cfg.httpClient.Transport)
 }
 
 // allowedHTTP reports whether plain http to host is allowed: a loopback host,

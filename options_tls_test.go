@@ -35,8 +35,42 @@ func TestWithRootCAsTrustsOnlyThePool(t *testing.T) {
 
 	_, err = freddy.NewClient(freddy.WithAPIKey("k_0000000000"), freddy.WithRootCAs(nil))
 	assert.ErrorContains(t, err, "WithRootCAs: nil pool")
-	_, err = freddy.NewClient(freddy.WithAPIKey("k_0000000000"), freddy.WithRootCAs(srv.CertPool()), freddy.WithHTTPClient(&http.Client{}))
-	assert.ErrorContains(t, err, "WithRootCAs has no effect with WithHTTPClient")
+	_, err = freddy.NewClient(freddy.WithAPIKey("k_0000000000"), freddy.WithRootCAs(srv.CertPool()),
+		freddy.WithHTTPClient(&http.Client{Transport: roundTripFunc(http.DefaultTransport.RoundTrip)}))
+	assert.ErrorContains(t, err, "cannot add roots to a transport of type freddy_test.roundTripFunc")
+	assert.ErrorContains(t, err, "srv.CertPool()")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestWithRootCAsWithHTTPClient: the caller's *http.Transport is cloned with
+// the pool, HTTP/2 still negotiated, and the caller's values are untouched.
+func TestWithRootCAsWithHTTPClient(t *testing.T) {
+	srv := freddytest.StartTLS(t)
+	for name, hc := range map[string]*http.Client{
+		"nil transport":   {},
+		"plain transport": {Transport: &http.Transport{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			orig := hc.Transport
+			c, err := freddy.NewClient(freddy.WithBaseURL(srv.URL), freddy.WithAPIKey(srv.APIKey),
+				freddy.WithRootCAs(srv.CertPool()), freddy.WithHTTPClient(hc), freddy.WithMaxRetries(0))
+			require.NoError(t, err)
+			defer c.CloseIdleConnections()
+			_, err = c.Configurations.List(context.Background(), freddy.ListConfigurationsParams{})
+			require.NoError(t, err)
+			reqs := srv.Requests()
+			assert.Equal(t, "HTTP/2.0", reqs[len(reqs)-1].Proto)
+			assert.Equal(t, orig, hc.Transport, "the caller's client is not modified")
+			if tr, ok := orig.(*http.Transport); ok && tr.TLSClientConfig != nil {
+				// net/http itself fills in NextProtos when a transport is
+				// first cloned or used; the roots stay the caller's.
+				assert.Nil(t, tr.TLSClientConfig.RootCAs, "the caller's transport does not get the pool")
+			}
+		})
+	}
 }
 
 func TestWithInsecureHTTPAllowsOneNamedHost(t *testing.T) {

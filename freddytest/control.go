@@ -3,6 +3,7 @@ package freddytest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -32,8 +33,9 @@ const ControlPrefix = "/_freddytest/"
 // "1s"}: the fields of Fault, durations as Go writes them; kind is a
 // FaultKind's name with or without its "Fault" prefix, in any case
 // ("FaultDrop", "Drop", "serverError"). Every field but kind may be left
-// out. The same rules as Inject apply. A bad fault refuses the whole array
-// with 400 naming the field, and queues none.
+// out. The same rules and the same validation as Inject apply (see
+// Fault.Validate). A bad fault, or data after the array, refuses the whole
+// array with 400 naming the field, and queues none.
 //
 // Listed requests show the X-Api-Key and Authorization headers and a JSON
 // body's credentials member as "***REDACTED***", and every other header and
@@ -118,6 +120,10 @@ func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
 		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: "+err.Error())
 		return
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: data after the array")
+		return
+	}
 	faults := make([]Fault, len(in))
 	for i, fj := range in {
 		f, err := fj.fault()
@@ -139,17 +145,6 @@ func (fj faultJSON) fault() (Fault, string) {
 		return f, "kind: unknown fault kind " + quote(fj.Kind) + " (want e.g. \"drop\" or \"FaultServerError\")"
 	}
 	f.Kind = kind
-	for _, c := range f.Method {
-		if c < 'A' || c > 'Z' {
-			return f, "method: " + quote(fj.Method) + " is not an HTTP method"
-		}
-	}
-	if !validTemplate(f.Path) {
-		return f, "path: " + quote(fj.Path) + ` is not a route template ("/", "/{id}", "/{id}/toggle", "/{id}/test")`
-	}
-	if f.Skip < 0 {
-		return f, "skip: must not be negative"
-	}
 	for _, d := range []struct {
 		name string
 		in   string
@@ -159,10 +154,13 @@ func (fj faultJSON) fault() (Fault, string) {
 			continue
 		}
 		v, err := time.ParseDuration(d.in)
-		if err != nil || v < 0 {
-			return f, d.name + ": " + quote(d.in) + " is not a non-negative duration such as \"250ms\""
+		if err != nil {
+			return f, d.name + ": " + quote(d.in) + " is not a duration such as \"250ms\""
 		}
 		*d.out = v
+	}
+	if field, reason := checkFault(f); field != "" {
+		return f, field + ": " + reason
 	}
 	return f, ""
 }

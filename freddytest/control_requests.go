@@ -43,7 +43,7 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		secrets["bearer"] = strings.TrimSpace(token)
 	}
-	secrets["body"] = credentialsOf(r.Body)
+	secrets["body"] = redact.JSONCredentialValues(r.Body)
 	scrub := redact.New("", secrets)
 	header := scrub.Header(r.Header)
 	for _, name := range []string{"X-Api-Key", "Authorization"} {
@@ -59,20 +59,4 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	}
 	return requestJSON{Seq: r.Seq, Method: r.Method, Path: scrub.String(r.Path), Proto: r.Proto,
 		Header: header, Body: string(scrub.Bytes(body))}
-}
-
-// credentialsOf returns the credentials member of a JSON object body,
-// matched by name as encoding/json matches it (any case), or nil.
-func credentialsOf(body []byte) any {
-	var obj map[string]any
-	if json.Unmarshal(body, &obj) != nil {
-		return nil
-	}
-	var creds []any
-	for k, v := range obj {
-		if strings.EqualFold(k, "credentials") {
-			creds = append(creds, v)
-		}
-	}
-	return creds
 }

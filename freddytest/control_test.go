@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -151,4 +152,24 @@ func TestControlAPIAnswersLoopbackPeersOnly(t *testing.T) {
 	}
 	assert.True(t, loopbackPeer("[::1]:80"))
 	assert.False(t, loopbackPeer("nonsense"))
+}
+
+// TestControlAPIRedactsEveryDuplicateCredentials: encoding/json keeps the
+// last of two credentials members, but the first was sent too; an echo of
+// either is scrubbed, however the name is cased or spelled.
+func TestControlAPIRedactsEveryDuplicateCredentials(t *testing.T) {
+	const first, second, third = "ghp_SECRETSECRET12345", "zzzzYYYYxxxx9876", "tok_THIRDTHIRD_5555"
+	_, c := start(t, WithControlAPI())
+	body := `{"personalConnectorId":"pcon_github","name":"d","credentials":{"token":"` + first +
+		`"},"CREDENTIALS":{"token":"` + second + `","token":"` + third + `"},"credentialſ":{"t":"` + third + `"},` +
+		`"metadata":{"echo":"` + first + ` ` + second + ` ` + third + `","u":"` + url.QueryEscape(first+"/"+second) + `"}}`
+	c.do("POST", basePath, body)
+	r := c.control("GET", "/_freddytest/requests", "")
+	require.Equal(t, 200, r.status)
+	for _, secret := range []string{first, second, third} {
+		j, _ := json.Marshal(secret)
+		for _, enc := range []string{secret, string(j[1 : len(j)-1]), url.QueryEscape(secret), url.PathEscape(secret)} {
+			assertNoWindow(t, string(r.raw), enc)
+		}
+	}
 }

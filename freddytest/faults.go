@@ -67,15 +67,16 @@ type Fault struct {
 	// for the client to give up or for Close.
 	Stall time.Duration
 
-	// Method limits the fault to requests with this method, e.g. "POST";
-	// empty matches every method.
+	// Method limits the fault to requests with this method, e.g. "POST",
+	// in any case; empty matches every method. It must be one of
+	// net/http's Method constants.
 	Method string
 	// Path limits the fault to requests on this route, written as the
 	// route template under /v1/personal-connectors/configurations: "/",
 	// "/{id}", "/{id}/toggle" or "/{id}/test" ({id} matches any ID). The
 	// full path ("/v1/personal-connectors/configurations/{id}/test") works
 	// too. Empty matches every path, unknown ones included; any other
-	// value matches no request.
+	// value is invalid (see Inject).
 	Path string
 	// Skip is how many matching requests the fault lets through, handled
 	// normally, before it fails one.
@@ -91,7 +92,12 @@ type Fault struct {
 }
 
 // Inject queues faults after any already queued. A Kind out of range is
-// served as FaultServerError.
+// served as FaultServerError. A fault that Fault.Validate refuses (an
+// unknown Method or Path, a negative Skip, Delay or RetryAfter; the control
+// API refuses the same with 400) makes Inject queue none of faults: on a
+// server made by Start or StartTLS it fails the test with tb.Errorf naming
+// the fault and the field; on one made by NewServer, which has no test to
+// tell, call Validate first.
 //
 // Each request, in the order the server receives them, walks the queue from
 // the front and stops at the first fault whose Method and Path match it. If
@@ -114,6 +120,12 @@ type Fault struct {
 // Fault{Kind: FaultDrop, Method: "GET", Path: "/{id}", Count: -1}. Requests
 // shows each delivery.
 func (s *Server) Inject(faults ...Fault) {
+	if s.tb != nil {
+		s.tb.Helper()
+	}
+	if s.reportInvalid(faults) != nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {

@@ -28,6 +28,9 @@ type Server struct {
 	keys map[string]bool
 	http *http.Server
 	cert *x509.Certificate // the self-signed certificate of WithTLS, else nil
+	tb   testing.TB        // the test of Start or StartTLS, told of an invalid Inject; else nil
+
+	tlsHostErrs []error // WithTLS hosts left out of the certificate, reported by attach
 
 	// mu guards everything below and the stored records.
 	mu      sync.Mutex
@@ -96,6 +99,7 @@ func NewServer(opts ...Option) *Server {
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s := NewServer(opts...)
+	s.attach(tb)
 	tb.Cleanup(s.Close)
 	return s
 }
@@ -115,7 +119,9 @@ func listenLoopback() net.Listener {
 //   - freddy.WithBaseURL(s.URL) and freddy.WithAPIKey(s.APIKey);
 //   - for a TLS server (StartTLS, WithTLS), freddy.WithRootCAs(s.CertPool()),
 //     so that the client trusts the self-signed certificate and nothing
-//     else;
+//     else; with freddy.WithHTTPClient among opts, a clone of that client's
+//     *http.Transport (or of http.DefaultTransport) gets the pool, and a
+//     transport of another type is NewClient's error (give it s.CertPool());
 //   - freddy.WithRetryWait(time.Millisecond, 20*time.Millisecond), so that
 //     retries after injected faults take milliseconds, not seconds;
 //   - freddy.WithTimeout(2*time.Second), so that an attempt hitting

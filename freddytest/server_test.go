@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,4 +180,30 @@ func TestConfigurationsAreCopies(t *testing.T) {
 	assert.Equal(t, map[string]any{"m": map[string]any{"n": float64(1)}}, again.Metadata)
 	assert.Equal(t, "d", *again.Description)
 	assert.Nil(t, again.RawJSON())
+}
+
+// TestClientTLSWithHTTPClient: opts win, WithHTTPClient included; the
+// server's certificate is still trusted.
+func TestClientTLSWithHTTPClient(t *testing.T) {
+	srv := StartTLS(t)
+	c, err := srv.Client(freddy.WithHTTPClient(&http.Client{}))
+	require.NoError(t, err)
+	_, err = c.Configurations.List(context.Background(), freddy.ListConfigurationsParams{})
+	require.NoError(t, err)
+}
+
+func TestWithTLSRefusesBadHosts(t *testing.T) {
+	for _, h := range []string{"freddy-emulator", "my_service.test", "10.0.0.7", "::1", "a.b.c."} {
+		assert.NoError(t, CheckTLSHost(h), h)
+	}
+	for _, h := range []string{"", "bad host", "http://x", "x:443", "-lead", "a..b", "*.example", strings.Repeat("a", 64)} {
+		assert.Error(t, CheckTLSHost(h), h)
+	}
+	rec := &recordingTB{TB: t}
+	srv := NewServer(WithTLS("good-host", "bad host"))
+	defer srv.Close()
+	srv.attach(rec)
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], `TLS host "bad host"`)
+	assert.Equal(t, []string{"localhost", "good-host"}, srv.cert.DNSNames)
 }

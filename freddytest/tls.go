@@ -19,7 +19,10 @@ import (
 // listener's address and hosts (names or IPs, e.g. a docker-compose
 // service name). Server.URL starts with https://, Server.Client trusts the
 // certificate, and Server.CertificatePEM returns it for other clients.
-// Several calls add up their hosts.
+// Several calls add up their hosts. A host CheckTLSHost refuses is left
+// out of the certificate; a server made by Start or StartTLS fails its
+// test with tb.Errorf naming it (NewServer has no test to tell: call
+// CheckTLSHost first).
 func WithTLS(hosts ...string) Option {
 	return func(c *config) {
 		c.tls = true
@@ -32,6 +35,7 @@ func WithTLS(hosts ...string) Option {
 func StartTLS(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s := NewServer(append(opts, WithTLS())...)
+	s.attach(tb)
 	tb.Cleanup(s.Close)
 	return s
 }
@@ -105,7 +109,9 @@ func selfSigned(addr net.Addr, hosts []string) (tls.Certificate, *x509.Certifica
 // serveTLS switches s to HTTPS on l before the accept loop starts: it wraps
 // l in TLS with HTTP/2 and HTTP/1.1 offered, and sets s.URL and s.cert.
 func (s *Server) serveTLS(l net.Listener) {
-	cert, leaf := selfSigned(l.Addr(), s.cfg.tlsHosts)
+	hosts, errs := validTLSHosts(s.cfg.tlsHosts)
+	s.tlsHostErrs = errs
+	cert, leaf := selfSigned(l.Addr(), hosts)
 	s.cert = leaf
 	s.URL = "https://" + l.Addr().String()
 	s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}

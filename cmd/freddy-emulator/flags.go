@@ -33,8 +33,26 @@ func bindExtraFlags(fs *flag.FlagSet) *extraFlags {
 	return e
 }
 
+// checkFlags returns why the main flags cannot be used, or "".
+func checkFlags(apiKey string, rateLimit int, rateWindow time.Duration) string {
+	switch {
+	case apiKey == "":
+		return "-api-key must not be empty"
+	case rateLimit < 0:
+		return "-rate-limit must not be negative (0 means the default)"
+	case rateWindow <= 0:
+		return "-rate-window must be positive"
+	}
+	return ""
+}
+
 // check returns why the flags cannot be used with addr, or "".
 func (e *extraFlags) check(addr string) string {
+	for _, h := range e.hosts() {
+		if err := freddytest.CheckTLSHost(h); err != nil {
+			return "-tls-host: " + strings.TrimPrefix(err.Error(), "freddytest: ")
+		}
+	}
 	switch {
 	case e.requestLog < 0:
 		return "-request-log must not be negative"
@@ -57,18 +75,25 @@ func (e *extraFlags) options() []freddytest.Option {
 		opts = append(opts, freddytest.WithControlAPI())
 	}
 	if e.tls {
-		var hosts []string
-		for _, h := range strings.Split(e.tlsHosts, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				hosts = append(hosts, h)
-			}
-		}
-		opts = append(opts, freddytest.WithTLS(hosts...))
+		opts = append(opts, freddytest.WithTLS(e.hosts()...))
 	}
 	if e.noIdempotency {
 		opts = append(opts, freddytest.WithoutIdempotency())
 	}
 	return opts
+}
+
+// hosts returns the names of -tls-host, an empty one for an empty item
+// between commas so that check refuses it.
+func (e *extraFlags) hosts() []string {
+	if strings.TrimSpace(e.tlsHosts) == "" {
+		return nil
+	}
+	var hosts []string
+	for _, h := range strings.Split(e.tlsHosts, ",") {
+		hosts = append(hosts, strings.TrimSpace(h))
+	}
+	return hosts
 }
 
 // writeCert writes pem to -tls-cert, or to a new temporary file that

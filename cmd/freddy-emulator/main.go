@@ -20,7 +20,10 @@
 // It listens only on loopback addresses (127.0.0.0/8, ::1, localhost)
 // unless -allow-remote is given: the emulator accepts a published key and
 // stores whatever it is sent. A non-loopback -addr without -allow-remote
-// exits 2. Bad flags exit 2; failing to listen exits 1.
+// exits 2. Bad flags (an empty -api-key, a negative -rate-limit or
+// -request-log, a -rate-window or -idempotency-window not positive, a
+// -tls-host item that is not a host name or IP) exit 2, each named; failing to listen or to write the -tls-cert
+// file exits 1, before the banner is printed.
 //
 // -control serves the control API under /_freddytest/ (inject faults, list
 // received requests with secrets redacted, list and reset configurations,
@@ -76,8 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "freddy-emulator: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
 		return 2
 	}
-	if *apiKey == "" || *rateWindow <= 0 {
-		fmt.Fprintln(stderr, "freddy-emulator: -api-key must not be empty and -rate-window must be positive")
+	if msg := checkFlags(*apiKey, *rateLimit, *rateWindow); msg != "" {
+		fmt.Fprintln(stderr, "freddy-emulator: "+msg)
 		return 2
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
@@ -100,15 +103,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv := freddytest.NewServer(append(ext.options(), freddytest.WithListener(l), freddytest.WithAPIKeys(*apiKey),
 		freddytest.WithRateLimit(*rateLimit, *rateWindow))...)
 	defer srv.Close()
-	fmt.Fprintf(stdout, "freddy emulator listening on %s\nAPI key: %s\n", srv.URL, srv.APIKey)
+	// Everything that can fail happens before the banner: a script that
+	// reads the banner may take it as ready.
+	certPath := ""
 	if ext.tls {
 		path, cleanup, err := ext.writeCert(srv.CertificatePEM())
 		if err != nil {
-			fmt.Fprintf(stderr, "freddy-emulator: writing the TLS certificate: %v\n", err)
+			fmt.Fprintf(stderr, "freddy-emulator: -tls-cert: writing the TLS certificate: %v\n", err)
 			return 1
 		}
 		defer cleanup()
-		fmt.Fprintf(stdout, "TLS certificate: %s\n", path)
+		certPath = path
+	}
+	fmt.Fprintf(stdout, "freddy emulator listening on %s\nAPI key: %s\n", srv.URL, srv.APIKey)
+	if certPath != "" {
+		fmt.Fprintf(stdout, "TLS certificate: %s\n", certPath)
 	}
 	<-ctx.Done()
 	return 0

@@ -236,3 +236,47 @@ func create(t *testing.T, url, key string) {
 	assert.Regexp(t, `^pconf_[0-9a-f]{16}$`, cfg.ID)
 	assert.Equal(t, "***REDACTED***", cfg.Credentials)
 }
+
+// TestRunBadCertPathFailsBeforeBanner: a script that sees the banner takes
+// the emulator as ready, so nothing may fail after it.
+func TestRunBadCertPathFailsBeforeBanner(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	bad := filepath.Join(t.TempDir(), "missing", "x.pem")
+	code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-tls", "-tls-cert", bad}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout.String(), "no banner, no API key")
+	assert.Contains(t, stderr.String(), "-tls-cert")
+	assert.Contains(t, stderr.String(), bad)
+}
+
+// TestRunRefusesEachFlagByName: each bad flag gets its own message, naming
+// it and no other, and exit code 2 with nothing on stdout.
+func TestRunRefusesEachFlagByName(t *testing.T) {
+	flags := []string{"-api-key", "-rate-limit", "-rate-window", "-request-log", "-tls-host", "-idempotency-window"}
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"-api-key", ""}, "-api-key"},
+		{[]string{"-rate-window", "0s"}, "-rate-window"},
+		{[]string{"-rate-window", "-1m"}, "-rate-window"},
+		{[]string{"-rate-limit", "-1"}, "-rate-limit"},
+		{[]string{"-request-log", "-1"}, "-request-log"},
+		{[]string{"-idempotency-window", "0s"}, "-idempotency-window"},
+		{[]string{"-tls", "-tls-host", "bad host"}, "-tls-host"},
+		{[]string{"-tls", "-tls-host", "ok,http://x"}, "-tls-host"},
+		{[]string{"-tls", "-tls-host", "a,,b"}, "-tls-host"},
+		{[]string{"-tls", "-tls-host", "-lead.example"}, "-tls-host"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"-addr", "127.0.0.1:0"}, tc.args...), &stdout, &stderr)
+		assert.Equal(t, 2, code, tc.args)
+		assert.Empty(t, stdout.String(), tc.args)
+		assert.Contains(t, stderr.String(), tc.flag, tc.args)
+		for _, other := range flags {
+			if other != tc.flag {
+				assert.NotContains(t, stderr.String(), other+" ", "%v: names only its flag: %s", tc.args, stderr.String())
+			}
+		}
+	}
+}

@@ -30,7 +30,9 @@ type Config struct {
 	Timeout time.Duration
 	// MaxConnsPerHost sizes the default transport's pool.
 	MaxConnsPerHost int
-	// TLSConfig is used by the default transport; nil is the system's.
+	// TLSConfig is used by the default transport; nil is the system's. With
+	// HTTPClient, its RootCAs go to a clone of that client's *http.Transport
+	// (TrustRoots); the SDK refuses any other transport before this.
 	TLSConfig *tls.Config
 }
 
@@ -50,6 +52,9 @@ func NewClient(cfg Config) (*http.Client, http.RoundTripper) {
 	rt := hc.Transport
 	if rt == nil && cfg.HTTPClient != nil {
 		rt = defaultTransport()
+	}
+	if t, ok := rt.(*http.Transport); ok && cfg.TLSConfig != nil {
+		rt = TrustRoots(t, cfg.TLSConfig)
 	}
 	if rt == nil {
 		t := cleanhttp.DefaultPooledTransport()

@@ -530,3 +530,26 @@ func TestLongSecretsAreIndexedOnTheirStart(t *testing.T) {
 func tokenAt(t string, from, to int) bool {
 	return (from == 0 || !alnum(t[from-1])) && (to >= len(t) || !alnum(t[to]))
 }
+
+func TestJSONCredentialValuesSeesEveryDuplicate(t *testing.T) {
+	raw := []byte(`{"credentials":{"token":"first-secret-1"},"a":[{"Credentials":{"k":"second-secret-2","k":"third-secret-3"}}],` +
+		`"credentialſ":"fourth-secret-4","credential\u017f":{"type":"bearer","x":5555555555}}`)
+	s := New("", map[string]any{"body": JSONCredentialValues(raw)})
+	for _, secret := range []string{"first-secret-1", "second-secret-2", "third-secret-3", "fourth-secret-4", "5555555555"} {
+		assert.Equal(t, Marker, s.String(secret), secret)
+	}
+	assert.Equal(t, "bearer", s.String("bearer"), "a scheme name is not a secret")
+	assert.Nil(t, JSONCredentialValues([]byte(`{"credentials":`)), "not valid JSON")
+	assert.Nil(t, JSONCredentialValues([]byte(`{"name":"x"}`)))
+}
+
+func TestJSONCredentialsFoldsLongS(t *testing.T) {
+	// encoding/json reads "credentialſ" (U+017F) into a credentials field.
+	var v struct {
+		C string `json:"credentials"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{"credentialſ":"x"}`), &v))
+	require.Equal(t, "x", v.C)
+	out := JSONCredentials([]byte(`{"credentialſ":"leaked-secret"}`))
+	assert.NotContains(t, string(out), "leaked-secret")
+}
