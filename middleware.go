@@ -96,7 +96,7 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, errors.New("freddy: request sent outside a call")
 	}
 	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
-	r = r.WithContext(context.WithValue(r.Context(), attemptInfoKey{}, info))
+	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
 	last := l.wire
 	if cl.obs != nil {
 		last = func(r *http.Request) (*http.Response, error) { return cl.obs.Attempt(r, l.wire) }
@@ -136,4 +136,15 @@ func (l layers) wire(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// ownRequest returns the request one attempt's middleware is given: a
+// shallow copy of the SDK's request r on ctx, with a header of its own
+// (values deep-copied, so an in-place edit cannot reach the Client's header
+// template or key, nor race with another call). Only the layered path pays
+// for it.
+func ownRequest(ctx context.Context, r *http.Request) *http.Request {
+	r2 := r.WithContext(ctx)
+	r2.Header = r.Header.Clone()
+	return r2
 }

@@ -223,7 +223,8 @@ func (cl *call) ownBody() []byte {
 }
 
 // header builds a request's header. The value slices are shared read-only
-// with the template: one map per request instead of a deep copy.
+// with the template: one map per request instead of a deep copy. Middleware,
+// which may edit values in place, gets its own copy (ownRequest).
 func (c *core) header(o *op) http.Header {
 	tmpl := c.headerNoBody
 	if o.body != nil {

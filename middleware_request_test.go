@@ -1,0 +1,57 @@
+package freddy
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A middleware that edits a header value in place changes that attempt's
+// request only: not the Client's header template, not its API key.
+func TestMiddlewareInPlaceHeaderEditStaysWithItsRequest(t *testing.T) {
+	rt := script(reply(200, fixture(t, "get_200.json")))
+	edit := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		for _, k := range []string{"X-Api-Key", "User-Agent", "Accept"} {
+			if v := r.Header[k]; len(v) > 0 {
+				v[0] = "edited"
+			}
+		}
+		return next(r)
+	}
+	c := newClient(t, rt)
+	_, err := c.Configurations.Get(context.Background(), "pconf_1", WithMiddleware(edit))
+	require.NoError(t, err)
+	_, err = c.Configurations.Get(context.Background(), "pconf_1")
+	require.NoError(t, err)
+	reqs := rt.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "edited", reqs[0].header.Get("Accept"), "the edit is sent")
+	for _, k := range []string{"X-Api-Key", "User-Agent", "Accept"} {
+		assert.NotEqual(t, "edited", reqs[1].header.Get(k), "%s: the next call sends the Client's own value", k)
+		assert.NotEmpty(t, reqs[1].header.Get(k), k)
+	}
+}
+
+// Concurrent calls whose middleware edits header values in place do not
+// race (run with -race).
+func TestMiddlewareInPlaceHeaderEditConcurrent(t *testing.T) {
+	rt := script(reply(200, fixture(t, "get_200.json")))
+	edit := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		r.Header["User-Agent"][0] = "edited"
+		r.Header["X-Api-Key"][0] = "edited"
+		return next(r)
+	}
+	c := newClient(t, rt, WithMiddleware(edit))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			_, err := c.Configurations.Get(context.Background(), "pconf_1")
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+}
