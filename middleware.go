@@ -19,7 +19,10 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // error: scrubbed of secrets, retried under the client's policy, and
 // reported as a *RequestError when it ends the call. A response it returns
 // is judged like one from the server. AttemptFromContext(req.Context())
-// says which attempt it is.
+// says which attempt it is. The request is the attempt's own: every attempt's
+// middleware starts from the SDK's request, so a change made to one attempt
+// (a header added, the URL's query edited, a value edited in place) is in
+// neither the next attempt nor the next call.
 type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
 
 // WithMiddleware adds middleware around each attempt. Given to NewClient it
@@ -139,12 +142,22 @@ func (l layers) wire(r *http.Request) (*http.Response, error) {
 }
 
 // ownRequest returns the request one attempt's middleware is given: a
-// shallow copy of the SDK's request r on ctx, with a header of its own
-// (values deep-copied, so an in-place edit cannot reach the Client's header
-// template or key, nor race with another call). Only the layered path pays
-// for it.
+// fresh copy of the SDK's request r on ctx, made for every attempt, with a
+// header (values deep-copied) and URL of its own. An edit, in place or not,
+// then reaches neither the Client's header template or key, nor another
+// call, nor the next attempt, whose middleware starts from the SDK's request
+// again. The body is retryablehttp's, rewound for each attempt. Only the
+// layered path pays for it.
 func ownRequest(ctx context.Context, r *http.Request) *http.Request {
 	r2 := r.WithContext(ctx)
 	r2.Header = r.Header.Clone()
+	if r.URL != nil {
+		u := *r.URL
+		if u.User != nil {
+			user := *u.User
+			u.User = &user
+		}
+		r2.URL = &u
+	}
 	return r2
 }

@@ -3,8 +3,10 @@ package freddy
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,4 +56,28 @@ func TestMiddlewareInPlaceHeaderEditConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Each attempt's middleware starts from the SDK's own request: what a
+// middleware added to one attempt's header or URL is not in the next.
+func TestMiddlewareEachAttemptStartsFresh(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(500, nil), reply(500, nil), reply(200, fixture(t, "list_200.json")))
+		sign := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+			info, _ := AttemptFromContext(r.Context())
+			r.Header.Add("X-Signature", "sig-"+strconv.Itoa(info.Index))
+			q := r.URL.Query()
+			q.Add("attempt", strconv.Itoa(info.Index))
+			r.URL.RawQuery = q.Encode()
+			return next(r)
+		}
+		_, err := newClient(t, rt, WithMiddleware(sign)).Configurations.List(context.Background(), ListConfigurationsParams{})
+		require.NoError(t, err)
+		reqs := rt.requests()
+		require.Len(t, reqs, 3)
+		for i, r := range reqs {
+			assert.Equal(t, []string{"sig-" + strconv.Itoa(i)}, r.header.Values("X-Signature"), "attempt %d", i)
+			assert.Equal(t, "attempt="+strconv.Itoa(i), r.query, "attempt %d", i)
+		}
+	})
 }
