@@ -64,19 +64,21 @@ type config struct {
 	prop propagation.TextMapPropagator
 }
 
-// WithTracerProvider sets the TracerProvider; the default is the global one.
+// WithTracerProvider sets the TracerProvider; the default, and what a nil tp
+// leaves, is the global one.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tp = tp }
 }
 
-// WithMeterProvider sets the MeterProvider; the default is the global one.
+// WithMeterProvider sets the MeterProvider; the default, and what a nil mp
+// leaves, is the global one.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(c *config) { c.mp = mp }
 }
 
 // WithPropagator sets what is injected into each attempt's header; the
 // default is W3C trace context (propagation.TraceContext), whatever the
-// global propagator.
+// global propagator. A nil p leaves the default.
 func WithPropagator(p propagation.TextMapPropagator) Option {
 	return func(c *config) { c.prop = p }
 }
@@ -102,6 +104,9 @@ func WithTelemetry(opts ...Option) freddy.Option {
 	}
 	if cfg.mp == nil {
 		cfg.mp = otel.GetMeterProvider()
+	}
+	if cfg.prop == nil {
+		cfg.prop = propagation.TraceContext{}
 	}
 	return freddy.WithObserver(newObserver(cfg))
 }
