@@ -14,7 +14,10 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // Middleware runs around one attempt of a call, inside the retry loop: once
 // per attempt, retries included, redirects within the attempt not counted
 // separately. It may read or change the request (headers it adds are sent;
-// the SDK-owned headers are the SDK's), call next, and read or replace the
+// the SDK-owned headers are the SDK's: an attempt whose X-Api-Key or
+// Idempotency-Key a middleware changed, removed or set again under another
+// spelling is not sent, and fails with a [*HeaderChangedError], not
+// retried), call next, and read or replace the
 // response. An error it returns, or (nil, nil), is that attempt's transport
 // error: scrubbed of secrets, retried under the client's policy, and
 // reported as a *RequestError when it ends the call. A response it returns
@@ -99,10 +102,17 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, errors.New("freddy: request sent outside a call")
 	}
 	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
+	sdk := r.Header
 	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
-	last := l.wire
+	wire := l.wire
 	if cl.obs != nil {
-		last = func(r *http.Request) (*http.Response, error) { return cl.obs.Attempt(r, l.wire) }
+		wire = func(r *http.Request) (*http.Response, error) { return cl.obs.Attempt(r, l.wire) }
+	}
+	last := func(r *http.Request) (*http.Response, error) {
+		if err := checkSDKHeaders(sdk, r.Header); err != nil {
+			return nil, err
+		}
+		return wire(r)
 	}
 	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {
 		return runMiddleware(cl.op.opts.middleware, r, last)

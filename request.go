@@ -196,7 +196,10 @@ func mayHaveArrived(err error) bool {
 	}
 	var op *net.OpError
 	var dns *net.DNSError
+	var hc *HeaderChangedError
 	switch {
+	case errors.As(err, &hc):
+		return false
 	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
 		return false
 	case errors.As(err, &dns):
