@@ -13,7 +13,10 @@ import (
 // Observer sees every call a Client makes, for tracing and metrics (the
 // otelfreddy module implements it for OpenTelemetry). Install one with
 // WithObserver. The SDK calls it from the calling goroutine; nothing it is
-// given holds the API key or a credential value.
+// given holds the API key or a credential value: the request
+// CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
+// (http.NoBody, ContentLength as sent), and the request it passes to next is
+// sent with the real key and body.
 type Observer interface {
 	// ObserveCall is called once per call, before its first attempt. The
 	// context it returns is the parent of every attempt's request (a span
