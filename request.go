@@ -73,9 +73,11 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if err != nil {
 		return false, err
 	}
+	start := time.Now()
 	if err := c.beforeAttempt(ctx, time.Time{}, policy.MaxWait); err != nil {
 		return false, notSentError(err, 0, o.idemKey, nil, false)
 	}
+	held := time.Since(start)
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
 	var raw any
@@ -83,7 +85,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		raw = o.body
 	}
 	cl := c.calls.Get().(*call)
-	cl.op = *o
+	cl.op, cl.waited = *o, held
 	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
 	defer c.release(cl)
 	// Seam (observation hook, around the call): begin opens the

@@ -194,8 +194,11 @@ func TestRateLimitWaitIsAnEventWithItsDuration(t *testing.T) {
 	if wait < 1 || wait >= 1.001 {
 		t.Errorf("freddy.retry.wait = %v s, want the 1s asked plus at most 0.5ms jitter", wait)
 	}
-	if w := attrs(call.Attributes())["freddy.waited"]; w != a["freddy.retry.wait"] {
-		t.Errorf("freddy.waited = %s, want %s", w, a["freddy.retry.wait"])
+	// freddy.waited is measured: at least the wait granted.
+	var waited float64
+	_, _ = fmt.Sscan(attrs(call.Attributes())["freddy.waited"], &waited)
+	if waited < wait {
+		t.Errorf("freddy.waited = %v s, want at least %v", waited, wait)
 	}
 }
 
