@@ -16,13 +16,7 @@ import (
 // Every option given nil falls back to its default: the global providers,
 // and W3C trace context for the propagator. Nothing panics.
 func TestNilOptionsFallBackToTheDefaults(t *testing.T) {
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(tp)
-	defer otel.SetTracerProvider(prev)
-
+	spans := globalSpans(t)
 	srv := freddytest.Start(t)
 	c, err := srv.Client(otelfreddy.WithTelemetry(otelfreddy.WithPropagator(nil),
 		otelfreddy.WithTracerProvider(nil), otelfreddy.WithMeterProvider(nil), nil))
@@ -40,4 +34,15 @@ func TestNilOptionsFallBackToTheDefaults(t *testing.T) {
 	if n := len(spans.Ended()); n != 2 {
 		t.Errorf("spans: %d, want 2 (call and attempt)", n)
 	}
+}
+
+// globalSpans installs a recording TracerProvider as the global one for the
+// test and returns its recorder.
+func globalSpans(t *testing.T) *tracetest.SpanRecorder {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() { otel.SetTracerProvider(prev); _ = tp.Shutdown(context.Background()) })
+	return spans
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -395,12 +394,7 @@ func TestSpanName(t *testing.T) {
 }
 
 func TestWithoutOptionsTheGlobalProvidersAreUsed(t *testing.T) {
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(tp)
-	defer otel.SetTracerProvider(prev)
+	spans := globalSpans(t)
 
 	srv := freddytest.Start(t)
 	c, err := srv.Client(otelfreddy.WithTelemetry())
