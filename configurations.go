@@ -115,7 +115,7 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 				// circles: its page repeats items already yielded.
 				h := maphash.String(seed, page.LastID)
 				if _, repeated := seen[h]; repeated || page.LastID == p.After {
-					yield(nil, &DecodeError{StatusCode: http.StatusOK, Reason: "response repeats a cursor (lastId) already sent; stopping instead of looping"})
+					yield(nil, &DecodeError{Operation: "List", StatusCode: http.StatusOK, Reason: "response repeats a cursor (lastId) already sent; stopping instead of looping"})
 					return
 				}
 				seen[h] = struct{}{}

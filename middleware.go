@@ -14,12 +14,18 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // Middleware runs around one attempt of a call, inside the retry loop: once
 // per attempt, retries included, redirects within the attempt not counted
 // separately. It may read or change the request (headers it adds are sent;
-// the SDK-owned headers are the SDK's), call next, and read or replace the
+// the SDK-owned headers are the SDK's: an attempt whose X-Api-Key or
+// Idempotency-Key a middleware changed, removed or set again under another
+// spelling is not sent, and fails with a [*HeaderChangedError], not
+// retried), call next, and read or replace the
 // response. An error it returns, or (nil, nil), is that attempt's transport
 // error: scrubbed of secrets, retried under the client's policy, and
 // reported as a *RequestError when it ends the call. A response it returns
 // is judged like one from the server. AttemptFromContext(req.Context())
-// says which attempt it is.
+// says which attempt it is. The request is the attempt's own: every attempt's
+// middleware starts from the SDK's request, so a change made to one attempt
+// (a header added, the URL's query edited, a value edited in place) is in
+// neither the next attempt nor the next call.
 type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
 
 // WithMiddleware adds middleware around each attempt. Given to NewClient it
@@ -96,10 +102,17 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, errors.New("freddy: request sent outside a call")
 	}
 	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
-	r = r.WithContext(context.WithValue(r.Context(), attemptInfoKey{}, info))
-	last := l.wire
+	sdk := r.Header
+	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
+	wire := l.wire
 	if cl.obs != nil {
-		last = func(r *http.Request) (*http.Response, error) { return cl.obs.Attempt(r, l.wire) }
+		wire = func(r *http.Request) (*http.Response, error) { return observeAttempt(cl.obs, r, l.wire) }
+	}
+	last := func(r *http.Request) (*http.Response, error) {
+		if err := checkSDKHeaders(sdk, r.Header); err != nil {
+			return nil, err
+		}
+		return wire(r)
 	}
 	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {
 		return runMiddleware(cl.op.opts.middleware, r, last)
@@ -136,4 +149,25 @@ func (l layers) wire(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// ownRequest returns the request one attempt's middleware is given: a
+// fresh copy of the SDK's request r on ctx, made for every attempt, with a
+// header (values deep-copied) and URL of its own. An edit, in place or not,
+// then reaches neither the Client's header template or key, nor another
+// call, nor the next attempt, whose middleware starts from the SDK's request
+// again. The body is retryablehttp's, rewound for each attempt. Only the
+// layered path pays for it.
+func ownRequest(ctx context.Context, r *http.Request) *http.Request {
+	r2 := r.WithContext(ctx)
+	r2.Header = r.Header.Clone()
+	if r.URL != nil {
+		u := *r.URL
+		if u.User != nil {
+			user := *u.User
+			u.User = &user
+		}
+		r2.URL = &u
+	}
+	return r2
 }

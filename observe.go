@@ -13,7 +13,10 @@ import (
 // Observer sees every call a Client makes, for tracing and metrics (the
 // otelfreddy module implements it for OpenTelemetry). Install one with
 // WithObserver. The SDK calls it from the calling goroutine; nothing it is
-// given holds the API key or a credential value.
+// given holds the API key or a credential value: the request
+// CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
+// (http.NoBody, ContentLength as sent), and the request it passes to next is
+// sent with the real key and body.
 type Observer interface {
 	// ObserveCall is called once per call, before its first attempt. The
 	// context it returns is the parent of every attempt's request (a span
@@ -60,7 +63,8 @@ type RetryInfo struct {
 	// Reason is why the attempt failed: "rate_limited" (429),
 	// "server_error" (5xx), "timeout" (WithTimeout) or "transport".
 	Reason string
-	// Wait is the time the call sleeps before the retry.
+	// Wait is the time the call is to sleep before the retry; the retry may
+	// still not be sent (the context ends, the pacer refuses).
 	Wait time.Duration
 	// ServerAsked reports that Wait comes from the server (Retry-After),
 	// not from the backoff.
@@ -81,7 +85,9 @@ type CallResult struct {
 	ErrorKind string
 	// RateLimit is what the last response reported.
 	RateLimit RateLimit
-	// Waited is the time spent waiting between attempts.
+	// Waited is the time the call spent waiting to send: the pacer's hold
+	// before the first attempt, and the waits before retries as they
+	// happened (a wait the context cut short counts as far as it went).
 	Waited time.Duration
 }
 
@@ -166,6 +172,7 @@ func (cl *call) end(err *error) {
 	if cl.obs == nil {
 		return
 	}
+	cl.stopWaitClock()
 	res := CallResult{Attempts: cl.attempts, StatusCode: cl.status, Err: *err, ErrorKind: ErrorKind(*err), Waited: cl.waited}
 	if cl.header != nil {
 		res.RateLimit = parseRateLimit(cl.header, time.Now())
@@ -176,7 +183,6 @@ func (cl *call) end(err *error) {
 // observeRetry tells the observer about a granted retry.
 func (cl *call) observeRetry(d retry.Decision, raw error) {
 	wait := d.Wait + d.Held
-	cl.waited += wait
 	if cl.obs == nil {
 		return
 	}
@@ -215,5 +221,14 @@ func (o *op) label(err error) {
 		decErr.Operation, decErr.ConfigurationID = o.name, o.id
 	case errors.As(err, &apiErr):
 		apiErr.Operation, apiErr.ConfigurationID = o.name, o.id
+	}
+}
+
+// stopWaitClock adds the wait under way, if any, to the call's waited time:
+// measured, not granted, so a wait cut short counts as far as it went.
+func (cl *call) stopWaitClock() {
+	if !cl.waitFrom.IsZero() {
+		cl.waited += time.Since(cl.waitFrom)
+		cl.waitFrom = time.Time{}
 	}
 }

@@ -327,9 +327,11 @@ func WithResponseInto(dst *Response) RequestOption {
 
 // WithHeader sets an extra header on one call, replacing any value the SDK
 // would send under that name. The headers the SDK owns cannot be set this
-// way: the credentials X-API-Key, Authorization and Cookie, Idempotency-Key,
-// Content-Type, and the framing headers Host, Content-Length,
-// Transfer-Encoding and Connection; such a key, or a name or value that
+// way: the credentials X-API-Key, Authorization, Proxy-Authorization and
+// Cookie, Idempotency-Key, Content-Type, and the framing headers Host,
+// Content-Length, Transfer-Encoding and Connection, nor a name that equals
+// one of them once "_" is read as "-" (X_API_KEY; case is ignored); such a
+// key, or a name or value that
 // cannot be sent in HTTP (CR, LF, NUL and other control characters, a name
 // that is not a token), makes the call return a [*ParamError] naming the
 // header, without sending anything.
@@ -344,6 +346,8 @@ func WithHeader(key, value string) RequestOption {
 			r.err = &ParamError{Field: "header " + strconv.Quote(key), Reason: "is not a valid header name"}
 		case reservedHeaders[name]:
 			r.err = &ParamError{Field: "header " + name, Reason: "is set by the SDK and cannot be overridden with WithHeader"}
+		case reservedHeaders[underscoreAsDash(name)]:
+			r.err = &ParamError{Field: "header " + name, Reason: "reads as " + underscoreAsDash(name) + " to servers that treat _ as -, and is refused like it"}
 		case !validHeaderValue(value):
 			r.err = &ParamError{Field: "header " + name, Reason: "has a value with a control character"}
 		default:
@@ -360,6 +364,14 @@ func WithHeader(key, value string) RequestOption {
 var reservedHeaders = map[string]bool{
 	"X-Api-Key": true, "Authorization": true, "Cookie": true, "Idempotency-Key": true, "Content-Type": true,
 	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Proxy-Authorization": true,
+}
+
+// underscoreAsDash is name as CGI and WSGI servers read it, "_" merged with
+// "-": a near-copy of a reserved name (X_API_KEY) would reach them as that
+// name.
+func underscoreAsDash(name string) string {
+	return http.CanonicalHeaderKey(strings.ReplaceAll(name, "_", "-"))
 }
 
 // validHeaderName reports whether s is an RFC 9110 token.

@@ -77,9 +77,11 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if err != nil {
 		return false, err
 	}
+	start := time.Now()
 	if err := c.beforeAttempt(ctx, time.Time{}, policy.MaxWait); err != nil {
 		return false, notSentError(err, 0, o.idemKey, nil, false)
 	}
+	held := time.Since(start)
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
 	var raw any
@@ -87,7 +89,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		raw = o.body
 	}
 	cl := c.calls.Get().(*call)
-	cl.op = *o
+	cl.op, cl.waited = *o, held
 	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
 	defer c.release(cl)
 	// Seam (observation hook, around the call): begin opens the
@@ -208,7 +210,10 @@ func mayHaveArrived(err error) bool {
 	}
 	var op *net.OpError
 	var dns *net.DNSError
+	var hc *HeaderChangedError
 	switch {
+	case errors.As(err, &hc):
+		return false
 	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
 		return false
 	case errors.As(err, &dns):
@@ -235,7 +240,8 @@ func (cl *call) ownBody() []byte {
 }
 
 // header builds a request's header. The value slices are shared read-only
-// with the template: one map per request instead of a deep copy.
+// with the template: one map per request instead of a deep copy. Middleware,
+// which may edit values in place, gets its own copy (ownRequest).
 func (c *core) header(o *op) http.Header {
 	tmpl := c.headerNoBody
 	if o.body != nil {

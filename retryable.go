@@ -65,6 +65,9 @@ type callState struct {
 	hold time.Time
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
+	// waitFrom is when the wait before a granted retry began; zero when no
+	// wait is under way (see stopWaitClock).
+	waitFrom time.Time
 }
 
 func newCall(c *core) *call {
@@ -114,6 +117,7 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		cl.observeRetry(d, outcome.Err)
 		cl.retries++
 		cl.wait = d.Wait
+		cl.waitFrom = time.Now()
 		return true, nil
 	}
 	var ended error
@@ -133,7 +137,9 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 // prepareRetry is the PrepareRetry hook, run after the wait and before each
 // retry: a retry is never sent once the context has ended.
 func (cl *call) prepareRetry(req *http.Request) error {
-	if err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait); err != nil {
+	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait)
+	cl.stopWaitClock()
+	if err != nil {
 		cl.abandon(req.Context(), err)
 		return cl.final
 	}

@@ -24,7 +24,7 @@
 //
 // Metrics: http.client.request.duration (s, per attempt, the semantic
 // conventions' buckets), freddy.client.operation.duration (s, per call),
-// freddy.client.retries (per retry, by freddy.retry.reason) and
+// freddy.client.retries (per retry sent, by freddy.retry.reason) and
 // freddy.client.rate_limit.remaining (a gauge, from each call's last
 // response).
 //
@@ -64,19 +64,21 @@ type config struct {
 	prop propagation.TextMapPropagator
 }
 
-// WithTracerProvider sets the TracerProvider; the default is the global one.
+// WithTracerProvider sets the TracerProvider; the default, and what a nil tp
+// leaves, is the global one.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tp = tp }
 }
 
-// WithMeterProvider sets the MeterProvider; the default is the global one.
+// WithMeterProvider sets the MeterProvider; the default, and what a nil mp
+// leaves, is the global one.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(c *config) { c.mp = mp }
 }
 
 // WithPropagator sets what is injected into each attempt's header; the
 // default is W3C trace context (propagation.TraceContext), whatever the
-// global propagator.
+// global propagator. A nil p leaves the default.
 func WithPropagator(p propagation.TextMapPropagator) Option {
 	return func(c *config) { c.prop = p }
 }
@@ -102,6 +104,9 @@ func WithTelemetry(opts ...Option) freddy.Option {
 	}
 	if cfg.mp == nil {
 		cfg.mp = otel.GetMeterProvider()
+	}
+	if cfg.prop == nil {
+		cfg.prop = propagation.TraceContext{}
 	}
 	return freddy.WithObserver(newObserver(cfg))
 }
@@ -182,10 +187,18 @@ type call struct {
 	start time.Time
 	// server is the address attributes of the last attempt, for the gauge.
 	server []attribute.KeyValue
+	// retryReason is the reason of a granted retry not yet sent: it is
+	// counted when its attempt starts, so a retry the context cancels in
+	// its wait is not.
+	retryReason string
 }
 
 // Attempt runs one attempt in a CLIENT span and records its duration.
 func (c *call) Attempt(req *http.Request, next freddy.MiddlewareNext) (*http.Response, error) {
+	if c.retryReason != "" {
+		c.o.retries.Add(c.ctx, 1, metric.WithAttributes(attribute.String("freddy.operation", c.info.Operation), attribute.String("freddy.retry.reason", c.retryReason)))
+		c.retryReason = ""
+	}
 	host, port := hostPort(req.URL)
 	common := []attribute.KeyValue{
 		attribute.String("http.request.method", req.Method),
@@ -200,8 +213,8 @@ func (c *call) Attempt(req *http.Request, next freddy.MiddlewareNext) (*http.Res
 	}
 	ctx, span := c.o.tracer.Start(req.Context(), req.Method+" "+c.info.Route, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	req = req.WithContext(ctx)
-	// The header map is the call's own, rebuilt by no one between attempts:
-	// each attempt's injection replaces the last.
+	// The header is this attempt's own copy (the SDK gives each attempt a
+	// fresh one), so the injection never reaches another attempt.
 	c.o.prop.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	start := time.Now()
 	resp, err := next(req)
@@ -240,7 +253,8 @@ func attemptErrorType(err error) string {
 	return "transport"
 }
 
-// Retry records a retry as an event on the call span and in the counter.
+// Retry records a granted retry as an event on the call span; the counter
+// counts it when it is sent (Attempt).
 func (c *call) Retry(ri freddy.RetryInfo) {
 	attrs := []attribute.KeyValue{
 		attribute.String("freddy.retry.reason", ri.Reason),
@@ -252,7 +266,7 @@ func (c *call) Retry(ri freddy.RetryInfo) {
 		attrs = append(attrs, attribute.Int("http.response.status_code", ri.StatusCode))
 	}
 	c.span.AddEvent("freddy.retry", trace.WithAttributes(attrs...))
-	c.o.retries.Add(c.ctx, 1, metric.WithAttributes(attribute.String("freddy.operation", c.info.Operation), attribute.String("freddy.retry.reason", ri.Reason)))
+	c.retryReason = ri.Reason
 }
 
 // End closes the call span and records the call.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -194,8 +193,11 @@ func TestRateLimitWaitIsAnEventWithItsDuration(t *testing.T) {
 	if wait < 1 || wait >= 1.001 {
 		t.Errorf("freddy.retry.wait = %v s, want the 1s asked plus at most 0.5ms jitter", wait)
 	}
-	if w := attrs(call.Attributes())["freddy.waited"]; w != a["freddy.retry.wait"] {
-		t.Errorf("freddy.waited = %s, want %s", w, a["freddy.retry.wait"])
+	// freddy.waited is measured: at least the wait granted.
+	var waited float64
+	_, _ = fmt.Sscan(attrs(call.Attributes())["freddy.waited"], &waited)
+	if waited < wait {
+		t.Errorf("freddy.waited = %v s, want at least %v", waited, wait)
 	}
 }
 
@@ -392,12 +394,7 @@ func TestSpanName(t *testing.T) {
 }
 
 func TestWithoutOptionsTheGlobalProvidersAreUsed(t *testing.T) {
-	spans := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	prev := otel.GetTracerProvider()
-	otel.SetTracerProvider(tp)
-	defer otel.SetTracerProvider(prev)
+	spans := globalSpans(t)
 
 	srv := freddytest.Start(t)
 	c, err := srv.Client(otelfreddy.WithTelemetry())
