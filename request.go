@@ -149,6 +149,26 @@ const (
 	pooledBodyCap = 64 << 10
 )
 
+// grant records a retry the policy granted: the observer hears of it, and
+// the wait it asked for starts (the Backoff hook returns it; the clock
+// stops in prepareRetry or when the call ends).
+func (cl *call) grant(d retry.Decision, raw error) {
+	cl.observeRetry(d, raw)
+	cl.retries++
+	cl.wait = d.Wait
+	cl.waitFrom = time.Now()
+}
+
+// endedBy is the context's error when only the context kept a retryable
+// failure from being retried (the caller then sees its own context error),
+// and nil otherwise.
+func endedBy(ctx context.Context, d retry.Decision) error {
+	if d.ContextDone {
+		return ctx.Err()
+	}
+	return nil
+}
+
 // observe reads one attempt while retryablehttp still holds its response:
 // the body under its limit, the typed error of a non-2xx (kept as lastAPI),
 // whether a failed request may have reached the server (lost), and the

@@ -114,17 +114,10 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	d := cl.policy.Decide(ctx, outcome)
 	cl.logDecision(ctx, d)
 	if d.Retry {
-		cl.observeRetry(d, outcome.Err)
-		cl.retries++
-		cl.wait = d.Wait
-		cl.waitFrom = time.Now()
+		cl.grant(d, outcome.Err)
 		return true, nil
 	}
-	var ended error
-	if d.ContextDone {
-		ended = ctx.Err()
-	}
-	cl.final = cl.finalError(ended, apiErr, err)
+	cl.final = cl.finalError(endedBy(ctx, d), apiErr, err)
 	return false, cl.final
 }
 
