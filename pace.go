@@ -133,9 +133,12 @@ func (p *pacer) roll(now time.Time) {
 // acquire returns when this client may send one request: at once while the
 // window has capacity; after the reset (or its spaced turn) otherwise. It
 // returns ctx's error when the context ends while held, and a *RateLimitError
-// (StatusCode 0, RetryAfter the wait) without waiting when the turn would
-// come after the context's deadline or the wait exceeds maxWait (the call's
-// WithMaxRetryWait, which bounds a hold as it bounds a retry's wait).
+// (StatusCode 0, RetryAfter the wait still ahead) without waiting when the
+// turn would come after the context's deadline or the call's whole hold
+// would exceed maxWait (the call's WithMaxRetryWait, which bounds a hold as
+// it bounds a retry's wait). The hold is measured from when acquire started,
+// not from each look: a call behind a queue looks again at every reset or
+// slot, and judging each look alone would hold it for many windows.
 //
 // hold, when not zero, is the earliest time this call may be sent (a 429
 // that held only this call).
@@ -143,14 +146,13 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 	if !p.on {
 		return nil
 	}
-	if !hold.IsZero() {
-		if wait := time.Until(hold); wait > 0 {
-			if err := p.refuse(ctx, wait, hold, maxWait); err != nil {
-				return err
-			}
-			if err := sleep(ctx, wait, nil); err != nil {
-				return err
-			}
+	start := time.Now()
+	if wait := hold.Sub(start); !hold.IsZero() && wait > 0 {
+		if err := p.refuse(ctx, start, start, hold, maxWait); err != nil {
+			return err
+		}
+		if err := sleep(ctx, wait, nil); err != nil {
+			return err
 		}
 	}
 	if !p.active.Load() {
@@ -180,8 +182,7 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 			// refused) then.
 			until = p.reset
 		}
-		wait := until.Sub(now)
-		if err := p.refuse(ctx, wait, until, maxWait); err != nil {
+		if err := p.refuse(ctx, start, now, until, maxWait); err != nil {
 			p.mu.Unlock()
 			return err
 		}
@@ -190,7 +191,7 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 		}
 		wake := p.wake
 		p.mu.Unlock()
-		err := sleep(ctx, wait, wake)
+		err := sleep(ctx, until.Sub(now), wake)
 		p.mu.Lock()
 		if err != nil {
 			p.mu.Unlock()
@@ -199,15 +200,18 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 	}
 }
 
-// refuse returns the typed refusal of a call that would wait wait, until at.
-func (p *pacer) refuse(ctx context.Context, wait time.Duration, at time.Time, maxWait time.Duration) error {
+// refuse returns the typed refusal of a call whose acquire started at start
+// and which would now wait until at: its whole hold, start to at, is judged
+// against the deadline and maxWait; RetryAfter is the wait still ahead.
+func (p *pacer) refuse(ctx context.Context, start, now, at time.Time, maxWait time.Duration) error {
+	wait := at.Sub(now)
 	if wait <= 0 {
 		return nil
 	}
 	why := ""
 	if d, ok := ctx.Deadline(); ok && !at.Before(d) {
 		why = "its turn in the rate-limit window comes after the context deadline"
-	} else if wait > maxWait {
+	} else if at.Sub(start) > maxWait {
 		why = "its turn in the rate-limit window is further away than the max retry wait " + maxWait.String()
 	}
 	if why == "" {

@@ -1,0 +1,87 @@
+package freddy
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPaceMaxRetryWaitBoundsTheWholeHold: a call queued behind others looks
+// again at every reset; WithMaxRetryWait bounds its whole hold, not each
+// look. 1 per 300ms, max wait 400ms, 6 calls after a spent window: one goes
+// at the first reset, the other five would next look at 600ms (a hold of
+// 600ms) and are refused at 300ms, unsent.
+func TestPaceMaxRetryWaitBoundsTheWholeHold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, 300*time.Millisecond)
+		c := newClient(t, rt, WithRetryWait(100*time.Millisecond, 400*time.Millisecond), WithMaxRetryWait(400*time.Millisecond))
+		spend(t, c, 1)
+		start := time.Now()
+		var mu sync.Mutex
+		var refused []*RateLimitError
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_, err := c.Configurations.Create(ctx, validParams())
+				assert.LessOrEqual(t, time.Since(start), 400*time.Millisecond, "no call is held longer than its max wait")
+				if err == nil {
+					return
+				}
+				var rl *RateLimitError
+				require.ErrorAs(t, err, &rl)
+				mu.Lock()
+				refused = append(refused, rl)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		assert.Len(t, rt.times(), 2, "one held call sent, at the reset")
+		require.Len(t, refused, 5)
+		for _, rl := range refused {
+			assert.Zero(t, rl.StatusCode)
+			assert.Zero(t, rl.Attempts)
+			assert.Equal(t, 300*time.Millisecond, rl.RetryAfter, "the wait still ahead: to the next window")
+			assert.Contains(t, rl.Error(), "max retry wait 400ms")
+		}
+	})
+}
+
+// TestPaceDeadlineBoundsTheWholeHold: the same with a context deadline of
+// 400ms instead of the max wait.
+func TestPaceDeadlineBoundsTheWholeHold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, 300*time.Millisecond)
+		c := newClient(t, rt)
+		spend(t, c, 1)
+		start := time.Now()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		refused := 0
+		for range 6 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+				defer cancel()
+				_, err := c.Configurations.Create(ctx, validParams())
+				if err != nil {
+					var rl *RateLimitError
+					require.ErrorAs(t, err, &rl)
+					assert.Contains(t, rl.Error(), "context deadline")
+					assert.Equal(t, 300*time.Millisecond, time.Since(start), "refused when it looks again, not at the deadline")
+					mu.Lock()
+					refused++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, 5, refused)
+		assert.Len(t, rt.times(), 2)
+	})
+}
