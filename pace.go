@@ -27,6 +27,14 @@ import (
 // all spending its last requests at once (in the load run, four replicas of
 // 8 goroutines overshot by ~7 requests a window when only the last quarter
 // was spaced, by ~2 with the second half).
+//
+// A 429's retry is held until the later of its Retry-After and the view's
+// reset: the server asked that call to wait. The view is not extended to a
+// Retry-After later than its reset: Retry-After is whole seconds, usually the
+// precise reset rounded up, and holding every call to it would cost each
+// window up to a second. When a server means it (Retry-After 3 with a 100ms
+// reset), the other calls go at the reset, each gets at most one 429 of its
+// own, and each is then held for that 429's Retry-After.
 type pacer struct {
 	// on is false with WithRateLimitPacing(false): the view is still kept,
 	// for Client.RateLimit, but no call is held.

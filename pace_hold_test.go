@@ -85,3 +85,26 @@ func TestPaceDeadlineBoundsTheWholeHold(t *testing.T) {
 		assert.Len(t, rt.times(), 2)
 	})
 }
+
+// TestPaceRetryWaitsItsRetryAfterWhenTheResetIsSooner: a 429 saying
+// Retry-After 3 with a 100ms x-ratelimit-reset-requests: the paced retry
+// waits the 3s asked, once, instead of spending its retries at each 100ms
+// reset; another call is held only to the view's precise reset.
+func TestPaceRetryWaitsItsRetryAfterWhenTheResetIsSooner(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e429 := reply(429, body429("3"), "Retry-After", "3", "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0",
+			"X-Ratelimit-Reset-Requests", "0.100s")
+		ok := fixture(t, "create_200.json")
+		rt := script(e429, reply(200, ok), reply(200, ok))
+		c := newClient(t, rt, WithMaxRetries(4), withJitter(0.999))
+		start := time.Now()
+		held := startHeld(t, c)
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		held()
+		reqs := rt.requests()
+		require.Len(t, reqs, 3)
+		assert.Equal(t, 100*time.Millisecond, reqs[1].at.Sub(start), "another call goes at the view's reset")
+		assert.Equal(t, 3*time.Second, reqs[2].at.Sub(start), "the retry waits its 429's Retry-After")
+	})
+}
