@@ -78,11 +78,20 @@ func (p *pacer) view() RateLimit {
 	return RateLimit{Limit: p.limit, Remaining: max(0, p.left), ResetAt: p.reset}
 }
 
+// paceHorizon is the furthest reset the view believes. A reset further away
+// (a 429's retry_after of 1e300, a Unix reset in the year 5138) is taken for
+// a server's mistake: believed, it would refuse every later call unsent, and
+// no request would ever go out to correct it. The response that said it is
+// still judged by its own Retry-After (the retry policy refuses a wait
+// longer than the max retry wait).
+const paceHorizon = time.Hour
+
 // observe merges what one response said into the view.
 func (p *pacer) observe(s sighting, now time.Time) {
-	if s.reset.IsZero() || !s.reset.After(now) || (!s.hasRemaining && s.limit == 0) {
-		// No window to pace by, or one that has already ended: an older
-		// window's numbers must not bring back spent capacity.
+	if s.reset.IsZero() || !s.reset.After(now) || s.reset.Sub(now) > paceHorizon || (!s.hasRemaining && s.limit == 0) {
+		// No window to pace by, one that has already ended (an older
+		// window's numbers must not bring back spent capacity), or one
+		// beyond the horizon.
 		return
 	}
 	p.mu.Lock()

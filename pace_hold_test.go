@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -106,5 +107,57 @@ func TestPaceRetryWaitsItsRetryAfterWhenTheResetIsSooner(t *testing.T) {
 		require.Len(t, reqs, 3)
 		assert.Equal(t, 100*time.Millisecond, reqs[1].at.Sub(start), "another call goes at the view's reset")
 		assert.Equal(t, 3*time.Second, reqs[2].at.Sub(start), "the retry waits its 429's Retry-After")
+	})
+}
+
+// TestPaceResetBeyondTheHorizonIgnored: a response whose reset is further
+// away than an hour does not hold or refuse the calls after it; a reset
+// within the hour still does.
+func TestPaceResetBeyondTheHorizonIgnored(t *testing.T) {
+	ok := func(t *testing.T) []byte { return fixture(t, "create_200.json") }
+	for _, tc := range []struct {
+		name  string
+		first func(t *testing.T) func(*http.Request) (*http.Response, error)
+	}{
+		{"429 retry_after 1e300", func(t *testing.T) func(*http.Request) (*http.Response, error) {
+			return reply(429, []byte(`{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","message":"m","details":{"retry_after":1e300}}}`), "Retry-After", "1")
+		}},
+		{"remaining 0, Unix reset 99999999999", func(t *testing.T) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "99999999999")
+		}},
+		{"remaining 0, RFC 3339 year 9999", func(t *testing.T) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "9999-12-31T23:59:59Z")
+		}},
+		{"remaining 0, reset 2562047h", func(t *testing.T) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-Ratelimit-Reset-Requests", "2562047h")
+		}},
+		{"remaining 0, reset 1h0m1s", func(t *testing.T) func(*http.Request) (*http.Response, error) {
+			return reply(200, ok(t), "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-Ratelimit-Reset-Requests", "1h0m1s")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(tc.first(t), reply(200, ok(t)))
+				c := newClient(t, rt, WithMaxRetries(0))
+				_, _ = c.Configurations.Create(context.Background(), validParams())
+				start := time.Now()
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err, "the next call is sent")
+				assert.Zero(t, time.Since(start), "at once")
+				assert.Len(t, rt.requests(), 2)
+			})
+		})
+	}
+	t.Run("a reset within the hour is believed", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(reply(200, ok(t), "X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-Ratelimit-Reset-Requests", "59m"))
+			c := newClient(t, rt, WithMaxRetries(0))
+			_, _ = c.Configurations.Create(context.Background(), validParams())
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			var rl *RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, 59*time.Minute, rl.RetryAfter)
+			assert.Len(t, rt.requests(), 1, "refused unsent")
+		})
 	})
 }
