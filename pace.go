@@ -27,6 +27,14 @@ import (
 // all spending its last requests at once (in the load run, four replicas of
 // 8 goroutines overshot by ~7 requests a window when only the last quarter
 // was spaced, by ~2 with the second half).
+//
+// A 429's retry is held until the later of its Retry-After and the view's
+// reset: the server asked that call to wait. The view is not extended to a
+// Retry-After later than its reset: Retry-After is whole seconds, usually the
+// precise reset rounded up, and holding every call to it would cost each
+// window up to a second. When a server means it (Retry-After 3 with a 100ms
+// reset), the other calls go at the reset, each gets at most one 429 of its
+// own, and each is then held for that 429's Retry-After.
 type pacer struct {
 	// on is false with WithRateLimitPacing(false): the view is still kept,
 	// for Client.RateLimit, but no call is held.
@@ -70,11 +78,20 @@ func (p *pacer) view() RateLimit {
 	return RateLimit{Limit: p.limit, Remaining: max(0, p.left), ResetAt: p.reset}
 }
 
+// paceHorizon is the furthest reset the view believes. A reset further away
+// (a 429's retry_after of 1e300, a Unix reset in the year 5138) is taken for
+// a server's mistake: believed, it would refuse every later call unsent, and
+// no request would ever go out to correct it. The response that said it is
+// still judged by its own Retry-After (the retry policy refuses a wait
+// longer than the max retry wait).
+const paceHorizon = time.Hour
+
 // observe merges what one response said into the view.
 func (p *pacer) observe(s sighting, now time.Time) {
-	if s.reset.IsZero() || !s.reset.After(now) || (!s.hasRemaining && s.limit == 0) {
-		// No window to pace by, or one that has already ended: an older
-		// window's numbers must not bring back spent capacity.
+	if s.reset.IsZero() || !s.reset.After(now) || s.reset.Sub(now) > paceHorizon || (!s.hasRemaining && s.limit == 0) {
+		// No window to pace by, one that has already ended (an older
+		// window's numbers must not bring back spent capacity), or one
+		// beyond the horizon.
 		return
 	}
 	p.mu.Lock()
@@ -133,9 +150,12 @@ func (p *pacer) roll(now time.Time) {
 // acquire returns when this client may send one request: at once while the
 // window has capacity; after the reset (or its spaced turn) otherwise. It
 // returns ctx's error when the context ends while held, and a *RateLimitError
-// (StatusCode 0, RetryAfter the wait) without waiting when the turn would
-// come after the context's deadline or the wait exceeds maxWait (the call's
-// WithMaxRetryWait, which bounds a hold as it bounds a retry's wait).
+// (StatusCode 0, RetryAfter the wait still ahead) without waiting when the
+// turn would come after the context's deadline or the call's whole hold
+// would exceed maxWait (the call's WithMaxRetryWait, which bounds a hold as
+// it bounds a retry's wait). The hold is measured from when acquire started,
+// not from each look: a call behind a queue looks again at every reset or
+// slot, and judging each look alone would hold it for many windows.
 //
 // hold, when not zero, is the earliest time this call may be sent (a 429
 // that held only this call).
@@ -143,14 +163,13 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 	if !p.on {
 		return nil
 	}
-	if !hold.IsZero() {
-		if wait := time.Until(hold); wait > 0 {
-			if err := p.refuse(ctx, wait, hold, maxWait); err != nil {
-				return err
-			}
-			if err := sleep(ctx, wait, nil); err != nil {
-				return err
-			}
+	start := time.Now()
+	if wait := hold.Sub(start); !hold.IsZero() && wait > 0 {
+		if err := p.refuse(ctx, start, start, hold, maxWait); err != nil {
+			return err
+		}
+		if err := sleep(ctx, wait, nil); err != nil {
+			return err
 		}
 	}
 	if !p.active.Load() {
@@ -180,8 +199,7 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 			// refused) then.
 			until = p.reset
 		}
-		wait := until.Sub(now)
-		if err := p.refuse(ctx, wait, until, maxWait); err != nil {
+		if err := p.refuse(ctx, start, now, until, maxWait); err != nil {
 			p.mu.Unlock()
 			return err
 		}
@@ -190,7 +208,7 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 		}
 		wake := p.wake
 		p.mu.Unlock()
-		err := sleep(ctx, wait, wake)
+		err := sleep(ctx, until.Sub(now), wake)
 		p.mu.Lock()
 		if err != nil {
 			p.mu.Unlock()
@@ -199,15 +217,18 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 	}
 }
 
-// refuse returns the typed refusal of a call that would wait wait, until at.
-func (p *pacer) refuse(ctx context.Context, wait time.Duration, at time.Time, maxWait time.Duration) error {
+// refuse returns the typed refusal of a call whose acquire started at start
+// and which would now wait until at: its whole hold, start to at, is judged
+// against the deadline and maxWait; RetryAfter is the wait still ahead.
+func (p *pacer) refuse(ctx context.Context, start, now, at time.Time, maxWait time.Duration) error {
+	wait := at.Sub(now)
 	if wait <= 0 {
 		return nil
 	}
 	why := ""
 	if d, ok := ctx.Deadline(); ok && !at.Before(d) {
 		why = "its turn in the rate-limit window comes after the context deadline"
-	} else if wait > maxWait {
+	} else if at.Sub(start) > maxWait {
 		why = "its turn in the rate-limit window is further away than the max retry wait " + maxWait.String()
 	}
 	if why == "" {

@@ -134,9 +134,9 @@ type sighting struct {
 	hasRemaining     bool
 	reset            time.Time
 	prec             int
-	// hold is when the call that got a 429 may retry, for a 429 whose
-	// headers say the request window still has room (another limit refused
-	// it): the view is left alone and only that call waits.
+	// hold is when the call that got a 429 may retry: its Retry-After. For
+	// a 429 whose headers say the request window still has room (another
+	// limit refused it) the view is left alone and only that call waits.
 	hold time.Time
 }
 
@@ -164,7 +164,12 @@ func sightingOf(h http.Header, rl *RateLimitError, now time.Time) sighting {
 	}
 	if rl != nil {
 		// A 429 from the request window: whatever the headers say, nothing
-		// is left.
+		// is left. Its own retry waits at least the Retry-After it gave,
+		// even when the reset on offer is sooner; the view keeps the
+		// precise reset for the other calls (see pacer).
+		if rl.RetryAfter > 0 {
+			s.hold = now.Add(rl.RetryAfter)
+		}
 		s.remaining, s.hasRemaining = 0, true
 		if rl.Limit > 0 {
 			s.limit = rl.Limit
