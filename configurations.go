@@ -194,8 +194,9 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 // answers a retry after an attempt whose request went out but whose
 // response was lost (the connection dropped or timed out) returns nil. That
 // attempt most likely deleted it; either way the configuration is gone,
-// which is what Delete promises. An attempt that never connected does not
-// count.
+// which is what Delete promises. An attempt that never obtained a
+// connection (a dial that failed or timed out, a failed TLS handshake, a
+// Proxy error, a middleware that did not call next) does not count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
 	o := op{name: "Delete", method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)
