@@ -107,14 +107,16 @@ func decodeObject(body []byte) (*Configuration, *DecodeError) {
 
 // wireList is a list object, or the envelope with the array as its data.
 type wireList struct {
-	Success      *bool               `json:"success"`
-	Data         []wireConfiguration `json:"data"`
-	HasMore      *bool               `json:"hasMore"`
-	HasMoreSnake *bool               `json:"has_more"`
-	FirstID      string              `json:"firstId"`
-	FirstIDSnake string              `json:"first_id"`
-	LastID       string              `json:"lastId"`
-	LastIDSnake  string              `json:"last_id"`
+	Success *bool               `json:"success"`
+	Data    []wireConfiguration `json:"data"`
+	// The page's own spelling may be null, which then wins over its
+	// snake_case twin (nullable.go).
+	HasMore      nullable[bool]   `json:"hasMore"`
+	HasMoreSnake *bool            `json:"has_more"`
+	FirstID      nullable[string] `json:"firstId"`
+	FirstIDSnake *string          `json:"first_id"`
+	LastID       nullable[string] `json:"lastId"`
+	LastIDSnake  *string          `json:"last_id"`
 }
 
 // decodeList decodes the body of List. limit is the page size asked for,
@@ -164,16 +166,13 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		items[i] = w.toConfiguration(&refs[i])
 		p.Data[i] = &items[i]
 	}
-	switch {
-	case l.HasMore != nil:
-		p.HasMore = *l.HasMore
-	case l.HasMoreSnake != nil:
-		p.HasMore = *l.HasMoreSnake
-	default:
+	if hasMore := l.HasMore.or(l.HasMoreSnake); hasMore != nil {
+		p.HasMore = *hasMore
+	} else {
 		p.HasMore = len(p.Data) > 0 && len(p.Data) >= limit
 	}
-	p.FirstID = firstNonZero(l.FirstID, l.FirstIDSnake)
-	p.LastID = firstNonZero(l.LastID, l.LastIDSnake)
+	p.FirstID = deref(l.FirstID.or(l.FirstIDSnake))
+	p.LastID = deref(l.LastID.or(l.LastIDSnake))
 	if n := len(p.Data); n > 0 {
 		p.FirstID = firstNonZero(p.FirstID, p.Data[0].ID)
 		p.LastID = firstNonZero(p.LastID, p.Data[n-1].ID)
