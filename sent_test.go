@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -79,7 +80,7 @@ func TestSentDialUntilDeadlineIsNotOutcomeUnknown(t *testing.T) {
 func TestSentTLSHandshakeFailureIsNotOutcomeUnknown(t *testing.T) {
 	var hits atomic.Int32
 	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	s.Config.ErrorLog = nil
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake error is the point
 	t.Cleanup(s.Close)
 	c := sentTestClient(t, s.URL, WithMaxRetries(0))
 	_, err := c.Configurations.Create(context.Background(), validParams())
