@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -236,12 +237,23 @@ func decodeTestResult(body []byte) (*TestResult, *DecodeError) {
 	}, nil
 }
 
-// decodeDeleted checks the body of Delete: 204, an empty body, and
-// {"deleted":true} bare or in the envelope are success; a body that says
-// otherwise, or is not JSON, is an error.
+// decodeDeleted checks the answer to Delete. Success is what the lifecycle
+// page documents: a 204 with an empty body, or a 200 whose object, bare or
+// in the envelope, says "deleted": true. Anything else (another 2xx, an
+// empty 200, a body that says nothing or says otherwise) is an error naming
+// why: a body that does not say the configuration is gone must not pass for
+// its deletion.
 func decodeDeleted(status int, body []byte) *DecodeError {
-	if status == 204 || len(bytes.TrimSpace(body)) == 0 {
+	empty := len(bytes.TrimSpace(body)) == 0
+	switch {
+	case status == http.StatusNoContent && empty:
 		return nil
+	case status == http.StatusNoContent:
+		return bodyError("a 204 response has a body")
+	case status != http.StatusOK:
+		return bodyError("Delete answers 200 or 204, not " + strconv.Itoa(status))
+	case empty:
+		return bodyError(`response is empty: a 200 must say "deleted": true`)
 	}
 	type deleted struct {
 		Deleted *bool `json:"deleted"`
@@ -262,7 +274,10 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 	if derr != nil {
 		return derr
 	}
-	if d.Deleted != nil && !*d.Deleted {
+	switch {
+	case d.Deleted == nil:
+		return bodyError(`response does not say "deleted": true`)
+	case !*d.Deleted:
 		return bodyError(`response says "deleted": false`)
 	}
 	return nil
