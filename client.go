@@ -71,11 +71,13 @@ type core struct {
 	headerBody, headerNoBody http.Header
 	httpClient               *http.Client
 	transport                http.RoundTripper
-	policy                   *retry.Policy
-	logger                   *slog.Logger
-	pacer                    *pacer
-	limiter                  Limiter
-	calls                    sync.Pool
+	// traced: transport reports each attempt's connection (sent.go).
+	traced  bool
+	policy  *retry.Policy
+	logger  *slog.Logger
+	pacer   *pacer
+	limiter Limiter
+	calls   sync.Pool
 	// middleware and observer run around each attempt and each call
 	// (middleware.go, observe.go); layeredClient is the client that runs them.
 	middleware    []Middleware
@@ -154,6 +156,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		},
 		httpClient: hc,
 		transport:  rt,
+		traced:     traced(rt),
 		policy: &retry.Policy{
 			MaxRetries: cfg.maxRetries,
 			WaitMin:    cfg.retryWaitMin,

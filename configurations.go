@@ -188,14 +188,16 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 
 // Delete removes a configuration: API operation
 // DELETE /v1/personal-connectors/configurations/{id}. It succeeds on 200
-// ({"deleted": true}, bare or in the envelope) and on 204; a 200 whose body
-// is an error body is a [*DecodeError]. A configuration
+// ({"deleted": true}, bare or in the envelope) and on an empty 204; any
+// other 2xx (an error body, a body that does not say "deleted": true, an
+// empty 200, a 202) is a [*DecodeError] naming why. A configuration
 // that does not exist is a [*NotFoundError], with one exception: a 404 that
 // answers a retry after an attempt whose request went out but whose
 // response was lost (the connection dropped or timed out) returns nil. That
 // attempt most likely deleted it; either way the configuration is gone,
-// which is what Delete promises. An attempt that never connected does not
-// count.
+// which is what Delete promises. An attempt that never obtained a
+// connection (a dial that failed or timed out, a failed TLS handshake, a
+// Proxy error, a middleware that did not call next) does not count.
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
 	o := op{name: "Delete", method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)

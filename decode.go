@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -107,14 +108,16 @@ func decodeObject(body []byte) (*Configuration, *DecodeError) {
 
 // wireList is a list object, or the envelope with the array as its data.
 type wireList struct {
-	Success      *bool               `json:"success"`
-	Data         []wireConfiguration `json:"data"`
-	HasMore      *bool               `json:"hasMore"`
-	HasMoreSnake *bool               `json:"has_more"`
-	FirstID      string              `json:"firstId"`
-	FirstIDSnake string              `json:"first_id"`
-	LastID       string              `json:"lastId"`
-	LastIDSnake  string              `json:"last_id"`
+	Success *bool               `json:"success"`
+	Data    []wireConfiguration `json:"data"`
+	// The page's own spelling may be null, which then wins over its
+	// snake_case twin (nullable.go).
+	HasMore      nullable[bool]   `json:"hasMore"`
+	HasMoreSnake *bool            `json:"has_more"`
+	FirstID      nullable[string] `json:"firstId"`
+	FirstIDSnake *string          `json:"first_id"`
+	LastID       nullable[string] `json:"lastId"`
+	LastIDSnake  *string          `json:"last_id"`
 }
 
 // decodeList decodes the body of List. limit is the page size asked for,
@@ -164,16 +167,13 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		items[i] = w.toConfiguration(&refs[i])
 		p.Data[i] = &items[i]
 	}
-	switch {
-	case l.HasMore != nil:
-		p.HasMore = *l.HasMore
-	case l.HasMoreSnake != nil:
-		p.HasMore = *l.HasMoreSnake
-	default:
+	if hasMore := l.HasMore.or(l.HasMoreSnake); hasMore != nil {
+		p.HasMore = *hasMore
+	} else {
 		p.HasMore = len(p.Data) > 0 && len(p.Data) >= limit
 	}
-	p.FirstID = firstNonZero(l.FirstID, l.FirstIDSnake)
-	p.LastID = firstNonZero(l.LastID, l.LastIDSnake)
+	p.FirstID = deref(l.FirstID.or(l.FirstIDSnake))
+	p.LastID = deref(l.LastID.or(l.LastIDSnake))
 	if n := len(p.Data); n > 0 {
 		p.FirstID = firstNonZero(p.FirstID, p.Data[0].ID)
 		p.LastID = firstNonZero(p.LastID, p.Data[n-1].ID)
@@ -237,12 +237,23 @@ func decodeTestResult(body []byte) (*TestResult, *DecodeError) {
 	}, nil
 }
 
-// decodeDeleted checks the body of Delete: 204, an empty body, and
-// {"deleted":true} bare or in the envelope are success; a body that says
-// otherwise, or is not JSON, is an error.
+// decodeDeleted checks the answer to Delete. Success is what the lifecycle
+// page documents: a 204 with an empty body, or a 200 whose object, bare or
+// in the envelope, says "deleted": true. Anything else (another 2xx, an
+// empty 200, a body that says nothing or says otherwise) is an error naming
+// why: a body that does not say the configuration is gone must not pass for
+// its deletion.
 func decodeDeleted(status int, body []byte) *DecodeError {
-	if status == 204 || len(bytes.TrimSpace(body)) == 0 {
+	empty := len(bytes.TrimSpace(body)) == 0
+	switch {
+	case status == http.StatusNoContent && empty:
 		return nil
+	case status == http.StatusNoContent:
+		return bodyError("a 204 response has a body")
+	case status != http.StatusOK:
+		return bodyError("Delete answers 200 or 204, not " + strconv.Itoa(status))
+	case empty:
+		return bodyError(`response is empty: a 200 must say "deleted": true`)
 	}
 	type deleted struct {
 		Deleted *bool `json:"deleted"`
@@ -263,7 +274,10 @@ func decodeDeleted(status int, body []byte) *DecodeError {
 	if derr != nil {
 		return derr
 	}
-	if d.Deleted != nil && !*d.Deleted {
+	switch {
+	case d.Deleted == nil:
+		return bodyError(`response does not say "deleted": true`)
+	case !*d.Deleted:
 		return bodyError(`response says "deleted": false`)
 	}
 	return nil

@@ -31,3 +31,24 @@ func TestCreatePagesNullWinsOverItsTwin(t *testing.T) {
 	require.NoError(t, back.UnmarshalJSON(out))
 	require.Equal(t, "key_1", *back.APIKeyID)
 }
+
+// A list page's own spelling wins when it is null, by the same mechanism:
+// the stale snake_case twin never shows; the page falls back to its items.
+func TestListPagesNullWinsOverItsTwin(t *testing.T) {
+	for _, body := range []string{
+		`{"data":[{"id":"pconf_1"},{"id":"pconf_2"}],"lastId":null,"last_id":"stale","firstId":null,"first_id":"stale","hasMore":null,"has_more":true}`,
+		`{"success":true,"data":{"object":"list","data":[{"id":"pconf_1"},{"id":"pconf_2"}],"last_id":"stale","lastId":null,"first_id":"stale","firstId":null,"has_more":true,"hasMore":null}}`,
+	} {
+		p, derr := decodeList([]byte(body), 20)
+		require.Nil(t, derr, body)
+		require.Equal(t, "pconf_1", p.FirstID, body)
+		require.Equal(t, "pconf_2", p.LastID, body)
+		require.False(t, p.HasMore, "2 items under a limit of 20: "+body)
+	}
+	// Absent, the twin is read.
+	p, derr := decodeList([]byte(`{"data":[{"id":"pconf_1"}],"first_id":"f","last_id":"l","has_more":true}`), 20)
+	require.Nil(t, derr)
+	require.Equal(t, "f", p.FirstID)
+	require.Equal(t, "l", p.LastID)
+	require.True(t, p.HasMore)
+}

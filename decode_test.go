@@ -275,7 +275,7 @@ func TestDecodeDeleted(t *testing.T) {
 	for _, ok := range []struct {
 		status int
 		body   string
-	}{{204, ""}, {200, ""}, {200, string(fixture(t, "delete_200.json"))}, {200, envelope(`{"id":"pconf_1","deleted":true}`)}, {200, `{"success":true}`}} {
+	}{{204, ""}, {200, string(fixture(t, "delete_200.json"))}, {200, envelope(`{"id":"pconf_1","deleted":true}`)}} {
 		assert.Nil(t, decodeDeleted(ok.status, []byte(ok.body)), "%d %s", ok.status, ok.body)
 	}
 	for body, reason := range map[string]string{
@@ -284,6 +284,8 @@ func TestDecodeDeleted(t *testing.T) {
 		`{"success":false}`:               `"success": false`,
 		`<html>`:                          "not valid JSON",
 		`{"deleted":"yes"}`:               "does not match",
+		``:                                "response is empty",
+		`{"success":true}`:                `does not say "deleted": true`,
 		strings.Repeat(" ", 3) + `{"x":1`: "not valid JSON",
 	} {
 		derr := decodeDeleted(200, []byte(body))

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 )
 
-// nullable is a member in the Create page's spelling that may be null. It
+// nullable is a member in the Create page's spelling (a configuration's, or
+// a list page's) that may be null. It
 // records that the member came, so that an explicit null wins over a
 // snake_case twin, as the Create page's spelling does whenever both come.
 type nullable[T any] struct {

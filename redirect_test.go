@@ -37,6 +37,11 @@ func TestRedirectThatChangesAWritesMethodIsAnError(t *testing.T) {
 				assert.Contains(t, err.Error(), "/moved/test")
 				assert.NotContains(t, err.Error(), "s3cr3t_query")
 				assert.Len(t, rt.requests(), 1, "neither followed nor retried")
+				// The write was sent: the server may have acted (a 303 may
+				// follow a create), and the text must not say otherwise.
+				assert.ErrorIs(t, err, ErrOutcomeUnknown)
+				assert.NotContains(t, err.Error(), "nothing would be done")
+				assert.Contains(t, err.Error(), "may have acted")
 			})
 		}
 	}
@@ -99,6 +104,7 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 		_, err = c.Configurations.Create(context.Background(), validParams())
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "stopped after 10 redirects")
+		assert.ErrorIs(t, err, ErrOutcomeUnknown, "every hop was sent")
 		assert.Equal(t, int32(10), hits.Load(), "one attempt: net/http stops at its tenth request")
 	})
 	t.Run("same host is followed", func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,7 +106,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	// Built directly rather than by http.NewRequest: the URL was parsed once
 	// in [NewClient], and the header is built once here.
 	hreq := (&http.Request{Method: o.method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: c.header(o)}).WithContext(httpx.WithAttempt(ctx, &cl.attempt))
+		Header: c.header(o)}).WithContext(cl.traceContext(httpx.WithAttempt(ctx, &cl.attempt)))
 	req := &retryablehttp.Request{Request: hreq}
 	if err := req.SetBody(raw); err != nil {
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
@@ -178,6 +177,8 @@ func endedBy(ctx context.Context, d retry.Decision) error {
 func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
 	cl.attempts++
 	cl.status, cl.header = 0, nil
+	// Read for every attempt, so that its observation never outlives it.
+	arrived := cl.mayHaveArrived(err)
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
 		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
@@ -195,7 +196,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 		cl.hold = cl.core.see(resp.Header, apiErr)
 	}
 	if err != nil {
-		cl.lost = cl.lost || mayHaveArrived(err)
+		cl.lost = cl.lost || arrived
 		scrubbed = cl.scrubber().Error(err)
 	}
 	return retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
@@ -216,30 +217,6 @@ func (cl *call) finalError(ended, apiErr, err error) error {
 		return apiErr
 	}
 	return &RequestError{Attempts: cl.attempts, IdempotencyKey: cl.op.idemKey, Err: err}
-}
-
-// mayHaveArrived reports whether a failed attempt's request may have reached
-// the server, which may then have acted on it: every failure but one to
-// connect (a refused or timed-out dial, to the server or to a proxy, a
-// failed DNS lookup), where nothing was sent. An attempt timeout keeps the
-// transport's error in its Err, which says which.
-func mayHaveArrived(err error) bool {
-	var te *httpx.TimeoutError
-	if errors.As(err, &te) && te.Err != nil {
-		err = te.Err
-	}
-	var op *net.OpError
-	var dns *net.DNSError
-	var hc *HeaderChangedError
-	switch {
-	case errors.As(err, &hc):
-		return false
-	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
-		return false
-	case errors.As(err, &dns):
-		return false
-	}
-	return true
 }
 
 func firstErr(a, b error) error {

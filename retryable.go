@@ -3,6 +3,7 @@ package freddy
 import (
 	"context"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -35,6 +36,8 @@ import (
 type call struct {
 	rc   retryablehttp.Client
 	core *core
+	// trace reports each attempt's connection (sent.go); bound once.
+	trace *httptrace.ClientTrace
 	callState
 }
 
@@ -55,12 +58,14 @@ type callState struct {
 	attempts int
 	retries  int
 	lost     bool
-	wait     time.Duration
-	body     []byte
-	header   http.Header
-	status   int
-	lastAPI  error
-	final    error
+	// sent: the current attempt obtained a connection (sent.go).
+	sent    bool
+	wait    time.Duration
+	body    []byte
+	header  http.Header
+	status  int
+	lastAPI error
+	final   error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
@@ -86,6 +91,7 @@ func newCall(c *core) *call {
 	cl.rc.Backoff = cl.backoff
 	cl.rc.PrepareRetry = cl.prepareRetry
 	cl.rc.ErrorHandler = cl.errorHandler
+	cl.bindTrace()
 	return cl
 }
 

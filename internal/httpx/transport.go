@@ -264,7 +264,8 @@ func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) err
 // methodChanged refuses a redirect that net/http would follow with another
 // method than the call's (a 301, 302 or 303 answering a POST, PATCH or
 // DELETE becomes a GET without the body): the GET's answer would pass for
-// the write's. The error names the status and the location's path, never
+// the write's. The write itself was sent, so the call's outcome is unknown
+// (ErrOutcomeUnknown), which the text must not contradict. The error names the status and the location's path, never
 // its query.
 func methodChanged(req *http.Request, via []*http.Request) error {
 	if len(via) == 0 || req.Method == via[0].Method {
@@ -274,6 +275,6 @@ func methodChanged(req *http.Request, via []*http.Request) error {
 	if req.Response != nil {
 		status = req.Response.StatusCode
 	}
-	return &retry.Permanent{Err: fmt.Errorf("refused to follow a %d redirect to %s: it would turn the %s into a %s without its body, so nothing would be done",
-		status, req.URL.EscapedPath(), via[0].Method, req.Method)}
+	return &retry.Permanent{Err: fmt.Errorf("refused to follow a %d redirect to %s: it would turn the %s into a %s without its body; the %s was sent and the server may have acted on it",
+		status, req.URL.EscapedPath(), via[0].Method, req.Method, via[0].Method)}
 }
