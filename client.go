@@ -19,7 +19,7 @@
 // reachable with errors.As, and sentinels ([ErrRateLimited], [ErrNotFound], …)
 // for errors.Is. 429s, 5xx responses and transport failures are retried with
 // jittered backoff under a client-wide budget; under the defaults a call
-// takes at most 110.5 seconds. [Credentials] and the API key never appear in an
+// takes at most 120.5 seconds. [Credentials] and the API key never appear in an
 // error, a log record or printed output.
 //
 // Package freddytest, in the same module, is an in-memory Freddy API for

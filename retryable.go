@@ -136,7 +136,9 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 // prepareRetry is the PrepareRetry hook, run after the wait and before each
 // retry: a retry is never sent once the context has ended.
 func (cl *call) prepareRetry(req *http.Request) error {
-	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait)
+	// The backoff already slept counts against the max wait, so that a
+	// sleep and a pacing hold together stay within WithMaxRetryWait.
+	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
 	cl.stopWaitClock()
 	if err != nil {
 		cl.abandon(req.Context(), err)
