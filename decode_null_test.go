@@ -1,8 +1,11 @@
 package freddy
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,4 +54,42 @@ func TestListPagesNullWinsOverItsTwin(t *testing.T) {
 	require.Equal(t, "f", p.FirstID)
 	require.Equal(t, "l", p.LastID)
 	require.True(t, p.HasMore)
+}
+
+// TestNullableDecodesAsEncodingJSONDoes: the fast paths for strings, bools
+// and Unmarshalers read every value exactly as json.Unmarshal would.
+func TestNullableDecodesAsEncodingJSONDoes(t *testing.T) {
+	for _, raw := range []string{`"plain"`, `""`, `"tab\there"`, `"quote\"d"`, `"é"`, "\"\xff\"", `"\u00e9"`, `"a/b"`, `5`, `"x`} {
+		var n nullable[string]
+		var want string
+		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
+		if errW != nil {
+			assert.Error(t, errN, raw)
+			continue
+		}
+		require.NoError(t, errN, raw)
+		assert.Equal(t, want, *n.v, raw)
+	}
+	for _, raw := range []string{`true`, `false`, `"true"`, `1`} {
+		var n nullable[bool]
+		var want bool
+		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
+		if errW != nil {
+			assert.Error(t, errN, raw)
+			continue
+		}
+		require.NoError(t, errN, raw)
+		assert.Equal(t, want, *n.v, raw)
+	}
+	for _, raw := range []string{`"2025-11-13T10:30:00Z"`, `"2025-11-13T10:30:00.123+02:00"`, `"yesterday"`, `17`} {
+		var n nullable[time.Time]
+		var want time.Time
+		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
+		if errW != nil {
+			assert.Error(t, errN, raw)
+			continue
+		}
+		require.NoError(t, errN, raw)
+		assert.True(t, want.Equal(*n.v), raw)
+	}
 }
