@@ -59,37 +59,26 @@ func TestListPagesNullWinsOverItsTwin(t *testing.T) {
 // TestNullableDecodesAsEncodingJSONDoes: the fast paths for strings, bools
 // and Unmarshalers read every value exactly as json.Unmarshal would.
 func TestNullableDecodesAsEncodingJSONDoes(t *testing.T) {
-	for _, raw := range []string{`"plain"`, `""`, `"tab\there"`, `"quote\"d"`, `"é"`, "\"\xff\"", `"\u00e9"`, `"a/b"`, `5`, `"x`} {
-		var n nullable[string]
-		var want string
+	decodesAsJSON(t, func(a, b string) bool { return a == b },
+		`"plain"`, `""`, `"tab\there"`, `"quote\"d"`, `"é"`, "\"\xff\"", `"\u00e9"`, `"a/b"`, `5`, `"x`)
+	decodesAsJSON(t, func(a, b bool) bool { return a == b }, `true`, `false`, `"true"`, `1`)
+	decodesAsJSON(t, time.Time.Equal,
+		`"2025-11-13T10:30:00Z"`, `"2025-11-13T10:30:00.123+02:00"`, `"yesterday"`, `17`)
+}
+
+// decodesAsJSON checks that nullable[T] reads each raw value as
+// json.Unmarshal into a T does: the same value, or an error for both.
+func decodesAsJSON[T any](t *testing.T, equal func(a, b T) bool, raws ...string) {
+	t.Helper()
+	for _, raw := range raws {
+		var n nullable[T]
+		var want T
 		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
 		if errW != nil {
 			assert.Error(t, errN, raw)
 			continue
 		}
 		require.NoError(t, errN, raw)
-		assert.Equal(t, want, *n.v, raw)
-	}
-	for _, raw := range []string{`true`, `false`, `"true"`, `1`} {
-		var n nullable[bool]
-		var want bool
-		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
-		if errW != nil {
-			assert.Error(t, errN, raw)
-			continue
-		}
-		require.NoError(t, errN, raw)
-		assert.Equal(t, want, *n.v, raw)
-	}
-	for _, raw := range []string{`"2025-11-13T10:30:00Z"`, `"2025-11-13T10:30:00.123+02:00"`, `"yesterday"`, `17`} {
-		var n nullable[time.Time]
-		var want time.Time
-		errN, errW := n.UnmarshalJSON([]byte(raw)), json.Unmarshal([]byte(raw), &want)
-		if errW != nil {
-			assert.Error(t, errN, raw)
-			continue
-		}
-		require.NoError(t, errN, raw)
-		assert.True(t, want.Equal(*n.v), raw)
+		assert.True(t, equal(want, *n.v), raw)
 	}
 }
