@@ -67,6 +67,7 @@ type config struct {
 	observer     Observer
 	pacingOff    bool
 	limiter      Limiter
+	account      RateLimitAccount
 
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64

@@ -1,0 +1,59 @@
+package freddy
+
+import (
+	"context"
+	"time"
+)
+
+// RateLimitAccount keeps the account of the server's rate-limit windows for
+// several Clients at once: replicas of a service sharing one API key. The
+// redisfreddy module implements it on Redis. Install one with
+// WithRateLimitAccount; a Client without one keeps its account in memory.
+//
+// The Client reads every response's rate-limit headers itself (the SDK's one
+// parser) and reports what they said with Observe; before each attempt (the
+// first and every retry) it asks Reserve for one send. An account that
+// returns an error, or does not answer within the Client's bound, is not
+// trusted for that attempt: the Client paces it by its own view, so an
+// account can never make a call fail or hang. Implementations must be safe
+// for concurrent use.
+type RateLimitAccount interface {
+	// Reserve books one send in bucket b's current window. It returns 0
+	// when the send may go now, or how long to wait before asking again
+	// (the window is spent until then). An error means the account cannot
+	// answer.
+	Reserve(ctx context.Context, b RateLimitBucket) (time.Duration, error)
+	// Observe records what one response said about bucket b's window. An
+	// error means the account could not record it.
+	Observe(ctx context.Context, b RateLimitBucket, w RateLimitWindow) error
+}
+
+// RateLimitBucket names one rate-limit window the server keeps.
+type RateLimitBucket struct {
+	// Key identifies the API key: a hash of it, never the key nor any part
+	// of it.
+	Key string
+	// Endpoint is empty when the server keeps one window per API key, and
+	// names the endpoint ("POST /v1/personal-connectors/configurations")
+	// when its responses show one window per endpoint.
+	Endpoint string
+}
+
+// RateLimitWindow is what one response said about a bucket's window.
+type RateLimitWindow struct {
+	// Limit is the requests allowed in the window.
+	Limit int
+	// Remaining is the requests left in the window when the response was
+	// made.
+	Remaining int
+	// Reset is the time from the response to the window's reset. It is a
+	// duration, not a time, so that replicas need not agree on the clock.
+	Reset time.Duration
+}
+
+// WithRateLimitAccount makes the Client keep its account of the rate-limit
+// windows in a, shared with every Client given the same account, instead of
+// in memory alone. A nil a keeps the in-memory account.
+func WithRateLimitAccount(a RateLimitAccount) Option {
+	return clientOnly("WithRateLimitAccount", func(c *config) error { c.account = a; return nil })
+}
