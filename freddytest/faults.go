@@ -76,7 +76,8 @@ type Fault struct {
 	// "/{id}", "/{id}/toggle" or "/{id}/test" ({id} matches any ID). The
 	// full path ("/v1/personal-connectors/configurations/{id}/test") works
 	// too. Empty matches every path, unknown ones included; any other
-	// value is invalid (see Inject).
+	// value, a template without its leading slash ("{id}/test") included,
+	// is invalid (see Inject).
 	Path string
 	// Skip is how many matching requests the fault lets through, handled
 	// normally, before it fails one.
