@@ -3,6 +3,7 @@ package freddytest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -114,14 +115,8 @@ type faultJSON struct {
 
 func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
 	var in []faultJSON
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := decodeControl(body, &in, "array"); err != nil {
 		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: "+err.Error())
-		return
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: data after the array")
 		return
 	}
 	faults := make([]Fault, len(in))
@@ -181,7 +176,7 @@ func (s *Server) controlHealth(w http.ResponseWriter, id string, body []byte) {
 		Status  string `json:"status"`
 		Message string `json:"message"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := decodeControl(body, &in, "object"); err != nil {
 		controlError(w, http.StatusBadRequest, "body: want {\"status\": \"healthy\"|\"unhealthy\"|\"unknown\"|\"\", \"message\": \"…\"}: "+err.Error())
 		return
 	}
@@ -196,6 +191,22 @@ func (s *Server) controlHealth(w http.ResponseWriter, id string, body []byte) {
 		return
 	}
 	controlJSON(w, map[string]any{"id": id, "status": in.Status})
+}
+
+// decodeControl is the one decoding rule of the control API's bodies: one
+// JSON value (what names it in the error: "array", "object"), no member v
+// does not have (a misspelt one would otherwise be dropped silently, and
+// a health override removed), and nothing after the value.
+func decodeControl(body []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the " + what)
+	}
+	return nil
 }
 
 // loopbackPeer reports whether a RemoteAddr is on a loopback address.
