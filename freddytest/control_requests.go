@@ -1,7 +1,6 @@
 package freddytest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,12 +50,20 @@ func (s *Server) redactRequest(r Request) requestJSON {
 			header[name] = []string{redact.Marker}
 		}
 	}
-	body := r.Body
-	if json.Valid(body) {
-		// As RawJSON does: the credentials member goes whole, whatever is
-		// left of it after scrubbing (a value under 4 bytes, a scheme name).
-		body = redact.JSONCredentials(body)
+	// As RawJSON does: the credentials member goes whole, whatever is left
+	// of it after scrubbing (a value under 4 bytes, a scheme name). A body
+	// that is not valid JSON (cut at 1 MiB, a trailing comma) is listed as
+	// far as it reads as JSON: past the error nothing says where a
+	// credential is, so the rest is withheld.
+	body, cut := redact.JSONCredentialsReadable(r.Body)
+	text := string(scrub.Bytes(body))
+	if cut {
+		text += withheldBody
 	}
 	return requestJSON{Seq: r.Seq, Method: r.Method, Path: scrub.String(r.Path), Proto: r.Proto,
-		Header: header, Body: string(scrub.Bytes(body))}
+		Header: header, Body: text}
 }
+
+// withheldBody ends a listed body that is not valid JSON where it stops
+// reading as JSON.
+const withheldBody = "…" + redact.Marker + " (the rest is not valid JSON and is withheld)"
