@@ -27,8 +27,13 @@ type Observer interface {
 
 // CallObserver sees one call, from its first attempt to its end.
 type CallObserver interface {
-	// Attempt runs around each attempt like a Middleware, after every
-	// middleware, closest to the network.
+	// Attempt runs around each request the call sends, like a Middleware,
+	// after every middleware, closest to the network: once per attempt, and
+	// once more for each redirect net/http follows within it (a 307 and
+	// the request it leads to are two requests of one attempt, with the
+	// same AttemptFromContext; the OpenTelemetry conventions make each a
+	// span of its own). The response it sees is that request's, a 307
+	// included.
 	Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error)
 	// Retry is called after a failed attempt that will be retried, before
 	// the wait.

@@ -16,6 +16,10 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 		view.Header["X-Api-Key"] = []string{redactedValue}
 	}
 	view.Body, view.GetBody = http.NoBody, nil
+	// A redirect hop's request carries the redirect response, whose header
+	// the server wrote: not the Observer's to see. The request sent keeps
+	// it, by which the per-attempt deadline tells a hop from a new attempt.
+	view.Response = nil
 	return obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
@@ -23,6 +27,30 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 			out.Header["X-Api-Key"] = key
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
+		out.Response = r.Response
 		return send(out)
 	})
+}
+
+// observed returns the layers of an observed call: the SDK's client, its
+// transport wrapped so that the Observer's Attempt runs around each request
+// the client sends, the attempt's own and each redirect hop net/http
+// follows within it. Tracing wants one span per physical request, each
+// with its own trace context, and a hop is only visible under the client.
+// The copy is the attempt's: the SDK's client is shared.
+func (l layers) observed(obs CallObserver) layers {
+	hc := *l.send
+	hc.Transport = observedTransport{obs: obs, next: hc.Transport}
+	return layers{send: &hc}
+}
+
+// observedTransport runs the Observer around one physical request.
+type observedTransport struct {
+	obs  CallObserver
+	next http.RoundTripper
+}
+
+// RoundTrip runs the Observer's Attempt around r on its redacted view.
+func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return observeAttempt(t.obs, r, t.next.RoundTrip)
 }
