@@ -135,7 +135,9 @@
 //
 // WithControlAPI serves the same controls over HTTP under /_freddytest/,
 // for tests that cannot call these methods: freddy-emulator -control. See
-// WithControlAPI for the endpoints.
+// WithControlAPI for the endpoints, what each answers, and the fields of a
+// listed request; examples/python-emulator in the repository is a Python
+// fixture for it with the standard library only.
 //
 // # Health checks
 //

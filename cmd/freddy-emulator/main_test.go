@@ -124,6 +124,10 @@ func TestBinary(t *testing.T) {
 		tlsThroughBinary(t, bin)
 	})
 
+	t.Run("the Python fixture example", func(t *testing.T) {
+		pythonFixture(t, bin)
+	})
+
 	t.Run("refuses the control API on a remote address", func(t *testing.T) {
 		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-control")
 		assert.Equal(t, 2, p.exitCode(t))

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// pythonFixture runs README's Python example, a stdlib-only fixture that
+// drives the built emulator's control API, and fails with its output. It
+// is skipped without python3; .ci/run installs python3 and runs it too.
+func pythonFixture(t *testing.T, bin string) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	cmd := exec.Command(python, "../../examples/python-emulator/test_emulator.py")
+	cmd.Env = append(os.Environ(), "FREDDY_EMULATOR="+bin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
