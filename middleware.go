@@ -106,7 +106,7 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
 	wire := l.wire
 	if cl.obs != nil {
-		wire = l.observed(cl.obs).wire
+		wire = l.observed(cl).wire
 	}
 	last := func(r *http.Request) (*http.Response, error) {
 		if err := checkSDKHeaders(sdk, r.Header); err != nil {

@@ -15,8 +15,10 @@ import (
 // WithObserver. The SDK calls it from the calling goroutine; nothing it is
 // given holds the API key or a credential value: the request
 // CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
-// (http.NoBody, ContentLength as sent), and the request it passes to next is
-// sent with the real key and body.
+// (http.NoBody, ContentLength as sent), a redirect hop's request has no
+// redirect Response and its URL (the server's Location) scrubbed of both,
+// and the request it passes to next is sent with the real key, body and
+// URL.
 type Observer interface {
 	// ObserveCall is called once per call, before its first attempt. The
 	// context it returns is the parent of every attempt's request (a span

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,14 +40,17 @@ func (o *hopObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Respo
 // without the key, the body or the redirect response; the requests sent
 // carry the real key and the body, and the call is still one attempt.
 func TestObserverSeesEachRedirectHop(t *testing.T) {
-	rt := script(reply(307, nil, "Location", configurationsPath+"?moved=1"), reply(200, fixture(t, "create_200.json")))
+	// A hostile server's Location echoes the key and the credential.
+	location := configurationsPath + "/echo-" + testCredential + "?moved=1&k=" + url.QueryEscape(testAPIKey)
+	rt := script(reply(307, nil, "Location", location), reply(200, fixture(t, "create_200.json")))
 	obs := &hopObserver{}
 	_, err := newClient(t, rt, WithObserver(obs)).Configurations.Create(context.Background(), validParams(), WithIdempotencyKey("idem-hop"))
 	require.NoError(t, err)
 
 	require.Len(t, obs.views, 2)
 	assert.Equal(t, "", obs.views[0].URL.RawQuery)
-	assert.Equal(t, "moved=1", obs.views[1].URL.RawQuery, "the hop's own URL")
+	assert.Equal(t, "moved=1&k=***REDACTED***", obs.views[1].URL.RawQuery, "the hop's own URL, scrubbed")
+	assert.Equal(t, configurationsPath+"/echo-***REDACTED***", obs.views[1].URL.Path)
 	for i, v := range obs.views {
 		assert.Nil(t, v.Response, "view %d: the redirect response is not the Observer's", i)
 		assert.Equal(t, []string{"[REDACTED]"}, v.Header["X-Api-Key"], "view %d", i)
@@ -59,6 +63,10 @@ func TestObserverSeesEachRedirectHop(t *testing.T) {
 
 	reqs := rt.requests()
 	require.Len(t, reqs, 2)
+	assert.Equal(t, location, reqs[1].path+"?"+reqs[1].query, "the hop went to the real Location")
+	for _, secret := range []string{testAPIKey, testCredential} {
+		assertNoWindow(t, secret, obs.views[1].URL.String())
+	}
 	for i, r := range reqs {
 		assert.Equal(t, fmt.Sprintf("request-%d", i+1), r.header.Get("Traceparent"), "request %d carries its own header", i)
 		assert.Equal(t, testAPIKey, r.header.Get("X-Api-Key"))

@@ -1,6 +1,11 @@
 package freddy
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/aitronos/freddy-go/internal/redact"
+)
 
 // redactedValue stands in for the API key in the request an Observer sees.
 const redactedValue = "[REDACTED]"
@@ -37,10 +42,13 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 // the client sends, the attempt's own and each redirect hop net/http
 // follows within it. Tracing wants one span per physical request, each
 // with its own trace context, and a hop is only visible under the client.
-// The copy is the attempt's: the SDK's client is shared.
-func (l layers) observed(obs CallObserver) layers {
+// The copy is the attempt's: the SDK's client is shared. It copies the
+// call's secrets, which scrub a hop's URL, so that nothing of the call is
+// reached through it once the attempt is over.
+func (l layers) observed(cl *call) layers {
 	hc := *l.send
-	hc.Transport = observedTransport{obs: obs, next: hc.Transport}
+	hc.Transport = &observedTransport{obs: cl.obs, next: hc.Transport,
+		key: cl.core.apiKeyOf(&cl.op.opts.overrides)[0], creds: cl.op.creds}
 	return layers{send: &hc}
 }
 
@@ -48,9 +56,36 @@ func (l layers) observed(obs CallObserver) layers {
 type observedTransport struct {
 	obs  CallObserver
 	next http.RoundTripper
+	// key and creds build scrub, on the first hop only.
+	key   string
+	creds Credentials
+	scrub *redact.Scrubber
 }
 
-// RoundTrip runs the Observer's Attempt around r on its redacted view.
-func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return observeAttempt(t.obs, r, t.next.RoundTrip)
+// RoundTrip runs the Observer's Attempt around r on its redacted view. A
+// redirect hop's URL is the server's Location, which may echo the key or a
+// credential: the Observer sees it scrubbed, and the request goes to the
+// real one.
+func (t *observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Response == nil {
+		return observeAttempt(t.obs, r, t.next.RoundTrip)
+	}
+	shown := r.WithContext(r.Context())
+	shown.URL = t.scrubbedURL(r.URL)
+	return observeAttempt(t.obs, shown, func(out *http.Request) (*http.Response, error) {
+		out.URL = r.URL
+		return t.next.RoundTrip(out)
+	})
+}
+
+// scrubbedURL is u with every secret of the call replaced; scheme and host
+// alone if the scrubbed text is no URL.
+func (t *observedTransport) scrubbedURL(u *url.URL) *url.URL {
+	if t.scrub == nil {
+		t.scrub = redact.New(t.key, t.creds.tree())
+	}
+	if v, err := url.Parse(t.scrub.String(u.String())); err == nil {
+		return v
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}
 }

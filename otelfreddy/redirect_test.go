@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,7 +42,8 @@ func newRedirectingProxy(t *testing.T, target string) *redirectingProxy {
 		first := len(p.traceparents) == 1
 		p.mu.Unlock()
 		if first {
-			http.Redirect(w, r, r.URL.Path+"?moved=1", http.StatusTemporaryRedirect)
+			// A hostile Location, echoing the key it was sent.
+			http.Redirect(w, r, r.URL.Path+"?moved="+url.QueryEscape(r.Header.Get("X-Api-Key")), http.StatusTemporaryRedirect)
 			return
 		}
 		rp.ServeHTTP(w, r)
@@ -94,8 +96,21 @@ func TestRedirectIsOneSpanPerRequest(t *testing.T) {
 			t.Errorf("request %d carried traceparent %q, want its own span's %q", i, tp, want)
 		}
 	}
-	if a := attrs(ended[1].Attributes()); a["url.full"] != proxy.URL+"/v1/personal-connectors/configurations?moved=1" {
-		t.Errorf("the hop's url.full = %q", a["url.full"])
+	if a := attrs(ended[1].Attributes()); a["url.full"] != proxy.URL+"/v1/personal-connectors/configurations?moved=***REDACTED***" {
+		t.Errorf("the hop's url.full = %q, want its Location without the key it echoes", a["url.full"])
+	}
+	var texts []string
+	for _, s := range ended {
+		texts = append(texts, s.Name())
+		for _, kv := range s.Attributes() {
+			texts = append(texts, kv.Value.Emit())
+		}
+	}
+	all := strings.ToLower(strings.Join(texts, "\n"))
+	for i := 0; i+8 <= len(srv.APIKey); i++ {
+		if w := strings.ToLower(srv.APIKey[i : i+8]); strings.Contains(all, w) {
+			t.Errorf("a span holds %q, part of the API key", w)
+		}
 	}
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {
