@@ -246,7 +246,7 @@ func TestCancelledCallIsNotAnErrorStatus(t *testing.T) {
 			}
 			eachPoint(rm, func(m metricdata.Metrics, set attribute.Set, _ int64) {
 				if v, ok := set.Value("error.type"); ok {
-					t.Errorf("%s has error.type=%s", m.Name, v.Emit())
+					t.Errorf("%s has error.type=%s", m.Name, v.String())
 				}
 			})
 		})

@@ -103,7 +103,7 @@ func TestRedirectIsOneSpanPerRequest(t *testing.T) {
 	for _, s := range ended {
 		texts = append(texts, s.Name())
 		for _, kv := range s.Attributes() {
-			texts = append(texts, kv.Value.Emit())
+			texts = append(texts, kv.Value.String())
 		}
 	}
 	all := strings.ToLower(strings.Join(texts, "\n"))
