@@ -30,14 +30,19 @@ func TestControlAPIListsNoCredentialOfABodyThatIsNotJSON(t *testing.T) {
 		name, body, readable string
 		echo                 bool // the body also echoes the token where no member name says so
 		whole                bool // the logged copy holds no credentials member: listed whole
+		// headerEcho: the server read the whole credential, so an echo of it
+		// in a header of the request is scrubbed too. (A credential the cut
+		// hides, in part or whole, the server never read.)
+		headerEcho bool
 	}{
-		{"over 1 MiB, cut after the credentials", head + creds + `,"description":"` + pad(maxRequestBody) + `"}`, `"personalConnectorId":"pcon_github"`, true, false},
-		{"over 1 MiB, cut inside the credentials", cutInside, `{"description":"xxx`, false, false},
-		{"over 1 MiB, credentials past the cut", `{"description":"` + pad(maxRequestBody) + `",` + creds + `}`, `{"description":"xxx`, false, true},
-		{"trailing comma", head + creds + `,}`, `"personalConnectorId":"pcon_github"`, true, false},
-		{"trailing comma inside the credentials", head + `"credentials":{"token":"` + token + `",}}`, `"personalConnectorId":"pcon_github"`, true, false},
-		{"data after the object", head + creds + `} {"token":"` + token + `"}`, `"personalConnectorId":"pcon_github"`, true, false},
-		{"broken before the credentials", `{"name":"n",,` + creds + `,"description":"echo ` + token + `"}`, `{"name":"n"`, false, false},
+		{"over 1 MiB, cut after the credentials", head + creds + `,"description":"` + pad(maxRequestBody) + `"}`, `"personalConnectorId":"pcon_github"`, true, false, true},
+		{"over 1 MiB, cut inside the credentials", cutInside, `{"description":"xxx`, false, false, false},
+		{"over 1 MiB, credentials past the cut", `{"description":"` + pad(maxRequestBody) + `",` + creds + `}`, `{"description":"xxx`, false, true, false},
+		{"trailing comma", head + creds + `,}`, `"personalConnectorId":"pcon_github"`, true, false, true},
+		{"trailing comma inside the credentials", head + `"credentials":{"token":"` + token + `",}}`, `"personalConnectorId":"pcon_github"`, true, false, true},
+		{"data after the object", head + creds + `} {"token":"` + token + `"}`, `"personalConnectorId":"pcon_github"`, true, false, true},
+		{"broken before the credentials", `{"name":"n",,` + creds + `,"description":"echo ` + token + `"}`, `{"name":"n"`, false, false, true},
+		{"broken before the credentials, cut inside them", `{"name":"n",,"credentials":{"token":"` + token + strings.Repeat("y", maxRequestBody), `{"name":"n"`, false, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c := start(t, WithControlAPI(), WithAPIKeys(key))
@@ -46,7 +51,13 @@ func TestControlAPIListsNoCredentialOfABodyThatIsNotJSON(t *testing.T) {
 				body = strings.Replace(body, `"name":"n"`, `"name":"echo `+token[2:]+` `+url.QueryEscape(token)+`"`, 1)
 			}
 			require.False(t, json.Valid([]byte(body[:min(len(body), maxRequestBody)])), "the logged copy is not JSON")
-			status := c.do(http.MethodPost, basePath, body, "X-API-Key", key).status
+			header := []string{"X-API-Key", key}
+			if tc.headerEcho {
+				// The client echoes the credential in a header of its own,
+				// where only the body says what to scrub.
+				header = append(header, "X-Echo", token[3:], "X-Echo-Query", url.QueryEscape(token))
+			}
+			status := c.do(http.MethodPost, basePath, body, header...).status
 			assert.Equal(t, http.StatusBadRequest, status)
 			r := c.control(http.MethodGet, "/_freddytest/requests", "")
 			require.Equal(t, http.StatusOK, r.status)

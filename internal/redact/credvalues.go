@@ -71,3 +71,39 @@ func walkValue(d *json.Decoder, inCreds bool, found *[]any) (any, error) {
 	}
 	return list, nil
 }
+
+// StringLiterals returns, for New, the content of every string literal in
+// a text that is not valid JSON, object keys included, as far as each
+// reads: a literal the text cuts short gives what it holds. Past a syntax
+// error no member name says which value is a credential, so a caller that
+// must keep every credential of such a text out of other output (the
+// header of the same request) treats every string as one; the cost is
+// over-redaction of a broken request only. A literal is kept to its first
+// maxLiteral bytes: a longer one is padding or prose, and indexing it whole
+// would cost the Scrubber 8 bytes of index a byte.
+func StringLiterals(raw []byte) []any {
+	var out []any
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(raw) && raw[j] != '"' {
+			if raw[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		end := min(j, len(raw))
+		var s string
+		if j >= len(raw) || json.Unmarshal(raw[i:end+1], &s) != nil {
+			s = string(raw[i+1 : end])
+		}
+		out = append(out, s[:min(len(s), maxLiteral)])
+		i = end
+	}
+	return out
+}
+
+// maxLiteral bounds what StringLiterals keeps of one literal.
+const maxLiteral = 8 << 10
