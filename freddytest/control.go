@@ -66,7 +66,8 @@ const ControlPrefix = "/_freddytest/"
 // body that is not valid JSON (a Create over 1 MiB, whose logged copy is
 // cut; a trailing comma) is listed as far as it reads as JSON, then ends
 // with "…***REDACTED*** (the rest is not valid JSON and is withheld)":
-// past a syntax error nothing says where a credential is.
+// past a syntax error nothing says where a credential is, so every string
+// of such a body is also scrubbed from the listed header and path.
 //
 // Control requests need no API key, are neither logged nor faulted, and
 // answer only peers on a loopback address unless WithRemoteControlAPI is
