@@ -51,7 +51,7 @@ func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if !cl.logging(ctx) {
 		return
 	}
-	head := []slog.Attr{slog.Int("attempt", cl.attempts)}
+	head := []slog.Attr{slog.Int("attempt", cl.tries)}
 	if cl.op.idemKey != "" {
 		head = append(head, slog.String("idempotency_key", cl.op.idemKey))
 	}

@@ -1,28 +1,86 @@
 package freddy
 
-import "net/http"
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/aitronos/freddy-go/internal/httpx"
+	"github.com/aitronos/freddy-go/internal/redact"
+)
 
 // redactedValue stands in for the API key in the request an Observer sees.
 const redactedValue = "[REDACTED]"
 
-// observeAttempt runs one attempt through the Observer, which is given a
-// view of r that holds no secret: X-Api-Key redacted, no body (http.NoBody;
-// ContentLength as sent). The request it passes to next is sent with r's
-// real key and body, and whatever else the Observer added (a traceparent).
-func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*http.Response, error) {
+// observeAttempt runs one attempt through the Observer, which is given views
+// that hold no secret, while the SDK sends and reads the real thing:
+//   - the request: X-Api-Key redacted, no body (http.NoBody; ContentLength
+//     as sent). The request it passes to next is sent with r's real key and
+//     body, and whatever else the Observer added (a traceparent);
+//   - the response next returns: its status line, header, trailer and body
+//     scrubbed by scrub (every Window-byte run of the key or a credential
+//     value, in every encoding the redactor knows), its Request the
+//     Observer's own. When the Observer returns that view, the SDK reads the
+//     real response; a response of its own making is judged as it is;
+//   - an error next returns, scrubbed; returned as given, the SDK sees the
+//     real one.
+//
+// The body is read for the view under the SDK's limit (bodyLimit): a body
+// that cannot be read fails the attempt, as reading it would.
+func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, send MiddlewareNext) (*http.Response, error) {
 	view := r.WithContext(r.Context())
 	view.Header = r.Header.Clone()
 	if _, ok := view.Header["X-Api-Key"]; ok {
 		view.Header["X-Api-Key"] = []string{redactedValue}
 	}
 	view.Body, view.GetBody = http.NoBody, nil
-	return obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
+	var (
+		got, shown *http.Response
+		realErr    error
+		shownErr   error
+	)
+	resp, err := obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
 		if key, ok := r.Header["X-Api-Key"]; ok {
 			out.Header["X-Api-Key"] = key
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
-		return send(out)
+		got, realErr = send(out)
+		if realErr == nil {
+			got, shown, realErr = responseView(got, v, scrub)
+		}
+		if realErr != nil {
+			shownErr = scrub.Error(realErr)
+			return nil, shownErr
+		}
+		return shown, nil
 	})
+	switch {
+	case resp != nil && resp == shown:
+		return got, err
+	case resp == nil && err != nil && err == shownErr:
+		return nil, realErr
+	}
+	return resp, err
+}
+
+// responseView reads resp's body under the SDK's limit and returns resp
+// with that body to read again, and a scrubbed copy for the Observer whose
+// Request is req.
+func responseView(resp *http.Response, req *http.Request, scrub *redact.Scrubber) (real, view *http.Response, err error) {
+	body, err := httpx.ReadBody(resp.Body, nil, resp.ContentLength, bodyLimit(resp.StatusCode))
+	if err != nil {
+		return nil, nil, err
+	}
+	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	shown := scrub.Bytes(body)
+	v := *resp
+	v.Status = scrub.String(resp.Status)
+	v.Header = scrub.Header(resp.Header)
+	if resp.Trailer != nil {
+		v.Trailer = scrub.Header(resp.Trailer)
+	}
+	v.Body, v.ContentLength, v.Request = io.NopCloser(bytes.NewReader(shown)), int64(len(shown)), req
+	return resp, &v, nil
 }

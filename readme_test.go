@@ -28,12 +28,12 @@ func next(err error) string {
 	switch {
 	case err == nil:
 		return "done"
+	case errors.Is(err, freddy.ErrOutcomeUnknown):
+		return "the server may have acted: look the configuration up before writing again"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "stop: the caller's context ended"
 	case errors.Is(err, freddy.ErrInvalidParams):
 		return "fix the params: nothing was sent"
-	case errors.Is(err, freddy.ErrOutcomeUnknown):
-		return "the server may have acted: look the configuration up before writing again"
 	case errors.As(err, &rl):
 		return "retry after " + rl.RetryAfter.String() + " with idempotency key " + rl.IdempotencyKey
 	case errors.Is(err, freddy.ErrUnauthorized), errors.Is(err, freddy.ErrForbidden):
@@ -52,6 +52,29 @@ func next(err error) string {
 	return "unexpected: " + err.Error()
 }
 
+// createOnce is README's look-it-up recipe, verbatim:
+// TestReadmeRecipeIsThisOne keeps the two the same.
+//
+// createOnce creates params' configuration, or finds the one a Create
+// whose outcome is unknown made after all.
+func createOnce(ctx context.Context, client *freddy.Client, params freddy.CreateConfigurationParams) (*freddy.Configuration, error) {
+	cfg, err := client.Configurations.Create(ctx, params)
+	if !errors.Is(err, freddy.ErrOutcomeUnknown) {
+		return cfg, err
+	}
+	lookup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for found, lerr := range client.Configurations.ListAll(lookup, freddy.ListConfigurationsParams{PersonalConnectorID: params.PersonalConnectorID}) {
+		if lerr != nil {
+			return nil, errors.Join(err, lerr)
+		}
+		if found.Name == params.Name {
+			return found, nil // created after all
+		}
+	}
+	return nil, err // not there: creating again is safe
+}
+
 // readmeBlock returns the first ```go block of README.md that contains
 // marker.
 func readmeBlock(t *testing.T, marker string) string {
@@ -68,13 +91,55 @@ func readmeBlock(t *testing.T, marker string) string {
 	return ""
 }
 
-func TestReadmeSwitchIsThisOne(t *testing.T) {
+// sourceFunc returns the function of readme_test.go whose doc comment starts
+// with head, through its closing brace.
+func sourceFunc(t *testing.T, head string) string {
+	t.Helper()
 	src, err := os.ReadFile("readme_test.go")
 	require.NoError(t, err)
-	start := strings.Index(string(src), "// next says")
+	start := strings.Index(string(src), head)
 	end := strings.Index(string(src)[start:], "\n}\n")
 	require.True(t, start > 0 && end > 0)
-	assert.Equal(t, string(src)[start:start+end+3], readmeBlock(t, "func next(err error) string"))
+	return string(src)[start : start+end+3]
+}
+
+func TestReadmeSwitchIsThisOne(t *testing.T) {
+	assert.Equal(t, sourceFunc(t, "// next says"), readmeBlock(t, "func next(err error) string"))
+}
+
+func TestReadmeRecipeIsThisOne(t *testing.T) {
+	assert.Equal(t, sourceFunc(t, "// createOnce creates"), readmeBlock(t, "func createOnce("))
+}
+
+// TestReadmeRecipeLooksUpWhenTheOutcomeIsUnknown runs README's recipe where
+// the outcome is unknown: a Create stored whose answer was lost is found,
+// and a Create whose deadline passed while the server held it is looked up
+// under the recipe's own context, not found, and returned as it failed.
+func TestReadmeRecipeLooksUpWhenTheOutcomeIsUnknown(t *testing.T) {
+	srv := freddytest.Start(t)
+	c := e2eClient(t, srv, freddy.WithMaxRetries(0))
+	ctx := context.Background()
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultDropAfterCommit})
+	p := e2eParams()
+	p.Name = "lost answer"
+	got, err := createOnce(ctx, c, p)
+	require.NoError(t, err)
+	assert.Equal(t, "lost answer", got.Name, "created after all")
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+	p.Name = "stalled"
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	got, err = createOnce(short, c, p)
+	assert.Nil(t, got)
+	require.ErrorIs(t, err, freddy.ErrOutcomeUnknown)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var reqErr *freddy.RequestError
+	require.ErrorAs(t, err, &reqErr)
+	assert.Equal(t, "Create", reqErr.Operation, "the Create's own error, not the lookup's")
+	assert.NotContains(t, err.Error(), "List", "the lookup ran to its end")
+	assert.Equal(t, "the server may have acted: look the configuration up before writing again", next(err))
 }
 
 // TestReadmeSwitchOverEveryOutcome runs README's switch over what each kind
@@ -86,7 +151,7 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 	created, err := c.Configurations.Create(ctx, e2eParams())
 	require.NoError(t, err)
 	odd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pconf_1") {
 			w.WriteHeader(http.StatusTeapot)
 			return
 		}
@@ -147,6 +212,13 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := e2eClient(t, srv, freddy.WithRetryWait(time.Second, time.Second)).Configurations.Create(ctx, e2eParams())
 			return err
 		}, "stop: the caller's context ended"},
+		{"deadline during a Create the server was working on", func() error {
+			srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			_, err := c.Configurations.Create(ctx, e2eParams())
+			return err
+		}, "the server may have acted"},
 		{"deadline during an attempt", func() error {
 			srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
 			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
@@ -165,7 +237,11 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := c.Configurations.Get(ctx, created.ID)
 			return err
 		}, "no usable response: retry later"},
-		{"a 2xx that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "unexpected: freddy: Create: 200 response is not valid JSON"},
+		{"a 2xx to a write that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "the server may have acted"},
+		{"a 2xx to a read that is not JSON", func() error {
+			_, err := oddClient.Configurations.List(ctx, freddy.ListConfigurationsParams{})
+			return err
+		}, "unexpected: freddy: List: 200 response is not valid JSON"},
 		{"a status with no type", func() error { _, err := oddClient.Configurations.Get(ctx, "pconf_1"); return err }, "unexpected: freddy: Get pconf_1: 418 I'm a teapot"},
 	}
 	for _, tt := range tests {
