@@ -254,3 +254,25 @@ func TestSentMiddlewareWithoutNextOnAnyTransport(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrOutcomeUnknown)
 	assert.Equal(t, int32(1), hits.Load())
 }
+
+// A retry after an attempt that was not sent is the first request sent: it
+// has Index 0, and the call counts one attempt.
+func TestAttemptNotSentIsNotCounted(t *testing.T) {
+	rt := script(reply(200, fixture(t, "create_200.json")))
+	var indexes []int
+	record := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		info, _ := AttemptFromContext(r.Context())
+		indexes = append(indexes, info.Index)
+		return next(r)
+	}
+	obs := &recordingObserver{}
+	var resp Response
+	_, err := newClient(t, rt, WithObserver(obs), WithMiddleware(failFirst()), withJitter(0), WithRetryWait(time.Millisecond, time.Millisecond)).
+		Configurations.Create(context.Background(), validParams(), WithMiddleware(record), WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, []int{0}, indexes)
+	assert.Equal(t, 1, resp.Attempts)
+	require.Len(t, obs.results, 1)
+	assert.Equal(t, 1, obs.results[0].Attempts)
+	require.Len(t, obs.retries, 1, "the unsent attempt was retried")
+}
