@@ -68,7 +68,8 @@ type APIError struct {
 	// operations. Retrying later with WithIdempotencyKey(IdempotencyKey)
 	// cannot create a duplicate.
 	IdempotencyKey string
-	// Attempts is the number of attempts the call made, this one included.
+	// Attempts is the number of attempts the call sent, this one included
+	// (0 for a response a middleware made up without calling next).
 	Attempts int
 	// Operation is the method that failed ("Create", "Test", …) and
 	// ConfigurationID the id it acted on; both empty in an error built by

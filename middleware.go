@@ -24,7 +24,10 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // error: scrubbed of secrets, retried under the client's policy, and
 // reported as a *RequestError when it ends the call. A response it returns
 // is judged like one from the server. AttemptFromContext(req.Context())
-// says which attempt it is. The request is the attempt's own: every attempt's
+// says which attempt it is. An attempt whose middleware returns without
+// calling next was not sent: it is not counted in Attempts and cannot make
+// the outcome unknown; next called after the call has returned sends nothing
+// and returns an error. The request is the attempt's own: every attempt's
 // middleware starts from the SDK's request, so a change made to one attempt
 // (a header added, the URL's query edited, a value edited in place) is in
 // neither the next attempt nor the next call.

@@ -16,7 +16,10 @@ import (
 // given holds the API key or a credential value: the request
 // CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
 // (http.NoBody, ContentLength as sent), and the request it passes to next is
-// sent with the real key and body.
+// sent with the real key and body; the response next returns to it is a
+// view with its status line, header, trailer and body scrubbed of every
+// 8-byte run of the key and the credential values (an error, scrubbed too),
+// while the SDK reads the real response.
 type Observer interface {
 	// ObserveCall is called once per call, before its first attempt. The
 	// context it returns is the parent of every attempt's request (a span
