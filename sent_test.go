@@ -276,3 +276,32 @@ func TestAttemptNotSentIsNotCounted(t *testing.T) {
 	assert.Equal(t, 1, obs.results[0].Attempts)
 	require.Len(t, obs.retries, 1, "the unsent attempt was retried")
 }
+
+// The abandoned attempt connects while other calls run and return: under
+// -race, its report must touch nothing those calls use or release.
+func TestAbandonedAttemptRacesNoOtherCall(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"id":"pconf_1"}`))
+	}))
+	t.Cleanup(s.Close)
+	var dials atomic.Int32
+	started, release, abandonedDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var d net.Dialer
+	tr := &http.Transport{DialContext: func(ctx context.Context, nw, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			close(started)
+			<-release
+		}
+		return d.DialContext(context.Background(), nw, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := sentTestClient(t, s.URL, WithMaxRetries(0), WithHTTPClient(&http.Client{Transport: tr}))
+	_, err := c.Configurations.Create(context.Background(), validParams(), WithMiddleware(abandonNext(started, abandonedDone)))
+	require.ErrorContains(t, err, "attempt timed out")
+	close(release)
+	for i := 0; i < 20; i++ {
+		_, err := c.Configurations.Get(context.Background(), "pconf_1")
+		require.NoError(t, err)
+	}
+	<-abandonedDone
+}
