@@ -302,7 +302,7 @@ func TestEveryWaitIsJittered(t *testing.T) {
 	})
 }
 
-// TestCreateWorstCaseUnderDefaults pins the README's promise: under the
+// TestCreateWorstCaseUnderDefaults pins the promise of README and docs/reference.md: under the
 // defaults and context.Background(), a Create takes at most 3 attempts of
 // 30s plus 2 waits of 10s and their jitter (250ms each): 110.5s, plus a
 // pacing hold of at most WithMaxRetryWait before the first attempt: 120.5s.
