@@ -266,7 +266,7 @@ func WithRetryBudget(capacity, cost int) Option {
 // or off. On, the Client keeps a view of the rate-limit window from every
 // response and holds a call the window has no room for until the reset,
 // instead of sending a request the server would refuse (see Client.RateLimit
-// and the README's "Rate limits"). Off, calls are sent at once and a 429 is
+// and "Rate limits" in docs/reference.md). Off, calls are sent at once and a 429 is
 // retried after its Retry-After plus jitter, as in 0.2; Client.RateLimit
 // still reports the view.
 func WithRateLimitPacing(on bool) Option {

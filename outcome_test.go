@@ -86,7 +86,7 @@ func (k *keylessServer) count() int {
 	return len(k.stored)
 }
 
-// findByName is what README tells a caller to do after ErrOutcomeUnknown
+// findByName is what docs/reference.md tells a caller to do after ErrOutcomeUnknown
 // before creating again by hand.
 func findByName(t *testing.T, c *Client, name string) []*Configuration {
 	var out []*Configuration
@@ -129,7 +129,7 @@ func TestOutcomeUnknownOnCreate(t *testing.T) {
 			assert.Equal(t, tt.unknown, errors.Is(err, ErrOutcomeUnknown), "%s: %v", tt.description, err)
 			assert.Equal(t, tt.wantStored, k.count())
 			if tt.unknown {
-				// What README says to do: look it up before creating again.
+				// What docs/reference.md says to do: look it up before creating again.
 				assert.Len(t, findByName(t, c, validParams().Name), tt.wantStored)
 			}
 		})
@@ -138,7 +138,7 @@ func TestOutcomeUnknownOnCreate(t *testing.T) {
 
 // A key-ignoring server turns a lost answer and a successful retry into a
 // duplicate: the SDK's Idempotency-Key cannot prevent it, which is what
-// README says.
+// docs/reference.md says.
 func TestKeylessServerDuplicatesAfterALostAnswer(t *testing.T) {
 	k := newKeylessServer(t, "create+drop", "create")
 	c := k.client(t)
