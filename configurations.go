@@ -23,7 +23,7 @@ const configurationsPath = "/v1/personal-connectors/configurations"
 // [*AuthorizationError], [*NotFoundError], [*ConflictError], [*RateLimitError],
 // [*ServerError], or a plain [*APIError]), a [*RequestError] when no usable
 // response arrived (it wraps the context's error when the context ended the
-// call), or a [*DecodeError] for a 2xx body none of the documented shapes.
+// call), or a [*DecodeError] for a 2xx body in none of the documented shapes.
 // A failed write (Create, Update, SetEnabled, Test, Delete) whose server may
 // have acted also matches [ErrOutcomeUnknown].
 type ConfigurationsService struct {

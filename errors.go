@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/errtext"
 )
 
 // Sentinel errors for quick checks with errors.Is. Each typed error below
@@ -66,7 +68,8 @@ type APIError struct {
 	// operations. Retrying later with WithIdempotencyKey(IdempotencyKey)
 	// cannot create a duplicate.
 	IdempotencyKey string
-	// Attempts is the number of attempts the call made, this one included.
+	// Attempts is the number of attempts the call sent, this one included
+	// (0 for a response a middleware made up without calling next).
 	Attempts int
 	// Operation is the method that failed ("Create", "Test", …) and
 	// ConfigurationID the id it acted on; both empty in an error built by
@@ -102,14 +105,14 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	} else if label == "" {
 		label = kind
 	}
-	b.WriteString(oneLine(label))
+	b.WriteString(errtext.OneLine(label))
 	msg := e.Message
 	if msg == "" {
 		msg = e.SystemMessage
 	}
 	if msg != "" {
 		b.WriteString(": ")
-		b.WriteString(oneLine(msg))
+		b.WriteString(errtext.OneLine(msg))
 	}
 	writeFields(&b, e.Details)
 	if e.snippet != "" {
@@ -146,7 +149,7 @@ func writeTail(b *strings.Builder, retryAfter time.Duration, attempts int, trace
 		tail = append(tail, strconv.Itoa(attempts)+" attempts")
 	}
 	if traceID != "" {
-		tail = append(tail, "trace_id "+oneLine(traceID))
+		tail = append(tail, "trace_id "+errtext.OneLine(traceID))
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (")
@@ -176,10 +179,10 @@ func writeFields(b *strings.Builder, details map[string]any) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(oneLine(f.Field))
+		b.WriteString(errtext.OneLine(f.Field))
 		if f.Reason != "" {
 			b.WriteString(": ")
-			b.WriteString(oneLine(f.Reason))
+			b.WriteString(errtext.OneLine(f.Reason))
 		}
 	}
 	b.WriteByte(']')

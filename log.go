@@ -45,13 +45,19 @@ func (cl *call) logging(ctx context.Context) bool {
 	return l != nil && l.Enabled(ctx, slog.LevelDebug)
 }
 
-// log writes one debug record with the attempt number and, for Create, the
-// idempotency key. It is the only place the SDK writes log records.
+// log writes one debug record headed by the operation, the configuration it
+// acts on (as the call's error names them, so a record and the final error
+// can be matched up), the attempt number and, for Create, the idempotency
+// key. It is the only place the SDK writes log records.
 func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if !cl.logging(ctx) {
 		return
 	}
-	head := []slog.Attr{slog.Int("attempt", cl.attempts)}
+	head := []slog.Attr{slog.String("operation", cl.op.name)}
+	if cl.op.id != "" {
+		head = append(head, slog.String("configuration_id", cl.op.id))
+	}
+	head = append(head, slog.Int("attempt", cl.tries))
 	if cl.op.idemKey != "" {
 		head = append(head, slog.String("idempotency_key", cl.op.idemKey))
 	}

@@ -3,8 +3,10 @@ package freddy
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +58,20 @@ func TestLoggerBelowDebugGetsNothing(t *testing.T) {
 	_, err := c.Configurations.Create(context.Background(), validParams())
 	require.NoError(t, err)
 	assert.Empty(t, buf.String(), "records are debug level")
+}
+
+// TestLogRecordsNameTheOperation: every record of a call names its operation
+// and configuration, as the call's error does ("freddy: Get pconf_1: …").
+func TestLogRecordsNameTheOperation(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, script(reply(500, nil), reply(404, nil)), WithRetryWait(time.Millisecond, time.Millisecond), WithLogger(logger))
+	_, err := c.Configurations.Get(context.Background(), "pconf_1")
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Contains(t, err.Error(), "freddy: Get pconf_1: 404")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 4, "attempt and decision, twice:\n%s", buf.String())
+	for _, line := range lines {
+		assert.Contains(t, line, `"operation":"Get","configuration_id":"pconf_1","attempt":`)
+	}
 }

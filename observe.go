@@ -18,12 +18,17 @@ import (
 // (http.NoBody, ContentLength as sent), a redirect hop's request has no
 // redirect Response and its URL (the server's Location) scrubbed of both,
 // and the request it passes to next is sent with the real key, body and
-// URL.
+// URL; the response next returns to it is a
+// view with its status line, header, trailer and body scrubbed of every
+// 8-byte run of the key and the credential values (an error, scrubbed too),
+// while the SDK reads the real response.
 type Observer interface {
 	// ObserveCall is called once per call, before its first attempt. The
 	// context it returns is the parent of every attempt's request (a span
 	// context, for instance); the CallObserver sees the rest of the call.
-	// A call refused before sending anything is not observed.
+	// A nil context leaves the call's own; a nil CallObserver sees nothing
+	// more of the call. A call refused before sending anything is not
+	// observed.
 	ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver)
 }
 
@@ -80,7 +85,9 @@ type RetryInfo struct {
 
 // CallResult is the outcome of a call.
 type CallResult struct {
-	// Attempts is the number of attempts sent.
+	// Attempts is the number of attempts sent: an attempt a middleware
+	// failed without calling next, or refused for a changed SDK-owned
+	// header, is not.
 	Attempts int
 	// StatusCode is the last response's status; 0 when none arrived.
 	StatusCode int
@@ -162,12 +169,17 @@ func (cl *call) begin(ctx context.Context) context.Context {
 		cl.rc.HTTPClient = c.httpClient
 		return ctx
 	}
-	cl.rc.HTTPClient = c.layeredClient
+	cl.rc.HTTPClient, cl.layered = c.layeredClient, true
 	if c.observer != nil {
-		ctx, cl.obs = c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
+		octx, obs := c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
 			Route: cl.op.route(), ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey})
+		// An Observer that returns no context leaves the call's own.
+		if octx != nil {
+			ctx = octx
+		}
+		cl.obs, cl.wire.obs, cl.wire.scrub = obs, obs, cl.scrubber()
 	}
-	return context.WithValue(ctx, callKey{}, cl)
+	return context.WithValue(ctx, wireKey{}, cl.wire)
 }
 
 // end completes a call's error with the operation and id, and tells the
@@ -203,7 +215,7 @@ func (cl *call) observeRetry(d retry.Decision, raw error) {
 	case errors.As(raw, &te):
 		reason = "timeout"
 	}
-	cl.obs.Retry(RetryInfo{Attempt: cl.attempts, StatusCode: cl.status, Reason: reason, Wait: wait, ServerAsked: d.Held > 0 || d.Reason == retry.ReasonAsked})
+	cl.obs.Retry(RetryInfo{Attempt: cl.tries, StatusCode: cl.status, Reason: reason, Wait: wait, ServerAsked: d.Held > 0 || d.Reason == retry.ReasonAsked})
 }
 
 // route is the operation's path template.

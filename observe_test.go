@@ -110,3 +110,30 @@ func TestErrorKind(t *testing.T) {
 		assert.Equal(t, want, ErrorKind(err), "%T", err)
 	}
 }
+
+// nilContextObserver returns no context from ObserveCall.
+type nilContextObserver struct{ recordingObserver }
+
+func (o *nilContextObserver) ObserveCall(_ context.Context, info CallInfo) (context.Context, CallObserver) {
+	o.calls = append(o.calls, info)
+	return nil, o
+}
+
+// An Observer that returns a nil context leaves the call its own: the call
+// runs, observed, without a panic.
+func TestObserverReturningANilContext(t *testing.T) {
+	rt := script(reply(200, fixture(t, "create_200.json")))
+	obs := &nilContextObserver{}
+	type mark struct{}
+	ctx := context.WithValue(context.Background(), mark{}, "caller")
+	var seen any
+	saw := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		seen = r.Context().Value(mark{})
+		return next(r)
+	}
+	_, err := newClient(t, rt, WithObserver(obs)).Configurations.Create(ctx, validParams(), WithMiddleware(saw))
+	require.NoError(t, err)
+	assert.Equal(t, "caller", seen, "the attempt runs on the call's context")
+	require.Len(t, obs.results, 1)
+	assert.Equal(t, 1, obs.results[0].Attempts)
+}

@@ -1,20 +1,34 @@
 package freddy
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 
+	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
 )
 
 // redactedValue stands in for the API key in the request an Observer sees.
 const redactedValue = "[REDACTED]"
 
-// observeAttempt runs one attempt through the Observer, which is given a
-// view of r that holds no secret: X-Api-Key redacted, no body (http.NoBody;
-// ContentLength as sent). The request it passes to next is sent with r's
-// real key and body, and whatever else the Observer added (a traceparent).
-func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*http.Response, error) {
+// observeAttempt runs one attempt through the Observer, which is given views
+// that hold no secret, while the SDK sends and reads the real thing:
+//   - the request: X-Api-Key redacted, no body (http.NoBody; ContentLength
+//     as sent). The request it passes to next is sent with r's real key and
+//     body, and whatever else the Observer added (a traceparent);
+//   - the response next returns: its status line, header, trailer and body
+//     scrubbed by scrub (every Window-byte run of the key or a credential
+//     value, in every encoding the redactor knows), its Request the
+//     Observer's own. When the Observer returns that view, the SDK reads the
+//     real response; a response of its own making is judged as it is;
+//   - an error next returns, scrubbed; returned as given, the SDK sees the
+//     real one.
+//
+// The body is read for the view under the SDK's limit (bodyLimit): a body
+// that cannot be read fails the attempt, as reading it would.
+func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, send MiddlewareNext) (*http.Response, error) {
 	view := r.WithContext(r.Context())
 	view.Header = r.Header.Clone()
 	if _, ok := view.Header["X-Api-Key"]; ok {
@@ -25,7 +39,12 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 	// the server wrote: not the Observer's to see. The request sent keeps
 	// it, by which the per-attempt deadline tells a hop from a new attempt.
 	view.Response = nil
-	return obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
+	var (
+		got, shown *http.Response
+		realErr    error
+		shownErr   error
+	)
+	resp, err := obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
 		if key, ok := r.Header["X-Api-Key"]; ok {
@@ -33,8 +52,43 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
 		out.Response = r.Response
-		return send(out)
+		got, realErr = send(out)
+		if realErr == nil {
+			got, shown, realErr = responseView(got, v, scrub)
+		}
+		if realErr != nil {
+			shownErr = scrub.Error(realErr)
+			return nil, shownErr
+		}
+		return shown, nil
 	})
+	switch {
+	case resp != nil && resp == shown:
+		return got, err
+	case resp == nil && err != nil && err == shownErr:
+		return nil, realErr
+	}
+	return resp, err
+}
+
+// responseView reads resp's body under the SDK's limit and returns resp
+// with that body to read again, and a scrubbed copy for the Observer whose
+// Request is req.
+func responseView(resp *http.Response, req *http.Request, scrub *redact.Scrubber) (real, view *http.Response, err error) {
+	body, err := httpx.ReadBody(resp.Body, nil, resp.ContentLength, bodyLimit(resp.StatusCode))
+	if err != nil {
+		return nil, nil, err
+	}
+	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	shown := scrub.Bytes(body)
+	v := *resp
+	v.Status = scrub.String(resp.Status)
+	v.Header = scrub.Header(resp.Header)
+	if resp.Trailer != nil {
+		v.Trailer = scrub.Header(resp.Trailer)
+	}
+	v.Body, v.ContentLength, v.Request = io.NopCloser(bytes.NewReader(shown)), int64(len(shown)), req
+	return resp, &v, nil
 }
 
 // observed returns the layers of an observed call: the SDK's client, its
@@ -42,49 +96,56 @@ func observeAttempt(obs CallObserver, r *http.Request, send MiddlewareNext) (*ht
 // the client sends, the attempt's own and each redirect hop net/http
 // follows within it. Tracing wants one span per physical request, each
 // with its own trace context, and a hop is only visible under the client.
-// The copy is the attempt's: the SDK's client is shared. It copies the
-// call's secrets, which scrub a hop's URL, so that nothing of the call is
-// reached through it once the attempt is over.
-func (l layers) observed(cl *call) layers {
+// The copy is the attempt's (the SDK's client is shared) and reaches the
+// call's wire only, like everything an attempt uses.
+func (l layers) observed(w *wire) layers {
 	hc := *l.send
-	hc.Transport = &observedTransport{obs: cl.obs, next: hc.Transport,
-		key: cl.core.apiKeyOf(&cl.op.opts.overrides)[0], creds: cl.op.creds}
+	hc.Transport = observedTransport{w: w, next: hc.Transport}
 	return layers{send: &hc}
 }
 
 // observedTransport runs the Observer around one physical request.
 type observedTransport struct {
-	obs  CallObserver
+	w    *wire
 	next http.RoundTripper
-	// key and creds build scrub, on the first hop only.
-	key   string
-	creds Credentials
-	scrub *redact.Scrubber
 }
 
-// RoundTrip runs the Observer's Attempt around r on its redacted view. A
-// redirect hop's URL is the server's Location, which may echo the key or a
-// credential: the Observer sees it scrubbed, and the request goes to the
-// real one.
-func (t *observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+// RoundTrip runs the Observer's Attempt around r on its redacted view. The
+// attempt's first request is handed on through the wire only when the
+// Observer calls next (the sent rule, sent.go); a redirect hop's, sent
+// within an attempt already handed on, goes straight to the transport. A
+// hop's URL is the server's Location, which may echo the key or a
+// credential, and so is its Referer (the Location before): the Observer
+// sees both scrubbed, and the request goes to the real ones.
+func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Response == nil {
-		return observeAttempt(t.obs, r, t.next.RoundTrip)
+		return observeAttempt(t.w.obs, t.w.scrub, r, func(out *http.Request) (*http.Response, error) {
+			return t.w.send(out, t.next.RoundTrip)
+		})
 	}
 	shown := r.WithContext(r.Context())
-	shown.URL = t.scrubbedURL(r.URL)
-	return observeAttempt(t.obs, shown, func(out *http.Request) (*http.Response, error) {
+	shown.URL = scrubbedURL(t.w.scrub, r.URL)
+	// net/http sets Referer to the URL before, the last Location.
+	referer, hasReferer := r.Header["Referer"]
+	if hasReferer {
+		shown.Header = r.Header.Clone()
+		for i, v := range referer {
+			shown.Header["Referer"][i] = t.w.scrub.String(v)
+		}
+	}
+	return observeAttempt(t.w.obs, t.w.scrub, shown, func(out *http.Request) (*http.Response, error) {
 		out.URL = r.URL
+		if hasReferer {
+			out.Header["Referer"] = referer
+		}
 		return t.next.RoundTrip(out)
 	})
 }
 
-// scrubbedURL is u with every secret of the call replaced; scheme and host
+// scrubbedURL is u with every secret scrub knows replaced; scheme and host
 // alone if the scrubbed text is no URL.
-func (t *observedTransport) scrubbedURL(u *url.URL) *url.URL {
-	if t.scrub == nil {
-		t.scrub = redact.New(t.key, t.creds.tree())
-	}
-	if v, err := url.Parse(t.scrub.String(u.String())); err == nil {
+func scrubbedURL(scrub *redact.Scrubber, u *url.URL) *url.URL {
+	if v, err := url.Parse(scrub.String(u.String())); err == nil {
 		return v
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}

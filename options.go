@@ -266,7 +266,7 @@ func WithRetryBudget(capacity, cost int) Option {
 // or off. On, the Client keeps a view of the rate-limit window from every
 // response and holds a call the window has no room for until the reset,
 // instead of sending a request the server would refuse (see Client.RateLimit
-// and the README's "Rate limits"). Off, calls are sent at once and a 429 is
+// and "Rate limits" in docs/reference.md). Off, calls are sent at once and a 429 is
 // retried after its Retry-After plus jitter, as in 0.2; Client.RateLimit
 // still reports the view.
 func WithRateLimitPacing(on bool) Option {
@@ -331,11 +331,13 @@ func WithResponseInto(dst *Response) RequestOption {
 // way: the credentials X-API-Key, Authorization, Proxy-Authorization and
 // Cookie, Idempotency-Key, Content-Type, and the framing headers Host,
 // Content-Length, Transfer-Encoding and Connection, nor a name that equals
-// one of them once "_" is read as "-" (X_API_KEY; case is ignored); such a
-// key, or a name or value that
-// cannot be sent in HTTP (CR, LF, NUL and other control characters, a name
-// that is not a token), makes the call return a [*ParamError] naming the
-// header, without sending anything.
+// one of them once "_" is read as "-" (X_API_KEY; case is ignored); nor a
+// connection-specific header net/http refuses to send over HTTP/2
+// (Keep-Alive, Proxy-Connection, Upgrade, and TE with any value but
+// "trailers"), which would fail every attempt on an HTTP/2 connection. Such
+// a key, or a name or value that cannot be sent in HTTP (CR, LF, NUL and
+// other control characters, a name that is not a token), makes the call
+// return a [*ParamError] naming the header, without sending anything.
 func WithHeader(key, value string) RequestOption {
 	return callOnly("WithHeader", func(r *requestConfig) {
 		if r.err != nil {
@@ -349,6 +351,8 @@ func WithHeader(key, value string) RequestOption {
 			r.err = &ParamError{Field: "header " + name, Reason: "is set by the SDK and cannot be overridden with WithHeader"}
 		case reservedHeaders[underscoreAsDash(name)]:
 			r.err = &ParamError{Field: "header " + name, Reason: "reads as " + underscoreAsDash(name) + " to servers that treat _ as -, and is refused like it"}
+		case connectionSpecific(name, value):
+			r.err = &ParamError{Field: "header " + name, Reason: "is connection-specific: net/http refuses to send it over HTTP/2"}
 		case !validHeaderValue(value):
 			r.err = &ParamError{Field: "header " + name, Reason: "has a value with a control character"}
 		default:
@@ -366,6 +370,19 @@ var reservedHeaders = map[string]bool{
 	"X-Api-Key": true, "Authorization": true, "Cookie": true, "Idempotency-Key": true, "Content-Type": true,
 	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
 	"Proxy-Authorization": true,
+}
+
+// connectionSpecific reports whether the header name: value is one net/http
+// refuses to send over HTTP/2 (RFC 9113 section 8.2.2) that
+// reservedHeaders does not already refuse. name is canonical.
+func connectionSpecific(name, value string) bool {
+	switch name {
+	case "Keep-Alive", "Proxy-Connection", "Upgrade":
+		return true
+	case "Te":
+		return value != "trailers"
+	}
+	return false
 }
 
 // underscoreAsDash is name as CGI and WSGI servers read it, "_" merged with

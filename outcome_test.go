@@ -86,7 +86,7 @@ func (k *keylessServer) count() int {
 	return len(k.stored)
 }
 
-// findByName is what README tells a caller to do after ErrOutcomeUnknown
+// findByName is what docs/reference.md tells a caller to do after ErrOutcomeUnknown
 // before creating again by hand.
 func findByName(t *testing.T, c *Client, name string) []*Configuration {
 	var out []*Configuration
@@ -129,7 +129,7 @@ func TestOutcomeUnknownOnCreate(t *testing.T) {
 			assert.Equal(t, tt.unknown, errors.Is(err, ErrOutcomeUnknown), "%s: %v", tt.description, err)
 			assert.Equal(t, tt.wantStored, k.count())
 			if tt.unknown {
-				// What README says to do: look it up before creating again.
+				// What docs/reference.md says to do: look it up before creating again.
 				assert.Len(t, findByName(t, c, validParams().Name), tt.wantStored)
 			}
 		})
@@ -138,7 +138,7 @@ func TestOutcomeUnknownOnCreate(t *testing.T) {
 
 // A key-ignoring server turns a lost answer and a successful retry into a
 // duplicate: the SDK's Idempotency-Key cannot prevent it, which is what
-// README says.
+// docs/reference.md says.
 func TestKeylessServerDuplicatesAfterALostAnswer(t *testing.T) {
 	k := newKeylessServer(t, "create+drop", "create")
 	c := k.client(t)
@@ -189,4 +189,40 @@ func TestOutcomeUnknownOnAHandBuiltError(t *testing.T) {
 	require.ErrorIs(t, err, ErrServer)
 	require.ErrorIs(t, &RequestError{OutcomeUnknown: true}, ErrOutcomeUnknown)
 	require.NotErrorIs(t, &ServerError{}, ErrOutcomeUnknown)
+}
+
+var updName = "n"
+
+// A write answered 2xx in a shape the SDK cannot read was sent and answered
+// a success: the server may have acted. A read so answered changed nothing.
+func TestOutcomeUnknownOnAnUndecodableWriteAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		status  int
+		body    string
+		call    func(c *Client) error
+		unknown bool
+	}{
+		{"Create 200 with data a string", 200, `{"success":true,"data":"pconf_abc123"}`, func(c *Client) error {
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			return err
+		}, true},
+		{"Delete 202 Accepted", 202, ``, func(c *Client) error { return c.Configurations.Delete(context.Background(), "pconf_1") }, true},
+		{"Update 200 not JSON", 200, `<html>`, func(c *Client) error {
+			_, err := c.Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Name: &updName})
+			return err
+		}, true},
+		{"Get 200 with data a string", 200, `{"success":true,"data":"pconf_abc123"}`, func(c *Client) error {
+			_, err := c.Configurations.Get(context.Background(), "pconf_1")
+			return err
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call(newClient(t, script(reply(tt.status, []byte(tt.body))), WithMaxRetries(0)))
+			var de *DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, tt.unknown, errors.Is(err, ErrOutcomeUnknown))
+			assert.Equal(t, tt.unknown, de.OutcomeUnknown)
+		})
+	}
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -129,4 +131,25 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "pconf_abc123", got.ID)
 	})
+}
+
+// A refused redirect's host comes from the server, unescaped by url.Parse:
+// line and paragraph separators, C1 controls and bidirectional overrides in
+// it are escaped, so the error stays one log line.
+func TestRefusedRedirectHostStaysOnOneLine(t *testing.T) {
+	for _, r := range []rune{'\u2028', '\u2029', '\u0085', '\u009b', '\u202e', '\u200f'} {
+		loc := "https://ev" + url.PathEscape(string(r)) + "il.example/x"
+		var logs bytes.Buffer
+		c := newClient(t, script(reply(http.StatusFound, nil, "Location", loc)), WithMaxRetries(0),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.ErrorContains(t, err, "refused to follow a redirect to https://ev")
+		assert.ErrorIs(t, err, ErrOutcomeUnknown, "the write was sent")
+		msg := err.Error()
+		assert.NotContains(t, msg, string(r), "%U", r)
+		assert.Contains(t, msg, strconv.QuoteRune(r)[1:len(strconv.QuoteRune(r))-1], "escaped, not dropped")
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			assert.NotContains(t, line, string(r))
+		}
+	}
 }

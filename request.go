@@ -89,7 +89,8 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 	cl := c.calls.Get().(*call)
 	cl.op, cl.waited = *o, held
-	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
+	cl.policy, cl.rc.RetryMax = policy, policy.MaxRetries
+	cl.wire = newWire(cl)
 	defer c.release(cl)
 	// Seam (observation hook, around the call): begin opens the
 	// observation, whose context the request is built on, and picks the
@@ -106,7 +107,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	// Built directly rather than by http.NewRequest: the URL was parsed once
 	// in [NewClient], and the header is built once here.
 	hreq := (&http.Request{Method: o.method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: c.header(o)}).WithContext(cl.traceContext(httpx.WithAttempt(ctx, &cl.attempt)))
+		Header: c.header(o)}).WithContext(cl.wire.traceContext(httpx.WithAttempt(ctx, &cl.wire.attempt)))
 	req := &retryablehttp.Request{Request: hreq}
 	if err := req.SetBody(raw); err != nil {
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
@@ -132,7 +133,12 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	cl.fillResponse()
 	body := cl.ownBody()
 	if derr := decode(cl.status, body); derr != nil {
-		return cl.lost, cl.decodeError(derr, body)
+		cl.undecoded = true
+		err := cl.decodeError(derr, body)
+		if cl.outcomeUnknown() {
+			markOutcomeUnknown(err)
+		}
+		return cl.lost, err
 	}
 	return cl.lost, nil
 }
@@ -147,6 +153,14 @@ const (
 	// pool for the life of the process.
 	pooledBodyCap = 64 << 10
 )
+
+// bodyLimit is the most of a response body with status the SDK reads.
+func bodyLimit(status int) int64 {
+	if status >= 200 && status <= 299 {
+		return successBodyLimit
+	}
+	return errorBodyLimit
+}
 
 // grant records a retry the policy granted: the observer hears of it, and
 // the wait it asked for starts (the Backoff hook returns it; the clock
@@ -175,19 +189,18 @@ func endedBy(ctx context.Context, d retry.Decision) error {
 // judges the error as it came, and the API error and scrubbed error, which
 // are what is kept or logged; both nil means the attempt succeeded.
 func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
-	cl.attempts++
+	cl.tries++
 	cl.status, cl.header = 0, nil
-	// Read for every attempt, so that its observation never outlives it.
-	arrived := cl.mayHaveArrived(err)
+	// Judged for every attempt, so that its observation never outlives it.
+	sent, arrived := cl.judge(err)
+	if sent {
+		cl.attempts++
+	}
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
 		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
 		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
-		limit := int64(errorBodyLimit)
-		if ok {
-			limit = successBodyLimit
-		}
-		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, limit)
+		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, bodyLimit(resp.StatusCode))
 		resp.Body = http.NoBody
 		if err == nil && !ok {
 			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
@@ -199,7 +212,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 		cl.lost = cl.lost || arrived
 		scrubbed = cl.scrubber().Error(err)
 	}
-	return retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
+	return retry.Outcome{Attempt: cl.tries, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
 }
 
 // finalError is the error a call ends with when no retry follows. ended is

@@ -3,12 +3,10 @@ package freddy
 import (
 	"context"
 	"net/http"
-	"net/http/httptrace"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
@@ -36,8 +34,6 @@ import (
 type call struct {
 	rc   retryablehttp.Client
 	core *core
-	// trace reports each attempt's connection (sent.go); bound once.
-	trace *httptrace.ClientTrace
 	callState
 }
 
@@ -48,24 +44,30 @@ type callState struct {
 	op op
 	// policy is the client's, or a copy with the call's overrides.
 	policy *retry.Policy
-	// attempt carries the per-attempt deadline across redirect hops.
-	attempt httpx.Attempt
+	// wire is what the call's requests carry (sent.go): allocated per call,
+	// never pooled, and dropped here on release.
+	wire *wire
+	// layered: the call runs through middleware or an Observer.
+	layered bool
 	// obs observes the call when the client has an Observer.
 	obs    CallObserver
 	waited time.Duration
 
-	scrub    *redact.Scrubber // built on the first need, then reused
+	scrub *redact.Scrubber // built on the first need, then reused
+	// tries counts the attempts the retry loop made, for the policy;
+	// attempts those of them that were sent (sent.go), for the caller.
+	tries    int
 	attempts int
 	retries  int
 	lost     bool
-	// sent: the current attempt obtained a connection (sent.go).
-	sent    bool
-	wait    time.Duration
-	body    []byte
-	header  http.Header
-	status  int
-	lastAPI error
-	final   error
+	// undecoded: a 2xx answer could not be decoded (ErrOutcomeUnknown).
+	undecoded bool
+	wait      time.Duration
+	body      []byte
+	header    http.Header
+	status    int
+	lastAPI   error
+	final     error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
@@ -91,7 +93,6 @@ func newCall(c *core) *call {
 	cl.rc.Backoff = cl.backoff
 	cl.rc.PrepareRetry = cl.prepareRetry
 	cl.rc.ErrorHandler = cl.errorHandler
-	cl.bindTrace()
 	return cl
 }
 
@@ -99,6 +100,9 @@ func newCall(c *core) *call {
 // receives refers to it. rc is left as it is: its hooks stay bound. The body
 // buffer is kept for reuse unless it grew past pooledBodyCap.
 func (c *core) release(cl *call) {
+	if cl.wire != nil {
+		cl.wire.ended.Store(true)
+	}
 	body := cl.body[:0]
 	if cap(body) > pooledBodyCap {
 		body = nil

@@ -302,7 +302,7 @@ func TestEveryWaitIsJittered(t *testing.T) {
 	})
 }
 
-// TestCreateWorstCaseUnderDefaults pins the README's promise: under the
+// TestCreateWorstCaseUnderDefaults pins the promise of README and docs/reference.md: under the
 // defaults and context.Background(), a Create takes at most 3 attempts of
 // 30s plus 2 waits of 10s and their jitter (250ms each): 110.5s, plus a
 // pacing hold of at most WithMaxRetryWait before the first attempt: 120.5s.
@@ -586,13 +586,13 @@ func TestRetryLogging(t *testing.T) {
 		requireNoSecret(t, out)
 		lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
 		require.Len(t, lines, 5, "attempt+decision, attempt+decision, attempt:\n%s", out)
-		assert.Contains(t, string(lines[0]), `"msg":"freddy: attempt","attempt":1,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":429`)
+		assert.Contains(t, string(lines[0]), `"msg":"freddy: attempt","operation":"Create","attempt":1,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":429`)
 		assert.Contains(t, string(lines[0]), `"trace_id":"req_rl"`)
-		assert.Contains(t, string(lines[1]), `"msg":"freddy: retry decision","attempt":1,"idempotency_key":"idem-log","retry":true,"wait":1000000000,"reason":"server asked (Retry-After)"`)
+		assert.Contains(t, string(lines[1]), `"msg":"freddy: retry decision","operation":"Create","attempt":1,"idempotency_key":"idem-log","retry":true,"wait":1000000000,"reason":"server asked (Retry-After)"`)
 		assert.Contains(t, string(lines[2]), `"attempt":2`)
 		assert.Contains(t, string(lines[2]), `"trace_id":"req_jkl012"`)
 		assert.Contains(t, string(lines[3]), `"reason":"backoff"`)
-		assert.Contains(t, string(lines[4]), `"attempt":3,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":200,"trace_id":"req_ok"`)
+		assert.Contains(t, string(lines[4]), `"operation":"Create","attempt":3,"idempotency_key":"idem-log","method":"POST","path":"/v1/personal-connectors/configurations","status":200,"trace_id":"req_ok"`)
 	})
 }
 

@@ -57,7 +57,7 @@ func TestNoHiddenResendOfAnIdempotentCreate(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(logs.String(), `msg="freddy: attempt"`), "and it is logged:\n%s", logs.String())
 }
 
-// TestGetMayBeResentByNetHTTP pins what README states: for a GET, which has
+// TestGetMayBeResentByNetHTTP pins what docs/reference.md states: for a GET, which has
 // no body and is idempotent, net/http's own resend on a fresh connection is
 // kept; the server may see one attempt twice.
 func TestGetMayBeResentByNetHTTP(t *testing.T) {

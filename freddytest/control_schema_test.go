@@ -24,7 +24,7 @@ func keysOf(t *testing.T, raw []byte) []string {
 }
 
 // Every control endpoint answers exactly the members WithControlAPI (and
-// README's emulator section) documents, and a listed request has exactly
+// docs/testing.md's emulator section) documents, and a listed request has exactly
 // the documented fields, body a JSON string.
 func TestControlAPIAnswersAsDocumented(t *testing.T) {
 	_, c := start(t, WithControlAPI())

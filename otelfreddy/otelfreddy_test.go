@@ -61,7 +61,7 @@ func attrs(kvs []attribute.KeyValue) map[string]string {
 	return m
 }
 
-// describe renders ended spans as README's Observability section shows
+// describe renders ended spans as docs/reference.md's Observability section shows
 // them: each root span, then its children indented, in start order.
 func describe(spans []sdktrace.ReadOnlySpan, keys ...string) string {
 	var b strings.Builder
@@ -89,17 +89,17 @@ func describe(spans []sdktrace.ReadOnlySpan, keys ...string) string {
 	return b.String()
 }
 
-// readmeSpans returns the span list in README's Observability section.
+// readmeSpans returns the span list in docs/reference.md's Observability section.
 func readmeSpans(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/reference.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
 	i := strings.Index(s, "gives these spans")
 	if i < 0 {
-		t.Fatal("README has no span list")
+		t.Fatal("docs/reference.md has no span list")
 	}
 	s = s[i:]
 	start := strings.Index(s, "```\n") + 4
@@ -124,7 +124,7 @@ func TestRetriedCreateIsOneCallSpanWithTwoAttemptSpans(t *testing.T) {
 		t.Fatalf("spans:\n%s\nwant:\n%s", got, want)
 	}
 	if readme := readmeSpans(t); readme != got {
-		t.Errorf("README's span list:\n%s\nthe test's:\n%s", readme, got)
+		t.Errorf("docs/reference.md's span list:\n%s\nthe test's:\n%s", readme, got)
 	}
 	call := spans[2]
 	if call.Status().Code != codes.Unset {

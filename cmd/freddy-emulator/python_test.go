@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// pythonFixture runs README's Python example, a stdlib-only fixture that
+// pythonFixture runs docs/testing.md's Python example, a stdlib-only fixture that
 // drives the built emulator's control API, and fails with its output. It
 // is skipped without python3; .ci/run installs python3 and runs it too.
 func pythonFixture(t *testing.T, bin string) {

@@ -141,11 +141,11 @@ func TestRunRefusesTestBenchFlags(t *testing.T) {
 	}
 }
 
-// readmeCurls returns the curl lines of README's control API example as
+// readmeCurls returns the curl lines of docs/testing.md's control API example as
 // method, path and body, with $E removed.
 func readmeCurls(t *testing.T) [][3]string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/testing.md")
 	require.NoError(t, err)
 	var out [][3]string
 	for _, line := range strings.Split(string(b), "\n") {
@@ -165,7 +165,7 @@ func readmeCurls(t *testing.T) [][3]string {
 	return out
 }
 
-// TestReadmeCurlsAgainstTheBinary sends README's curl examples, as
+// TestReadmeCurlsAgainstTheBinary sends docs/testing.md's curl examples, as
 // written, to the built emulator with -control and -no-idempotency.
 func TestReadmeCurlsAgainstTheBinary(t *testing.T) {
 	if testing.Short() {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 
+	"github.com/aitronos/freddy-go/internal/errtext"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
@@ -232,7 +233,8 @@ const MaxRedirects = 10
 func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
-			target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+			// The host comes from the server's Location, unescaped.
+			target := errtext.OneLine(req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath())
 			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}
