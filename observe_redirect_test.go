@@ -2,10 +2,12 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,4 +74,30 @@ func TestObserverSeesEachRedirectHop(t *testing.T) {
 		assert.Equal(t, testAPIKey, r.header.Get("X-Api-Key"))
 		assert.Contains(t, r.body, testCredential, "request %d is sent with its body", i)
 	}
+}
+
+// refusingObserver fails every request without calling next.
+type refusingObserver struct{ recordingObserver }
+
+func (o *refusingObserver) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
+	return ctx, o
+}
+
+func (o *refusingObserver) Attempt(*http.Request, MiddlewareNext) (*http.Response, error) {
+	return nil, errors.New("refused by the observer")
+}
+
+// The Observer runs inside the SDK's client, but the attempt is handed on
+// only when it calls next: one that does not sent nothing (the sent rule).
+func TestObserverWithoutNextSentNothing(t *testing.T) {
+	var hits atomic.Int32
+	s := notFoundServer(t, &hits)
+	obs := &refusingObserver{}
+	c := sentTestClient(t, s.URL, WithMaxRetries(0), WithObserver(obs))
+	_, err := c.Configurations.Create(context.Background(), validParams())
+	require.ErrorContains(t, err, "refused by the observer")
+	assert.NotErrorIs(t, err, ErrOutcomeUnknown)
+	assert.Zero(t, hits.Load())
+	require.Len(t, obs.results, 1)
+	assert.Zero(t, obs.results[0].Attempts, "nothing was sent")
 }

@@ -2,12 +2,14 @@ package otelfreddy_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -122,4 +124,29 @@ func TestRedirectIsOneSpanPerRequest(t *testing.T) {
 	if n, _ := sumCounts(rm, "freddy.client.retries"); n != 1 {
 		t.Errorf("freddy.client.retries = %d, want 1: a redirect is not a retry", n)
 	}
+}
+
+// An attempt a middleware abandons (it runs next in a goroutine and gives
+// up on it) may reach the Observer while the retry runs: the call's
+// telemetry state is shared by both, safely (run under -race).
+func TestAbandonedAttemptRacesNothing(t *testing.T) {
+	tel := setup(t)
+	done := make(chan struct{})
+	var runs atomic.Int32
+	abandon := func(r *http.Request, next freddy.MiddlewareNext) (*http.Response, error) {
+		if runs.Add(1) > 1 {
+			return next(r)
+		}
+		go func() {
+			defer close(done)
+			if resp, err := next(r); err == nil {
+				_ = resp.Body.Close()
+			}
+		}()
+		return nil, errors.New("gave up on the attempt")
+	}
+	if _, err := tel.client.Configurations.List(context.Background(), freddy.ListConfigurationsParams{}, freddy.WithMiddleware(abandon)); err != nil {
+		t.Fatal(err)
+	}
+	<-done
 }
