@@ -72,6 +72,8 @@ type config struct {
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
 	tlsConfig *tls.Config
+	// coldGateOff lets every attempt of a cold burst dial (measurements).
+	coldGateOff bool
 
 	// Test-only options (options_tls.go).
 	rootCAsSet       bool
