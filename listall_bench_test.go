@@ -167,14 +167,17 @@ func BenchmarkListAll(b *testing.B) {
 	_ = sink
 }
 
-// peakHeap iterates over total configurations with ListAll and samples the
-// live heap (after a GC) at the middle of every page; it returns the peak
-// above the heap without the iteration: the lower of the samples taken
-// before it started and after it ended, so that garbage from earlier tests
-// dying meanwhile cannot shrink the figure.
-func peakHeap(t *testing.T, total int) uint64 {
+// peakHeap iterates over total configurations with ListAll (fetching ahead
+// unless noPrefetch) and samples the live heap (after a GC) at the middle of
+// every page, once the page fetched ahead (if any) has arrived; it returns
+// the peak above the heap without the iteration: the lower of the samples
+// taken before it started and after it ended, so that garbage from earlier
+// tests dying meanwhile cannot shrink the figure.
+func peakHeap(t *testing.T, total int, noPrefetch bool) uint64 {
 	srv := listServer(t, total, 100)
-	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
+	pages := (total + 99) / 100
+	ended := &listEnds{ch: make(chan struct{}, pages+1)}
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), WithObserver(ended))
 	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 	var ms runtime.MemStats
@@ -184,12 +187,20 @@ func peakHeap(t *testing.T, total int) uint64 {
 		return ms.HeapAlloc
 	}
 	before := sample()
-	peak, n := uint64(0), 0
-	for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 100}) {
+	peak, n, got := uint64(0), 0, 0
+	for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 100, DisablePrefetch: noPrefetch}) {
 		require.NoError(t, err)
 		require.NotEmpty(t, cfg.ID)
 		if n++; n%100 == 50 {
-			// Mid-page: the page's body and items are alive.
+			// Mid-page: the page's body and items are alive, and so is
+			// the next page's when it is fetched ahead.
+			page := n/100 + 1
+			if !noPrefetch && page < pages {
+				page++
+			}
+			for ; got < page; got++ {
+				<-ended.ch
+			}
 			peak = max(peak, sample())
 		}
 	}
@@ -197,6 +208,18 @@ func peakHeap(t *testing.T, total int) uint64 {
 	base := min(before, sample())
 	return peak - min(peak, base)
 }
+
+// listEnds is an Observer that signals the end of every call.
+type listEnds struct{ ch chan struct{} }
+
+func (l *listEnds) ObserveCall(ctx context.Context, _ CallInfo) (context.Context, CallObserver) {
+	return ctx, l
+}
+func (l *listEnds) Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error) {
+	return next(req)
+}
+func (l *listEnds) Retry(RetryInfo) {}
+func (l *listEnds) End(CallResult)  { l.ch <- struct{}{} }
 
 // TestListAllMemoryDoesNotGrowWithTheTotal: streaming 10,000 items peaks at
 // about what streaming 1,000 does.
@@ -211,7 +234,7 @@ func TestListAllMemoryDoesNotGrowWithTheTotal(t *testing.T) {
 	// The median of three runs of each, interleaved.
 	var smalls, larges []uint64
 	for range 3 {
-		smalls, larges = append(smalls, peakHeap(t, 1_000)), append(larges, peakHeap(t, 10_000))
+		smalls, larges = append(smalls, peakHeap(t, 1_000, false)), append(larges, peakHeap(t, 10_000, false))
 	}
 	slices.Sort(smalls)
 	slices.Sort(larges)

@@ -252,6 +252,11 @@ type ListConfigurationsParams struct {
 	// After is the cursor: the ID of the last item already seen ("" starts
 	// at the beginning).
 	After string
+	// DisablePrefetch makes ListAll ask for the next page only once the
+	// loop has taken every item of this one, as before 0.4. By default
+	// ListAll asks for page k+1 as soon as page k arrives, while the loop
+	// works on page k's items. List ignores it; it is never sent.
+	DisablePrefetch bool
 }
 
 // Page sizes of the list endpoint.

@@ -1,0 +1,224 @@
+package freddy
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The measured runs of issue 25, off by default (about 20 s together), over
+// a loopback proxy that delays each direction by 10 ms (delayProxy), and
+// the peak heap of ListAll (about a minute):
+//
+//	go test -run '^(TestColdBurstLoad|TestListAllLoad)$' -loadrun -v .
+//	go test -run '^TestListAllPeakHeapLoad$' -loadrun -v .
+
+const (
+	oneWay = 10 * time.Millisecond
+	rtt    = 2 * oneWay
+)
+
+// medianOf returns the median of the durations.
+func medianOf(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// coldBurst makes n creates from g goroutines on a fresh Client to base,
+// and returns the wall time.
+func coldBurst(t *testing.T, base string, roots *tls.Config, gateOff bool, g, n int) time.Duration {
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(base), WithRateLimitPacing(false), func(c *config) error {
+		c.tlsConfig, c.coldGateOff = roots, gateOff
+		return nil
+	})
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range g {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// TestColdBurstLoad: 200 creates from 16 goroutines on a fresh Client
+// through the proxy, to an HTTP/2 TLS server, an HTTP/1.1 TLS server and a
+// plain http server, with the cold-burst gate (today) and without it
+// (before 0.4), alternating, three runs each. The floor is 200/16 round
+// trips.
+func TestColdBurstLoad(t *testing.T) {
+	if !*loadRun {
+		t.Skip("a measured run: go test -run TestColdBurstLoad -loadrun -v .")
+	}
+	const goroutines, creates, runs = 16, 200, 3
+	floor := time.Duration(creates) * rtt / goroutines
+	ok := fixture(t, "create_200.json")
+	for _, tc := range []struct {
+		name     string
+		tls, h2  bool
+		maxFloor float64 // gate's median wall / floor, 0: not judged
+	}{
+		{"HTTP/2 over TLS", true, true, 1.20},
+		{"HTTP/1.1 over TLS", true, false, 0},
+		{"plain http", false, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var handshakes atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ok) }))
+			srv.EnableHTTP2 = tc.h2
+			srv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				handshakes.Add(1)
+				return nil, nil
+			}}
+			var roots *tls.Config
+			scheme := "http://"
+			if tc.tls {
+				srv.StartTLS()
+				roots = &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
+				scheme = "https://"
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			proxy := newDelayProxy(t, strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://"), oneWay)
+			base := scheme + proxy.Addr()
+
+			var gated, before []time.Duration
+			var gatedShakes, beforeShakes []int32
+			for i := range runs * 2 {
+				off := i%2 == 1
+				handshakes.Store(0)
+				d := coldBurst(t, base, roots, off, goroutines, creates)
+				if off {
+					before, beforeShakes = append(before, d), append(beforeShakes, handshakes.Load())
+				} else {
+					gated, gatedShakes = append(gated, d), append(gatedShakes, handshakes.Load())
+				}
+			}
+			g, b := medianOf(gated), medianOf(before)
+			t.Logf("%s: floor %v; gate: median %v = %.3fx floor, handshakes %v; before 0.4: median %v = %.3fx floor, handshakes %v; gate - before = %v",
+				tc.name, floor, g.Round(time.Millisecond), g.Seconds()/floor.Seconds(), gatedShakes,
+				b.Round(time.Millisecond), b.Seconds()/floor.Seconds(), beforeShakes, (g - b).Round(time.Millisecond))
+			if tc.h2 {
+				for _, n := range gatedShakes {
+					assert.Equal(t, int32(1), n, "one handshake for the burst")
+				}
+			}
+			if tc.maxFloor > 0 {
+				assert.LessOrEqual(t, g.Seconds()/floor.Seconds(), tc.maxFloor)
+			}
+			if tc.tls && !tc.h2 {
+				// One handshake through the proxy is one round trip (TLS 1.3;
+				// the TCP connect is to the local proxy), plus its CPU.
+				assert.LessOrEqual(t, g, b+rtt+5*time.Millisecond, "no slower than before by more than one handshake")
+			}
+		})
+	}
+}
+
+// listAllRun iterates over total items, spending work per item, and
+// returns the wall time.
+func listAllRun(t *testing.T, c *Client, total int, work time.Duration, off bool) time.Duration {
+	start := time.Now()
+	n := 0
+	// The caller's work is a wait, as a database write or a health check
+	// is, slept in steps of at least a millisecond; a sleep's overshoot is
+	// taken off the next ones, so that the work adds up to items × work.
+	var debt time.Duration
+	for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 100, DisablePrefetch: off}) {
+		require.NoError(t, err)
+		_ = cfg.Name
+		n++
+		if debt += work; debt >= time.Millisecond {
+			s := time.Now()
+			time.Sleep(debt)
+			debt -= time.Since(s)
+		}
+	}
+	require.Equal(t, total, n)
+	return time.Since(start)
+}
+
+// TestListAllLoad: 5,000 items in pages of 100 through the proxy (20 ms
+// RTT), with 0.2 ms of caller work per item and without, fetching ahead
+// (today) and not (DisablePrefetch, as before 0.4).
+func TestListAllLoad(t *testing.T) {
+	if !*loadRun {
+		t.Skip("a measured run: go test -run TestListAllLoad -loadrun -v .")
+	}
+	const total, limit = 5_000, 100
+	const work = 200 * time.Microsecond
+	pages := total / limit
+	srv := listServer(t, total, limit)
+	proxy := newDelayProxy(t, strings.TrimPrefix(srv.URL, "http://"), oneWay)
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+proxy.Addr()))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	// Warm: the connection is open before the first measured page.
+	_, err = c.Configurations.List(context.Background(), ListConfigurationsParams{Limit: 1})
+	require.NoError(t, err)
+
+	net := time.Duration(pages) * rtt
+	for _, tc := range []struct {
+		name string
+		work time.Duration
+	}{{"0.2 ms of work per item", work}, {"no work", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			floor := max(net, time.Duration(total)*tc.work)
+			var ahead, before []time.Duration
+			for range 3 {
+				ahead = append(ahead, listAllRun(t, c, total, tc.work, false))
+				before = append(before, listAllRun(t, c, total, tc.work, true))
+			}
+			a, b := medianOf(ahead), medianOf(before)
+			t.Logf("%s: floor max(pages×RTT, items×work) %v; fetching ahead: median %v = %.3fx; DisablePrefetch: median %v = %.3fx",
+				tc.name, floor, a.Round(time.Millisecond), a.Seconds()/floor.Seconds(), b.Round(time.Millisecond), b.Seconds()/floor.Seconds())
+			limit := time.Duration(1.10 * float64(floor))
+			if tc.work > 0 {
+				limit += rtt
+			}
+			assert.LessOrEqual(t, a, limit)
+		})
+	}
+}
+
+// TestListAllPeakHeapLoad: the peak live heap over 50,000 items (10× the
+// load run's), fetching ahead and not, three runs each (about a minute).
+func TestListAllPeakHeapLoad(t *testing.T) {
+	if !*loadRun {
+		t.Skip("a measured run: go test -run TestListAllPeakHeapLoad -loadrun -v .")
+	}
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 0
+	var ahead, before []uint64
+	for range 3 {
+		ahead, before = append(ahead, peakHeap(t, 50_000, false)), append(before, peakHeap(t, 50_000, true))
+	}
+	slices.Sort(ahead)
+	slices.Sort(before)
+	t.Logf("peak live heap above baseline, 50,000 items: fetching ahead %d B, DisablePrefetch %d B (ratio %.2f)",
+		ahead[1], before[1], float64(ahead[1])/float64(before[1]))
+	// Two pages (each with the body its items refer to) instead of one,
+	// never more: TestListAllMemoryDoesNotGrowWithTheTotal shows the peak
+	// does not grow with the items.
+	assert.LessOrEqual(t, float64(ahead[1]), 2.5*float64(before[1]))
+}
