@@ -129,10 +129,3 @@ func protocolOf(c net.Conn) int32 {
 	}
 	return protoHTTP1
 }
-
-// CloseIdleConnections closes the transport's idle connections.
-func (g *coldGate) CloseIdleConnections() {
-	if ci, ok := g.rt.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}

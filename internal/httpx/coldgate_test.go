@@ -84,12 +84,19 @@ func burst(t *testing.T, ctx context.Context, g http.RoundTripper, n int) <-chan
 	return out
 }
 
+// coldBurst starts n requests on a fresh gate whose transport holds the
+// first one's dial, and waits until every goroutine is blocked.
+func coldBurst(t *testing.T, n int) (*dialingRT, *coldGate, <-chan []error) {
+	rt := &dialingRT{connect: make(chan net.Conn)}
+	g := gateFor(rt)
+	done := burst(t, context.Background(), g, n)
+	synctest.Wait()
+	return rt, g, done
+}
+
 func TestColdGateOneDialsTheOthersShareHTTP2(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := &dialingRT{connect: make(chan net.Conn)}
-		g := gateFor(rt)
-		done := burst(t, context.Background(), g, 16)
-		synctest.Wait()
+		rt, g, done := coldBurst(t, 16)
 		assert.Equal(t, 1, rt.started(), "one attempt dials; the others wait")
 		rt.connect <- tlsConn{proto: "h2"}
 		for _, err := range <-done {
@@ -102,10 +109,7 @@ func TestColdGateOneDialsTheOthersShareHTTP2(t *testing.T) {
 
 func TestColdGateHTTP1IsRememberedSoLaterBurstsDoNotWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := &dialingRT{connect: make(chan net.Conn)}
-		g := gateFor(rt)
-		done := burst(t, context.Background(), g, 4)
-		synctest.Wait()
+		rt, g, done := coldBurst(t, 4)
 		assert.Equal(t, 1, rt.started())
 		rt.connect <- tlsConn{proto: "http/1.1"}
 		for _, err := range <-done {
@@ -125,10 +129,7 @@ func TestColdGateHTTP1IsRememberedSoLaterBurstsDoNotWait(t *testing.T) {
 
 func TestColdGateFailedDialReleasesTheOthersAndALaterAttemptLeads(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := &dialingRT{connect: make(chan net.Conn)}
-		g := gateFor(rt)
-		done := burst(t, context.Background(), g, 3)
-		synctest.Wait()
+		rt, g, done := coldBurst(t, 3)
 		rt.connect <- nil
 		failed := 0
 		for _, err := range <-done {
@@ -151,10 +152,7 @@ func TestColdGateFailedDialReleasesTheOthersAndALaterAttemptLeads(t *testing.T) 
 
 func TestColdGateWaitEndsWithTheContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := &dialingRT{connect: make(chan net.Conn)}
-		g := gateFor(rt)
-		leader := burst(t, context.Background(), g, 1)
-		synctest.Wait()
+		rt, g, leader := coldBurst(t, 1)
 
 		ctx, cancel := context.WithCancel(context.Background())
 		cancelled := burst(t, ctx, g, 1)
@@ -175,10 +173,7 @@ func TestColdGateWaitEndsWithTheContext(t *testing.T) {
 
 func TestColdGatePassesOtherRequestsStraightThrough(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := &dialingRT{connect: make(chan net.Conn)}
-		g := gateFor(rt)
-		leader := burst(t, context.Background(), g, 1)
-		synctest.Wait()
+		rt, g, leader := coldBurst(t, 1)
 		assert.NoError(t, get(t, context.Background(), g, "http://api.test/v1/x"), "plain http has no handshake to share")
 		assert.NoError(t, get(t, context.Background(), g, "https://other.test/v1/x"))
 		assert.Equal(t, 3, rt.started())
