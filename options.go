@@ -146,6 +146,10 @@ func WithBaseURL(rawURL string) Option {
 //     a redirect to another host or scheme (the key would follow it). An
 //     error it returns ends the call and is not retried;
 //     http.ErrUseLastResponse returns the 3xx response as an *APIError.
+//   - With an *http.Transport, a cold burst over TLS dials once, as with
+//     the default transport: the first attempt dials and the others wait
+//     for its connection, which they share over HTTP/2. Another
+//     RoundTripper dials as it does by itself.
 //
 // A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
