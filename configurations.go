@@ -116,6 +116,10 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		if !p.DisablePrefetch {
 			dst = responseTarget(opts)
 		}
+		// The page fetched ahead, if any: stopped however the loop ends,
+		// a break or a panic in its body included.
+		var ahead *pageAhead
+		defer func() { ahead.stop() }()
 		// List refuses to send once the context has ended.
 		page, err := s.List(ctx, p, opts...)
 		for {
@@ -124,7 +128,7 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 				return
 			}
 			last := !page.HasMore || len(page.Data) == 0
-			var ahead *pageAhead
+			ahead = nil
 			if !last {
 				// A cursor seen before means a server going round in
 				// circles: its page repeats items already yielded.
@@ -143,7 +147,6 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 				// Taken items are the loop's: the page no longer holds them.
 				page.Data[i] = nil
 				if !yield(c, nil) {
-					ahead.stop()
 					return
 				}
 			}

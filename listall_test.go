@@ -139,3 +139,22 @@ func TestListAllResponseIntoIsWrittenWhenItsPageIsHandedOver(t *testing.T) {
 		}
 	})
 }
+
+// TestListAllPanicInTheLoopStopsThePageAhead: a loop body that panics leaves
+// no request in flight behind it.
+func TestListAllPanicInTheLoopStopsThePageAhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &pagesRT{pager: pager{total: 300}, on: map[int]func(*http.Request) (*http.Response, error){2: hang}}
+		c := newClient(t, p)
+		assert.PanicsWithValue(t, "boom", func() {
+			for range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{}) {
+				synctest.Wait() // page 2 is in flight
+				panic("boom")
+			}
+		})
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		require.Len(t, p.ctx, 1, "page 2 ended before the panic left ListAll")
+		assert.ErrorIs(t, p.ctx[0], context.Canceled)
+	})
+}
