@@ -59,6 +59,26 @@ func coldBurst(t *testing.T, base string, roots *tls.Config, gateOff bool, g, n 
 	return time.Since(start)
 }
 
+// handshakeTime is the median over three fresh Clients of the first
+// create's time less the second's.
+func handshakeTime(t *testing.T, base string, roots *tls.Config) time.Duration {
+	var d []time.Duration
+	for range 3 {
+		c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(base), func(c *config) error { c.tlsConfig = roots; return nil })
+		require.NoError(t, err)
+		var took [2]time.Duration
+		for i := range took {
+			start := time.Now()
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			require.NoError(t, err)
+			took[i] = time.Since(start)
+		}
+		c.CloseIdleConnections()
+		d = append(d, took[0]-took[1])
+	}
+	return medianOf(d)
+}
+
 // TestColdBurstLoad: 200 creates from 16 goroutines on a fresh Client
 // through the proxy, to an HTTP/2 TLS server, an HTTP/1.1 TLS server and a
 // plain http server, with the cold-burst gate (today) and without it
@@ -126,9 +146,13 @@ func TestColdBurstLoad(t *testing.T) {
 				assert.LessOrEqual(t, g.Seconds()/floor.Seconds(), tc.maxFloor)
 			}
 			if tc.tls && !tc.h2 {
-				// One handshake through the proxy is one round trip (TLS 1.3;
-				// the TCP connect is to the local proxy), plus its CPU.
-				assert.LessOrEqual(t, g, b+rtt+5*time.Millisecond, "no slower than before by more than one handshake")
+				// One handshake, measured here: a fresh Client's first create
+				// less its second (one round trip through the proxy for TLS
+				// 1.3, plus the handshake's CPU, which a loaded machine
+				// stretches).
+				hs := handshakeTime(t, base, roots)
+				t.Logf("one handshake: %v", hs.Round(time.Millisecond))
+				assert.LessOrEqual(t, g, b+hs, "no slower than before by more than one handshake")
 			}
 		})
 	}
