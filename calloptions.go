@@ -31,6 +31,14 @@ func (c *requestConfig) apply(opts []RequestOption) {
 	if len(opts) == 0 {
 		return
 	}
+	// The options see a copy, written back: c itself is never handed to
+	// them, so that a call's requestConfig (and the op holding it) stays
+	// off the heap.
+	*c = applied(*c, opts)
+}
+
+func applied(rc requestConfig, opts []RequestOption) requestConfig {
+	c := &rc
 	target := config{call: c}
 	for _, opt := range opts {
 		if opt == nil || c.err != nil {
@@ -47,6 +55,7 @@ func (c *requestConfig) apply(opts []RequestOption) {
 	if c.responseInto != nil {
 		*c.responseInto = Response{}
 	}
+	return rc
 }
 
 // untouched reports whether an option given to one call left every client

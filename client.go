@@ -135,7 +135,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		cfg.timeout = cfg.httpClient.Timeout
 	}
 	hc, rt := httpx.NewClient(httpx.Config{Base: base, HTTPClient: cfg.httpClient, Timeout: cfg.timeout,
-		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig})
+		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig, NoColdGate: cfg.coldGateOff})
 	keyHeader := []string{cfg.apiKey}
 	endpoint := *base
 	endpoint.Path = strings.TrimRight(base.Path, "/") + configurationsPath

@@ -72,6 +72,8 @@ type config struct {
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
 	tlsConfig *tls.Config
+	// coldGateOff lets every attempt of a cold burst dial (measurements).
+	coldGateOff bool
 
 	// Test-only options (options_tls.go).
 	rootCAsSet       bool
@@ -144,6 +146,10 @@ func WithBaseURL(rawURL string) Option {
 //     a redirect to another host or scheme (the key would follow it). An
 //     error it returns ends the call and is not retried;
 //     http.ErrUseLastResponse returns the 3xx response as an *APIError.
+//   - With an *http.Transport, a cold burst over TLS dials once, as with
+//     the default transport: the first attempt dials and the others wait
+//     for its connection, which they share over HTTP/2. Another
+//     RoundTripper dials as it does by itself.
 //
 // A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
