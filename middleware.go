@@ -112,6 +112,7 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 		if err := checkSDKHeaders(sdk, r.Header); err != nil {
 			return nil, err
 		}
+		cl.wired = true
 		return wire(r)
 	}
 	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {

@@ -59,7 +59,9 @@ type callState struct {
 	retries  int
 	lost     bool
 	// sent: the current attempt obtained a connection (sent.go).
-	sent    bool
+	sent bool
+	// wired: the current attempt got past the middleware (sent.go).
+	wired   bool
 	wait    time.Duration
 	body    []byte
 	header  http.Header
@@ -68,6 +70,9 @@ type callState struct {
 	final   error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
+	// slot is what the pacer counted down for the attempt under way, given
+	// back if it reaches no server (call.observe).
+	slot slot
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
@@ -138,7 +143,8 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 func (cl *call) prepareRetry(req *http.Request) error {
 	// The backoff already slept counts against the max wait, so that a
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
-	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
+	var err error
+	cl.slot, err = cl.core.beforeAttempt(req.Context(), cl.policy.Paced, cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
 	cl.stopWaitClock()
 	if err != nil {
 		cl.abandon(req.Context(), err)

@@ -16,6 +16,9 @@ import (
 // before the request is written. An attempt that failed before that (a dial
 // that timed out or blocked until the deadline, an untrusted certificate, a
 // Proxy func's error, a middleware that never called next) sent nothing.
+// Whether a layered attempt got past its middleware to the SDK's client is
+// recorded too (call.wired), so that a middleware that never called next
+// counts as nothing sent, whatever the RoundTripper.
 
 // bindTrace builds the call's ClientTrace once, when the pool creates the
 // call, so that an attempt costs one context value and no closure.
@@ -47,11 +50,14 @@ func (cl *call) traceContext(ctx context.Context) context.Context {
 // (or any transport reporting GotConn) sent nothing; a RoundTripper that
 // reports nothing is judged by its error (sentByError).
 func (cl *call) mayHaveArrived(err error) bool {
-	sent := cl.sent
-	cl.sent = false
+	sent, wired := cl.sent, cl.wired
+	cl.sent, cl.wired = false, false
 	switch {
 	case sent:
 		return true
+	case !wired && cl.rc.HTTPClient == cl.core.layeredClient:
+		// A middleware (or the header guard) kept it from the client.
+		return false
 	case cl.core.traced:
 		return false
 	}
