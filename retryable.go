@@ -28,7 +28,8 @@ import (
 //     is middleware or an Observer, to core.layeredClient, whose transport
 //     runs them once per attempt (middleware.go);
 //   - the observation hook, around the call: call.begin and call.end around
-//     the send in core.do (observe.go).
+//     everything core.do does, the params' refusal and the first pacing
+//     wait included (observe.go).
 
 // call is one operation and its retries: the retryablehttp client, whose
 // hooks are bound to the call once, when the pool creates it (so a call
