@@ -104,15 +104,20 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
 	sdk := r.Header
 	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
-	wire := l.wire
+	// send is the attempt handed to the SDK's client, after every layer:
+	// the one place an attempt is known to have got past them.
+	send := func(r *http.Request) (*http.Response, error) {
+		cl.wired = true
+		return l.wire(r)
+	}
+	wire := send
 	if cl.obs != nil {
-		wire = func(r *http.Request) (*http.Response, error) { return observeAttempt(cl.obs, r, l.wire) }
+		wire = func(r *http.Request) (*http.Response, error) { return observeAttempt(cl.obs, r, send) }
 	}
 	last := func(r *http.Request) (*http.Response, error) {
 		if err := checkSDKHeaders(sdk, r.Header); err != nil {
 			return nil, err
 		}
-		cl.wired = true
 		return wire(r)
 	}
 	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {

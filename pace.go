@@ -153,8 +153,8 @@ func (p *pacer) roll(now time.Time) {
 	}
 }
 
-// acquire returns when this client may send one request, and the slot it
-// counted down for it: at once while the
+// acquire returns when this client may send one request, with the slot it
+// counted down for it (zero while no window is known): at once while the
 // window has capacity; after the reset (or its spaced turn) otherwise. It
 // returns ctx's error when the context ends while held, and a *RateLimitError
 // (StatusCode 0, RetryAfter the wait still ahead) without waiting when the
