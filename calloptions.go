@@ -21,6 +21,8 @@ type overrides struct {
 	apiKey []string
 	// middleware runs after the client's, around each attempt.
 	middleware []Middleware
+	// pacing is WithRateLimitPacing given to the call, when pacingSet.
+	pacing, pacingSet bool
 }
 
 // apply runs opts for one call. The first error is kept, as a *ParamError,
@@ -111,10 +113,15 @@ func (c *requestConfig) setAPIKey(key string) error {
 // with the call's overrides sharing the client's budget. It refuses a max
 // retry wait below the client's backoff min, as NewClient does.
 func (c *core) policyFor(o *overrides) (*retry.Policy, error) {
-	if !o.maxRetriesSet && o.timeout == 0 && o.maxRetryWait == 0 {
+	if !o.maxRetriesSet && o.timeout == 0 && o.maxRetryWait == 0 && (!o.pacingSet || o.pacing == c.policy.Paced) {
 		return c.policy, nil
 	}
 	p := *c.policy
+	if o.pacingSet {
+		// One decision for the call: the policy's (how a 429 waits) is
+		// the one beforeAttempt asks.
+		p.Paced = o.pacing
+	}
 	if o.maxRetriesSet {
 		p.MaxRetries = o.maxRetries
 	}

@@ -171,7 +171,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		middleware:    cfg.middleware,
 		observer:      cfg.observer,
 		layeredClient: newLayeredClient(hc),
-		pacer:         newPacer(!cfg.pacingOff),
+		pacer:         newPacer(),
 		limiter:       cfg.limiter,
 	}
 	c.calls.New = func() any { return newCall(c) }

@@ -41,12 +41,10 @@ func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigu
 	o := op{name: "Create", method: http.MethodPost, creds: params.Credentials}
 	o.opts.apply(opts)
 	var err error
-	if o.body, err = params.body(); err != nil {
-		return nil, err
-	}
-	if o.idemKey, err = idempotencyKey(o.opts.idempotencyKey); err != nil {
-		return nil, err
-	}
+	o.body, err = params.body()
+	o.check(err)
+	o.idemKey, err = idempotencyKey(o.opts.idempotencyKey)
+	o.check(err)
 	return s.configuration(ctx, &o)
 }
 
@@ -65,10 +63,8 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 	o := op{name: "List", method: http.MethodGet}
 	o.opts.apply(opts)
 	query, limit, err := params.query()
-	if err != nil {
-		return nil, err
-	}
 	o.query = query
+	o.check(err)
 	var page *ConfigurationPage
 	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		page, derr = decodeList(body, limit)
@@ -174,13 +170,10 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
 	o := op{name: "Update", method: http.MethodPatch, id: id, creds: params.Credentials}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	var err error
-	if o.body, err = params.body(); err != nil {
-		return nil, err
-	}
+	o.body, err = params.body()
+	o.check(err)
 	return s.configuration(ctx, &o)
 }
 
@@ -204,9 +197,7 @@ func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabl
 func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...RequestOption) (*TestResult, error) {
 	o := op{name: "Test", method: http.MethodPost, id: id, action: "/test"}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	var res *TestResult
 	_, err := s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		res, derr = decodeTestResult(body)
@@ -233,9 +224,7 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
 	o := op{name: "Delete", method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return err
-	}
+	o.check(validID(id))
 	_, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
 		return decodeDeleted(status, body)
 	})
@@ -247,9 +236,7 @@ func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...R
 func (s *ConfigurationsService) onID(ctx context.Context, name, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
 	o := op{name: name, method: method, id: id, action: action, body: body, creds: creds}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	return s.configuration(ctx, &o)
 }
 
