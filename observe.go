@@ -23,16 +23,19 @@ import (
 // 8-byte run of the key and the credential values (an error, scrubbed too),
 // while the SDK reads the real response.
 type Observer interface {
-	// ObserveCall is called once per call, before its first attempt. The
-	// context it returns is the parent of every attempt's request (a span
-	// context, for instance); the CallObserver sees the rest of the call.
-	// A nil context leaves the call's own; a nil CallObserver sees nothing
-	// more of the call. A call refused before sending anything is not
-	// observed.
+	// ObserveCall is called once per call, before anything else the call
+	// does: before its params are judged and before it waits for its turn
+	// in the rate-limit window, so that the observation covers the wait.
+	// The context it returns is the parent of every attempt's request (a
+	// span context, for instance); the CallObserver sees the rest of the
+	// call. A nil context leaves the call's own; a nil CallObserver sees
+	// nothing more of the call. Every call is observed, one refused before
+	// its first attempt (bad params, the pacer, a Limiter) included: its
+	// End reports 0 attempts, the error and its kind.
 	ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver)
 }
 
-// CallObserver sees one call, from its first attempt to its end.
+// CallObserver sees one call, from its start to its end.
 type CallObserver interface {
 	// Attempt runs around each request the call sends, like a Middleware,
 	// after every middleware, closest to the network: once per attempt, and
@@ -119,9 +122,10 @@ func WithObserver(o Observer) Option {
 // ErrorKind names the kind of an error a call returned: "canceled" and
 // "deadline_exceeded" (the caller's context), "invalid_params",
 // "validation", "unauthorized", "forbidden", "not_found", "conflict",
-// "rate_limited", "server_error", "api_error" (another status), "decode",
-// "timeout" (WithTimeout), "transport", or "" for nil. A cancelled call is
-// the caller's choice, not a failure of the call.
+// "rate_limited" (a 429, or a call the pacer or a Limiter did not send),
+// "server_error", "api_error" (another status), "decode", "timeout"
+// (WithTimeout), "transport", or "" for nil. A cancelled call is the
+// caller's choice, not a failure of the call.
 func ErrorKind(err error) string {
 	var (
 		timeout interface{ Timeout() bool }
@@ -131,6 +135,10 @@ func ErrorKind(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrRateLimited):
+		// First: a Limiter's refusal is rate limiting even when the
+		// Limiter's error wraps a context error of its own.
+		return "rate_limited"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -147,8 +155,6 @@ func ErrorKind(err error) string {
 		return "not_found"
 	case errors.Is(err, ErrConflict):
 		return "conflict"
-	case errors.Is(err, ErrRateLimited):
-		return "rate_limited"
 	case errors.Is(err, ErrServer):
 		return "server_error"
 	case errors.As(err, &apiErr):

@@ -72,6 +72,8 @@ type config struct {
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
 	tlsConfig *tls.Config
+	// coldGateOff lets every attempt of a cold burst dial (measurements).
+	coldGateOff bool
 
 	// Test-only options (options_tls.go).
 	rootCAsSet       bool
@@ -101,10 +103,11 @@ func defaultConfig() *config {
 // NewClient return an error that names the option, and a call return a
 // [*ParamError] naming it, without sending anything. Options that configure
 // what a Client holds (WithBaseURL, WithHTTPClient, WithRetryWait,
-// WithRetryBudget, WithUserAgent, WithLogger, WithObserver) are refused by a
-// call; options about one call (WithIdempotencyKey, WithResponseInto,
-// WithHeader) are refused by NewClient. WithAPIKey, WithMaxRetries, WithTimeout,
-// WithMaxRetryWait and WithMiddleware work in both places.
+// WithRetryBudget, WithUserAgent, WithLogger, WithObserver, WithLimiter) are
+// refused by a call; options about one call (WithIdempotencyKey,
+// WithResponseInto, WithHeader) are refused by NewClient. WithAPIKey,
+// WithMaxRetries, WithTimeout, WithMaxRetryWait, WithRateLimitPacing and
+// WithMiddleware work in both places.
 type Option func(*config) error
 
 // WithAPIKey sets the API key sent as X-API-Key. It overrides FREDDY_API_KEY.
@@ -144,6 +147,10 @@ func WithBaseURL(rawURL string) Option {
 //     a redirect to another host or scheme (the key would follow it). An
 //     error it returns ends the call and is not retried;
 //     http.ErrUseLastResponse returns the 3xx response as an *APIError.
+//   - With an *http.Transport, a cold burst over TLS dials once, as with
+//     the default transport: the first attempt dials and the others wait
+//     for its connection, which they share over HTTP/2. Another
+//     RoundTripper dials as it does by itself.
 //
 // A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
@@ -268,9 +275,18 @@ func WithRetryBudget(capacity, cost int) Option {
 // instead of sending a request the server would refuse (see Client.RateLimit
 // and "Rate limits" in docs/reference.md). Off, calls are sent at once and a 429 is
 // retried after its Retry-After plus jitter, as in 0.2; Client.RateLimit
-// still reports the view.
+// still reports the view. Given to one call, it turns pacing on or off for
+// that call only: a call sent unpaced still feeds the view with its
+// responses, and the Client's other calls are paced by it.
 func WithRateLimitPacing(on bool) Option {
-	return clientOnly("WithRateLimitPacing", func(c *config) error { c.pacingOff = !on; return nil })
+	return func(c *config) error {
+		if c.call != nil {
+			c.call.pacing, c.call.pacingSet = on, true
+			return nil
+		}
+		c.pacingOff = !on
+		return nil
+	}
 }
 
 // Limiter is a caller's own rate limiter, for limits known in advance or
@@ -283,18 +299,26 @@ type Limiter interface {
 }
 
 // WithLimiter makes the Client call l.Wait once before sending each attempt
-// (the first and every retry), after its own pacing. An error from Wait ends
-// the call without sending that attempt: a *RequestError whose Err wraps the
-// limiter's error (so errors.Is sees a context error through it). A nil l
-// sets no limiter.
+// (the first and every retry), after its own pacing. The Limiter is rate
+// limiting like the pacing: an error from Wait ends the call without
+// sending that attempt, as a [*RateLimitError] (StatusCode 0, errors.Is
+// [ErrRateLimited], [ErrorKind] "rate_limited") whose chain holds the
+// Limiter's error for errors.Is and errors.As, and whose RetryAfter is the
+// error's RetryAfter() time.Duration when it has that method. Its wait is
+// bounded like every wait before sending: Wait's context ends at the
+// call's [WithMaxRetryWait] (less any pacing hold before it) or the
+// context's deadline, whichever is first, and reaching it is the same
+// refusal; only the caller's cancellation ends the call with the context's
+// error. An attempt the Limiter refuses spends nothing of the Client's
+// view of the rate-limit window. A nil l sets no limiter.
 func WithLimiter(l Limiter) Option {
 	return clientOnly("WithLimiter", func(c *config) error { c.limiter = l; return nil })
 }
 
 // RequestOption configures one call: the options every method takes last.
 // It is Option: the options that make sense for one call (WithMaxRetries,
-// WithTimeout, WithMaxRetryWait, WithAPIKey, WithMiddleware) read the same
-// for a Client and for a call. A nil RequestOption is ignored.
+// WithTimeout, WithMaxRetryWait, WithAPIKey, WithRateLimitPacing,
+// WithMiddleware) read the same for a Client and for a call. A nil RequestOption is ignored.
 type RequestOption = Option
 
 type requestConfig struct {

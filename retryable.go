@@ -26,7 +26,8 @@ import (
 //     is middleware or an Observer, to core.layeredClient, whose transport
 //     runs them once per attempt (middleware.go);
 //   - the observation hook, around the call: call.begin and call.end around
-//     the send in core.do (observe.go).
+//     everything core.do does, the params' refusal and the first pacing
+//     wait included (observe.go).
 
 // call is one operation and its retries: the retryablehttp client, whose
 // hooks are bound to the call once, when the pool creates it (so a call
@@ -70,6 +71,9 @@ type callState struct {
 	final     error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
+	// slot is what the pacer counted down for the attempt under way, given
+	// back if it was not sent or reached no server (call.observe).
+	slot slot
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
@@ -142,7 +146,8 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 func (cl *call) prepareRetry(req *http.Request) error {
 	// The backoff already slept counts against the max wait, so that a
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
-	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
+	var err error
+	cl.slot, err = cl.core.beforeAttempt(req.Context(), cl.policy.Paced, cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
 	cl.stopWaitClock()
 	if err != nil {
 		cl.abandon(req.Context(), err)

@@ -189,7 +189,7 @@ func (fj faultJSON) fault() (Fault, string) {
 
 // parseKind reads a FaultKind's name, with or without "Fault", any case.
 func parseKind(name string) (FaultKind, bool) {
-	for k := FaultServerError; k <= FaultDelay; k++ {
+	for k := FaultServerError; k <= lastFaultKind; k++ {
 		full := k.String()
 		if strings.EqualFold(name, full) || strings.EqualFold(name, strings.TrimPrefix(full, "Fault")) {
 			return k, true
