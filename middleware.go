@@ -119,10 +119,11 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 	// running must not share it with the next.
 	ctx := httpx.WithAttempt(context.WithValue(r.Context(), attemptInfoKey{}, info), &httpx.Attempt{Timeout: w.attempt.Timeout})
 	r = ownRequest(ctx, r)
-	network := func(r *http.Request) (*http.Response, error) { return w.send(r, l.network) }
+	g := w.open()
+	network := func(r *http.Request) (*http.Response, error) { return w.send(g, r, l.network) }
 	if w.obs != nil {
 		network = func(r *http.Request) (*http.Response, error) {
-			return observeAttempt(w.obs, w.scrub, r, func(r *http.Request) (*http.Response, error) { return w.send(r, l.network) })
+			return observeAttempt(w.obs, w.scrub, r, func(r *http.Request) (*http.Response, error) { return w.send(g, r, l.network) })
 		}
 	}
 	last := func(r *http.Request) (*http.Response, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -34,11 +35,7 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 		view.Header["X-Api-Key"] = []string{redactedValue}
 	}
 	view.Body, view.GetBody = http.NoBody, nil
-	var (
-		got, shown *http.Response
-		realErr    error
-		shownErr   error
-	)
+	var res viewResults
 	resp, err := obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
@@ -46,23 +43,60 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 			out.Header["X-Api-Key"] = key
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
-		got, realErr = send(out)
+		got, realErr := send(out)
+		var shown *http.Response
 		if realErr == nil {
 			got, shown, realErr = responseView(got, v, scrub)
 		}
 		if realErr != nil {
-			shownErr = scrub.Error(realErr)
+			shownErr := scrub.Error(realErr)
+			res.record(viewPair{realErr: realErr, shownErr: shownErr})
 			return nil, shownErr
 		}
+		res.record(viewPair{got: got, shown: shown})
 		return shown, nil
 	})
+	got := res.end()
 	switch {
-	case resp != nil && resp == shown:
-		return got, err
-	case resp == nil && err != nil && err == shownErr:
-		return nil, realErr
+	case resp != nil && resp == got.shown:
+		return got.got, err
+	case resp == nil && err != nil && err == got.shownErr:
+		return nil, got.realErr
 	}
 	return resp, err
+}
+
+// viewPair is what an Observer's next gave it and the real thing it stands
+// for.
+type viewPair struct {
+	got, shown        *http.Response
+	realErr, shownErr error
+}
+
+// viewResults is what the Observer's next last returned. next may run on a
+// goroutine the Observer left behind after its Attempt returned: it records
+// under mu, and nothing once the attempt has ended.
+type viewResults struct {
+	mu    sync.Mutex
+	ended bool
+	last  viewPair
+}
+
+// record keeps next's results unless the attempt has ended.
+func (v *viewResults) record(p viewPair) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.ended {
+		v.last = p
+	}
+}
+
+// end ends the attempt and returns what next recorded before.
+func (v *viewResults) end() viewPair {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.ended = true
+	return v.last
 }
 
 // responseView reads resp's body under the SDK's limit and returns resp
