@@ -140,10 +140,11 @@ func fieldNames(fs []FieldError) []string {
 }
 
 // decodingObserver decodes the error body its response view holds, as an
-// Observer that records a 4xx's message does.
+// Observer that records a 4xx's message does, and records the errors next
+// returns.
 type decodingObserver struct {
 	recordingObserver
-	messages []string
+	messages, errs []string
 }
 
 func (o *decodingObserver) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
@@ -153,6 +154,7 @@ func (o *decodingObserver) ObserveCall(ctx context.Context, info CallInfo) (cont
 func (o *decodingObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Response, error) {
 	resp, err := next(r)
 	if err != nil {
+		o.errs = append(o.errs, err.Error())
 		return resp, err
 	}
 	b, _ := io.ReadAll(resp.Body)

@@ -155,24 +155,6 @@ func TestRefusedRedirectHostStaysOnOneLine(t *testing.T) {
 	}
 }
 
-// errorRecorder is an Observer that records the errors next returns.
-type errorRecorder struct {
-	recordingObserver
-	errs []string
-}
-
-func (o *errorRecorder) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
-	return ctx, o
-}
-
-func (o *errorRecorder) Attempt(r *http.Request, next MiddlewareNext) (*http.Response, error) {
-	resp, err := next(r)
-	if err != nil {
-		o.errs = append(o.errs, err.Error())
-	}
-	return resp, err
-}
-
 // A refused redirect whose Location path holds the key percent-encoded,
 // every byte or a mix, in either hex case: neither the caller's error nor
 // the Observer's decodes back to a window of it. Both refusals: another
@@ -196,7 +178,7 @@ func TestRefusedRedirectPathHoldsNoPercentEncodedKey(t *testing.T) {
 				status   int
 				location string
 			}{"another host": {307, "https://login.example" + path}, "write to GET": {303, path}} {
-				obs := &errorRecorder{}
+				obs := &decodingObserver{}
 				c := newClient(t, script(reply(tc.status, nil, "Location", tc.location)), WithObserver(obs), WithMaxRetries(0))
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				require.Error(t, err, name)
