@@ -26,9 +26,10 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // is judged like one from the server. AttemptFromContext(req.Context())
 // says which attempt it is. An attempt whose middleware returns without
 // calling next was not sent: it is not counted in Attempts and cannot make
-// the outcome unknown; next called after the call has returned sends nothing
-// and returns an error. The request is the attempt's own: every attempt's
-// middleware starts from the SDK's request, so a change made to one attempt
+// the outcome unknown; next called once the SDK has so judged its attempt,
+// or after the call has returned, sends nothing and returns an error. The
+// request is the attempt's own: every attempt's middleware starts from the
+// SDK's request, so a change made to one attempt
 // (a header added, the URL's query edited, a value edited in place) is in
 // neither the next attempt nor the next call.
 type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
