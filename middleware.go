@@ -26,9 +26,10 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // is judged like one from the server. AttemptFromContext(req.Context())
 // says which attempt it is. An attempt whose middleware returns without
 // calling next was not sent: it is not counted in Attempts and cannot make
-// the outcome unknown; next called after the call has returned sends nothing
-// and returns an error. The request is the attempt's own: every attempt's
-// middleware starts from the SDK's request, so a change made to one attempt
+// the outcome unknown; next called once the SDK has so judged its attempt,
+// or after the call has returned, sends nothing and returns an error. The
+// request is the attempt's own: every attempt's middleware starts from the
+// SDK's request, so a change made to one attempt
 // (a header added, the URL's query edited, a value edited in place) is in
 // neither the next attempt nor the next call.
 type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
@@ -119,11 +120,12 @@ func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
 	// running must not share it with the next.
 	ctx := httpx.WithAttempt(context.WithValue(r.Context(), attemptInfoKey{}, info), &httpx.Attempt{Timeout: w.attempt.Timeout})
 	r = ownRequest(ctx, r)
-	network := func(r *http.Request) (*http.Response, error) { return w.send(r, l.network) }
+	g := w.open()
+	network := func(r *http.Request) (*http.Response, error) { return w.send(g, r, l.network) }
 	if w.obs != nil {
 		// The Observer runs around each request the client sends, redirect
 		// hops included (observerview.go); its first hands the attempt on.
-		network = l.observed(w).network
+		network = l.observed(w, g).network
 	}
 	last := func(r *http.Request) (*http.Response, error) {
 		if err := checkSDKHeaders(sdk, r.Header); err != nil {

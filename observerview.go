@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -39,11 +40,7 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 	// the server wrote: not the Observer's to see. The request sent keeps
 	// it, by which the per-attempt deadline tells a hop from a new attempt.
 	view.Response = nil
-	var (
-		got, shown *http.Response
-		realErr    error
-		shownErr   error
-	)
+	var res viewResults
 	resp, err := obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
@@ -52,23 +49,60 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
 		out.Response = r.Response
-		got, realErr = send(out)
+		got, realErr := send(out)
+		var shown *http.Response
 		if realErr == nil {
 			got, shown, realErr = responseView(got, v, scrub)
 		}
 		if realErr != nil {
-			shownErr = scrub.Error(realErr)
+			shownErr := scrub.Error(realErr)
+			res.record(viewPair{realErr: realErr, shownErr: shownErr})
 			return nil, shownErr
 		}
+		res.record(viewPair{got: got, shown: shown})
 		return shown, nil
 	})
+	got := res.end()
 	switch {
-	case resp != nil && resp == shown:
-		return got, err
-	case resp == nil && err != nil && err == shownErr:
-		return nil, realErr
+	case resp != nil && resp == got.shown:
+		return got.got, err
+	case resp == nil && err != nil && err == got.shownErr:
+		return nil, got.realErr
 	}
 	return resp, err
+}
+
+// viewPair is what an Observer's next gave it and the real thing it stands
+// for.
+type viewPair struct {
+	got, shown        *http.Response
+	realErr, shownErr error
+}
+
+// viewResults is what the Observer's next last returned. next may run on a
+// goroutine the Observer left behind after its Attempt returned: it records
+// under mu, and nothing once the attempt has ended.
+type viewResults struct {
+	mu    sync.Mutex
+	ended bool
+	last  viewPair
+}
+
+// record keeps next's results unless the attempt has ended.
+func (v *viewResults) record(p viewPair) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.ended {
+		v.last = p
+	}
+}
+
+// end ends the attempt and returns what next recorded before.
+func (v *viewResults) end() viewPair {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.ended = true
+	return v.last
 }
 
 // responseView reads resp's body under the SDK's limit and returns resp
@@ -98,15 +132,17 @@ func responseView(resp *http.Response, req *http.Request, scrub *redact.Scrubber
 // with its own trace context, and a hop is only visible under the client.
 // The copy is the attempt's (the SDK's client is shared) and reaches the
 // call's wire only, like everything an attempt uses.
-func (l layers) observed(w *wire) layers {
+func (l layers) observed(w *wire, g *gate) layers {
 	hc := *l.send
-	hc.Transport = observedTransport{w: w, next: hc.Transport}
+	hc.Transport = observedTransport{w: w, g: g, next: hc.Transport}
 	return layers{send: &hc}
 }
 
 // observedTransport runs the Observer around one physical request.
 type observedTransport struct {
-	w    *wire
+	w *wire
+	// g is the attempt's gate (sent.go), passed by its first request.
+	g    *gate
 	next http.RoundTripper
 }
 
@@ -120,7 +156,7 @@ type observedTransport struct {
 func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Response == nil {
 		return observeAttempt(t.w.obs, t.w.scrub, r, func(out *http.Request) (*http.Response, error) {
-			return t.w.send(out, t.next.RoundTrip)
+			return t.w.send(t.g, out, t.next.RoundTrip)
 		})
 	}
 	shown := r.WithContext(r.Context())

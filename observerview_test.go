@@ -3,6 +3,7 @@ package freddy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,4 +137,104 @@ func fieldNames(fs []FieldError) []string {
 		out = append(out, f.Field)
 	}
 	return out
+}
+
+// decodingObserver decodes the error body its response view holds, as an
+// Observer that records a 4xx's message does, and records the errors next
+// returns.
+type decodingObserver struct {
+	recordingObserver
+	messages, errs []string
+	// locations are the Location headers of the responses it was shown:
+	// a redirect's, which the Observer sees per hop (observedTransport).
+	locations []string
+}
+
+func (o *decodingObserver) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
+	return ctx, o
+}
+
+func (o *decodingObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+	resp, err := next(r)
+	if err != nil {
+		o.errs = append(o.errs, err.Error())
+		return resp, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	var v struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	_ = json.Unmarshal(b, &v)
+	o.messages = append(o.messages, v.Error.Message)
+	if loc := resp.Header.Get("Location"); loc != "" {
+		o.locations = append(o.locations, loc)
+	}
+	return resp, nil
+}
+
+// requireNoFoldedWindow fails when s holds a Window-byte run of secret in
+// any letter case, Unicode's included.
+func requireNoFoldedWindow(t *testing.T, what, secret, s string) {
+	t.Helper()
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
+	}
+	low, sec := fold(s), fold(secret)
+	for i := 0; i+8 <= len(sec); i++ {
+		require.NotContains(t, low, sec[i:i+8], "%s: window %d of %q", what, i, secret)
+	}
+}
+
+// A server that \u-escapes every character of the key and a credential,
+// ASCII ones too, in either hex case: what the Observer decodes from its
+// view, and the caller's error, hold no window of either.
+func TestObserverViewDecodesToNoSecret(t *testing.T) {
+	esc := func(s, format string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, format, r)
+		}
+		return b.String()
+	}
+	for _, format := range []string{`\u%04x`, `\u%04X`} {
+		body := `{"error":{"message":"invalid key ` + esc(testAPIKey, format) + ` token ` + esc(testCredential, format) +
+			`","code":"unauthorized","type":"auth"}}`
+		obs := &decodingObserver{}
+		c := newClient(t, script(reply(401, []byte(body))), WithObserver(obs), WithMaxRetries(0))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.Error(t, err)
+		require.Len(t, obs.messages, 1)
+		assert.Contains(t, obs.messages[0], "invalid key", "the view keeps what is not secret")
+		for _, s := range []string{testAPIKey, testCredential} {
+			requireNoFoldedWindow(t, "the Observer's decoded view", s, obs.messages[0])
+			requireNoFoldedWindow(t, "the caller's error", s, err.Error())
+		}
+	}
+}
+
+// A credential with non-ASCII letters echoed upper-cased, lower-cased or
+// mixed leaves no window of any of those forms in the caller's error or the
+// Observer's view.
+func TestNonASCIICredentialInAnyCase(t *testing.T) {
+	const cred = "pässwörter-geheim-ÄÖÜ-straße"
+	mixed := []rune(cred)
+	for i := range mixed {
+		if i%2 == 0 {
+			mixed[i] = unicode.ToUpper(mixed[i])
+		}
+	}
+	for _, echo := range []string{strings.ToUpper(cred), strings.ToLower(cred), strings.ToTitle(cred), string(mixed)} {
+		body := `{"error":{"message":"bad ` + echo + `","code":"validation_error","type":"validation_error"}}`
+		obs := &viewRecorder{}
+		c := newClient(t, script(reply(400, []byte(body), "X-Echo", echo)), WithObserver(obs), WithMaxRetries(0))
+		p := validParams()
+		p.Credentials = APIKeyCredentials(cred)
+		_, err := c.Configurations.Create(context.Background(), p)
+		require.Error(t, err)
+		for _, form := range []string{echo, cred} {
+			requireNoFoldedWindow(t, "the caller's error", form, err.Error())
+			requireNoFoldedWindow(t, "the Observer's view", form, obs.seen.String())
+		}
+	}
 }

@@ -3,6 +3,7 @@ package freddy
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -150,6 +151,45 @@ func TestRefusedRedirectHostStaysOnOneLine(t *testing.T) {
 		assert.Contains(t, msg, strconv.QuoteRune(r)[1:len(strconv.QuoteRune(r))-1], "escaped, not dropped")
 		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 			assert.NotContains(t, line, string(r))
+		}
+	}
+}
+
+// A refused redirect whose Location path holds the key percent-encoded,
+// every byte or a mix, in either hex case: neither the caller's error nor
+// the Observer's decodes back to a window of it. Both refusals: another
+// host, and a write turned into a GET.
+func TestRefusedRedirectPathHoldsNoPercentEncodedKey(t *testing.T) {
+	encode := func(s string, every bool, format string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if every || i%3 != 0 {
+				fmt.Fprintf(&b, format, s[i])
+				continue
+			}
+			b.WriteByte(s[i])
+		}
+		return b.String()
+	}
+	for _, every := range []bool{true, false} {
+		for _, format := range []string{"%%%02X", "%%%02x"} {
+			path := "/keys/" + encode(testAPIKey, every, format)
+			for name, tc := range map[string]struct {
+				status   int
+				location string
+			}{"another host": {307, "https://login.example" + path}, "write to GET": {303, path}} {
+				obs := &decodingObserver{}
+				c := newClient(t, script(reply(tc.status, nil, "Location", tc.location)), WithObserver(obs), WithMaxRetries(0))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.Error(t, err, name)
+				seen := append(obs.errs, obs.locations...)
+				require.NotEmpty(t, seen, "%s: the Observer was shown the refusal or the redirect", name)
+				for _, text := range append(seen, err.Error()) {
+					dec, _ := url.PathUnescape(text)
+					assertNoWindow(t, testAPIKey, text)
+					assertNoWindow(t, testAPIKey, dec)
+				}
+			}
 		}
 	}
 }

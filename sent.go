@@ -16,7 +16,10 @@ import (
 // reached the server, for every transport, from what the SDK observes:
 //   - an attempt the SDK's own layer never handed on (a middleware that
 //     returned without calling next, an SDK-owned header changed) was not
-//     sent: it is not counted in Attempts and cannot have acted;
+//     sent: it is not counted in Attempts and cannot have acted. Judging it
+//     so closes its gate in the same atomic step: a next that comes later
+//     (a middleware's goroutine scheduled late) sends nothing, and a next
+//     that passed the gate first makes the attempt sent;
 //   - one that obtained a connection (httptrace GotConn: after the dial, the
 //     proxy and the TLS handshake, before the request is written) may have
 //     arrived;
@@ -25,8 +28,10 @@ import (
 //   - on *http.Transport, which reports every connection it obtains, any
 //     other attempt sent nothing (a dial that failed or blocked until the
 //     deadline, an untrusted certificate, a Proxy func's error);
-//   - a RoundTripper that reports nothing is judged by its error
-//     (sentByError): only a failed dial or DNS lookup sent nothing.
+//   - a RoundTripper that reports nothing is judged by the error it
+//     returned to the SDK's layer (sentByError, recorded by wire.send, not
+//     the error a middleware made of it): only a failed dial or DNS lookup
+//     sent nothing.
 //
 // What the transport reports lands in the call's wire, which belongs to one
 // call and is never pooled: an attempt a middleware abandoned may report
@@ -53,9 +58,8 @@ type wire struct {
 
 	// conn: a connection was obtained since the last attempt was judged.
 	conn atomic.Bool
-	// handed: the SDK's layer handed an attempt to the transport since the
-	// last attempt was judged.
-	handed atomic.Bool
+	// current is the gate of the layered attempt under way, until judged.
+	current atomic.Pointer[gate]
 	// running counts the sends under way in the transport.
 	running atomic.Int32
 	// sends counts the sends started: AttemptInfo.Index.
@@ -85,17 +89,63 @@ func (w *wire) traceContext(ctx context.Context) context.Context {
 // its call has returned: the SDK sends nothing for a call it has answered.
 var errCallReturned = errors.New("freddy: the call has already returned; this attempt was not sent")
 
+// errAttemptJudged is what next returns to a middleware that calls it after
+// the SDK judged its attempt not sent.
+var errAttemptJudged = errors.New("freddy: this attempt already ended unsent (its middleware returned first); it was not sent")
+
+// gate is one layered attempt's: whether the SDK's layer handed it to the
+// transport (passed) or judged it not sent first (closed), decided once,
+// and what the transport's own errors said of its sends.
+type gate struct {
+	state atomic.Int32 // gateOpen, gatePassed or gateClosed
+	// mayArrive: a send of this attempt got a response, or an error that
+	// does not rule out that its request reached the server.
+	mayArrive atomic.Bool
+}
+
+const (
+	gateOpen int32 = iota
+	gatePassed
+	gateClosed
+)
+
+// pass reports whether a send may go out: the attempt was not judged yet.
+func (g *gate) pass() bool {
+	return g.state.CompareAndSwap(gateOpen, gatePassed) || g.state.Load() == gatePassed
+}
+
+// close judges the attempt: it reports whether a send passed the gate
+// first; if none did, none ever will.
+func (g *gate) close() (passed bool) {
+	return !g.state.CompareAndSwap(gateOpen, gateClosed)
+}
+
+// open starts a layered attempt and returns its gate.
+func (w *wire) open() *gate {
+	g := &gate{}
+	w.current.Store(g)
+	return g
+}
+
 // send hands one attempt to the transport through send, recording that it
-// ran and while it runs.
-func (w *wire) send(r *http.Request, send MiddlewareNext) (*http.Response, error) {
+// ran, while it runs, and what the transport's error says.
+func (w *wire) send(g *gate, r *http.Request, send MiddlewareNext) (*http.Response, error) {
 	if w.ended.Load() {
 		return nil, errCallReturned
 	}
+	// Counted as running before passing the gate: a judgment that finds
+	// the gate passed finds the send running or its verdict recorded.
 	w.running.Add(1)
 	defer w.running.Add(-1)
+	if !g.pass() {
+		return nil, errAttemptJudged
+	}
 	w.sends.Add(1)
-	w.handed.Store(true)
-	return send(r)
+	resp, err := send(r)
+	if err == nil || sentByError(err) {
+		g.mayArrive.Store(true)
+	}
+	return resp, err
 }
 
 // judge reports whether the attempt that just ended was sent (handed to the
@@ -108,7 +158,11 @@ func (w *wire) send(r *http.Request, send MiddlewareNext) (*http.Response, error
 func (cl *call) judge(err error) (sent, arrived bool) {
 	w := cl.wire
 	conn := w.conn.Swap(false)
-	sent = w.handed.Swap(false) || !cl.layered
+	var g *gate
+	if cl.layered {
+		g = w.current.Swap(nil)
+	}
+	sent = !cl.layered || g != nil && g.close()
 	switch {
 	case !sent:
 		return false, false
@@ -116,6 +170,8 @@ func (cl *call) judge(err error) (sent, arrived bool) {
 		return true, true
 	case cl.core.traced:
 		return true, false
+	case g != nil:
+		return true, g.mayArrive.Load()
 	}
 	return true, sentByError(err)
 }

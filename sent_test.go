@@ -3,12 +3,15 @@ package freddy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -304,4 +307,141 @@ func TestAbandonedAttemptRacesNoOtherCall(t *testing.T) {
 		require.NoError(t, err)
 	}
 	<-abandonedDone
+}
+
+// A next that comes after the SDK judged its attempt not sent, while the
+// call is still finishing (here: logging that attempt), sends nothing: the
+// call says it sent nothing, and that holds.
+func TestLateNextAfterTheAttemptWasJudgedSendsNothing(t *testing.T) {
+	rt := script(reply(201, fixture(t, "create_200.json")))
+	var (
+		late    MiddlewareNext
+		lateReq *http.Request
+		lateErr error
+		once    sync.Once
+	)
+	keep := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		late, lateReq = next, r
+		return nil, errors.New("attempt timed out after 20ms")
+	}
+	// The goroutine the middleware left behind reaches next while the call
+	// logs the attempt it has judged: after the judgment, before the call
+	// returns.
+	logger := slog.New(onRecord(func(rec slog.Record) {
+		if rec.Message == "freddy: attempt" {
+			once.Do(func() {
+				resp, err := late(lateReq)
+				if resp != nil {
+					_ = resp.Body.Close()
+				}
+				lateErr = err
+			})
+		}
+	}))
+	var resp Response
+	_, err := newClient(t, rt, WithLogger(logger), WithMaxRetries(0)).
+		Configurations.Create(context.Background(), validParams(), WithMiddleware(keep), WithResponseInto(&resp))
+	require.ErrorContains(t, err, "attempt timed out")
+	require.ErrorIs(t, lateErr, errAttemptJudged)
+	assert.Empty(t, rt.requests(), "nothing was sent")
+	assert.NotErrorIs(t, err, ErrOutcomeUnknown)
+	assert.Zero(t, resp.Attempts)
+}
+
+// A next that passed the gate before the judgment makes the attempt sent:
+// the middleware's goroutine is still sending when its middleware gives up.
+func TestNextBeforeTheJudgmentIsSent(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	rt := script(func(*http.Request) (*http.Response, error) {
+		close(started)
+		<-release
+		return response(201, fixture(t, "create_200.json")), nil
+	})
+	done := make(chan struct{})
+	var resp Response
+	_, err := newClient(t, rt, WithMaxRetries(0)).Configurations.Create(context.Background(), validParams(),
+		WithMiddleware(abandonNext(started, done)), WithResponseInto(&resp))
+	close(release)
+	<-done
+	require.ErrorContains(t, err, "attempt timed out")
+	assert.ErrorIs(t, err, ErrOutcomeUnknown)
+	assert.Equal(t, 1, resp.Attempts)
+}
+
+// On a RoundTripper that reports no connections, a middleware that rewrites
+// next's error as text (losing the *net.OpError) does not make a refused
+// dial sent: the SDK judges by what the transport returned to its own
+// layer. A Delete whose retry is answered 404 deleted nothing; a Create
+// whose every dial is refused does not match ErrOutcomeUnknown.
+func TestSentJudgedByTheTransportsErrorNotTheMiddlewares(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	flatten := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+		resp, err := next(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %v", r.Method, r.URL.Path, err)
+		}
+		return resp, nil
+	}
+	notFound := []byte(`{"error":{"type":"not_found_error","message":"nf","code":"configuration_not_found"}}`)
+	for _, withObs := range []bool{false, true} {
+		opts := []Option{WithMiddleware(flatten), WithRetryWait(time.Millisecond, time.Millisecond)}
+		if withObs {
+			opts = append(opts, WithObserver(&recordingObserver{}))
+		}
+		rt := script(fail(refused), reply(404, notFound))
+		err := newClient(t, rt, opts...).Configurations.Delete(context.Background(), "pconf_1")
+		require.ErrorIs(t, err, ErrNotFound, "observer %v: the 404 is the configuration's own", withObs)
+		assert.Len(t, rt.requests(), 2)
+
+		rt = script(fail(refused))
+		_, err = newClient(t, rt, append(opts, WithMaxRetries(1))...).Configurations.Create(context.Background(), validParams())
+		require.ErrorContains(t, err, "connection refused")
+		assert.NotErrorIs(t, err, ErrOutcomeUnknown, "observer %v: no dial succeeded", withObs)
+
+		// A response the middleware turns into an error did arrive.
+		rt = script(reply(201, fixture(t, "create_200.json")))
+		drop := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+			resp, err := next(r)
+			if err == nil {
+				_ = resp.Body.Close()
+			}
+			return nil, errors.New("dropped the response")
+		}
+		_, err = newClient(t, rt, append(opts, WithMaxRetries(0), WithMiddleware(drop))...).Configurations.Create(context.Background(), validParams())
+		assert.ErrorIs(t, err, ErrOutcomeUnknown, "observer %v: the Create arrived", withObs)
+	}
+}
+
+// abandoningObserver gives up on next as a per-attempt timeout does: its
+// Attempt returns while next runs on the goroutine it started, which writes
+// its results after the attempt has ended (-race: nothing the SDK reads).
+type abandoningObserver struct {
+	recordingObserver
+	started chan struct{}
+	done    chan struct{}
+}
+
+func (o *abandoningObserver) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
+	return ctx, o
+}
+
+func (o *abandoningObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+	return abandonNext(o.started, o.done)(r, next)
+}
+
+func TestObserverAbandoningNextRacesNothing(t *testing.T) {
+	for _, fails := range []bool{false, true} {
+		obs := &abandoningObserver{started: make(chan struct{}), done: make(chan struct{})}
+		rt := script(func(*http.Request) (*http.Response, error) {
+			close(obs.started)
+			if fails {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return response(201, fixture(t, "create_200.json")), nil
+		})
+		_, err := newClient(t, rt, WithObserver(obs), WithMaxRetries(0)).Configurations.Create(context.Background(), validParams())
+		<-obs.done
+		require.ErrorContains(t, err, "attempt timed out")
+		assert.ErrorIs(t, err, ErrOutcomeUnknown)
+	}
 }
