@@ -85,7 +85,13 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 // the loop works on that page's items: at most one page ahead, so at most
 // two pages are held. It runs on a goroutine of its own, with the same
 // options (middleware, observers and WithResponseInto included; the
-// Response is written when its page is handed to the loop).
+// Response is written when its page is handed to the loop). A panic there
+// (in a Middleware, an Observer or the client's RoundTripper) is recovered
+// on that goroutine and raised again, with the same value, on the loop's
+// goroutine when the loop reaches that page, after the items before it, as
+// it would be without prefetch; runtime.Goexit (t.FailNow) likewise ends the
+// loop's goroutine. A page the loop never reaches (it broke out) drops its
+// panic: without prefetch it would not have been asked for.
 // params.DisablePrefetch asks for each page only after the loop took the
 // last item of the one before.
 //

@@ -1,6 +1,9 @@
 package freddy
 
-import "context"
+import (
+	"context"
+	"runtime"
+)
 
 // pageAhead is the next page of a ListAll, fetched on a goroutine of its own
 // while the loop works on the page before.
@@ -14,6 +17,14 @@ type pageAhead struct {
 	// written only when the page is handed over.
 	dst  *Response
 	resp Response
+	// ended is how the fetch ended when List did not return: a panic (in a
+	// Middleware, an Observer, the caller's RoundTripper) or
+	// runtime.Goexit (t.FailNow in one of them), whose panicked is nil.
+	// Without prefetch that page is sent on the loop's goroutine, where the
+	// caller (net/http's handler recovery, a recover of its own) handles
+	// it; take does the same there.
+	ended    bool
+	panicked any
 }
 
 // responseTarget is the Response opts ask a call to write, nil if none.
@@ -33,17 +44,34 @@ func (s *ConfigurationsService) fetchAhead(ctx context.Context, p ListConfigurat
 		opts = append(opts[:len(opts):len(opts)], WithResponseInto(&a.resp))
 	}
 	go func() {
-		defer close(a.done)
+		returned := false
+		defer func() {
+			// A panic here would end the process, out of the caller's
+			// reach: keep it for take.
+			if !returned {
+				a.ended, a.panicked = true, recover()
+			}
+			close(a.done)
+		}()
 		a.page, a.err = s.List(ctx, p, opts...)
+		returned = true
 	}()
 	return a
 }
 
 // take waits for the page (or its error: the fetch's context ends with the
-// loop's) and hands it over.
+// loop's) and hands it over. A fetch that panicked panics here, on the
+// loop's goroutine, with the same value; one that called runtime.Goexit
+// ends the loop's goroutine the same way.
 func (a *pageAhead) take() (*ConfigurationPage, error) {
 	<-a.done
 	a.cancel()
+	if a.ended {
+		if a.panicked != nil {
+			panic(a.panicked)
+		}
+		runtime.Goexit()
+	}
 	if a.dst != nil {
 		*a.dst = a.resp
 	}
@@ -51,7 +79,9 @@ func (a *pageAhead) take() (*ConfigurationPage, error) {
 }
 
 // stop cancels the fetch and waits for its goroutine: after a break, no
-// request is in flight and none is sent.
+// request is in flight and none is sent. A panic of a page the loop never
+// took is dropped: without prefetch that page would not have been asked
+// for.
 func (a *pageAhead) stop() {
 	if a == nil {
 		return
