@@ -2,7 +2,9 @@ package otelfreddy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -23,15 +25,22 @@ import (
 )
 
 // redirectingProxy serves freddytest's API through a proxy that answers
-// the first request with a 307 to the same path on the same host, and
-// records the traceparent of every request it receives.
+// the first request with code (a 307 or 308) to the location it gives for
+// it, on the same host, and records the traceparent of every request it
+// receives.
 type redirectingProxy struct {
 	*httptest.Server
 	mu           sync.Mutex
 	traceparents []string
 }
 
-func newRedirectingProxy(t *testing.T, target string) *redirectingProxy {
+// echoKey is a hostile Location: the same path, echoing the key it was
+// sent.
+func echoKey(r *http.Request) string {
+	return r.URL.Path + "?moved=" + url.QueryEscape(r.Header.Get("X-Api-Key"))
+}
+
+func newRedirectingProxy(t *testing.T, target string, code int, location func(*http.Request) string) *redirectingProxy {
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +53,9 @@ func newRedirectingProxy(t *testing.T, target string) *redirectingProxy {
 		first := len(p.traceparents) == 1
 		p.mu.Unlock()
 		if first {
-			// A hostile Location, echoing the key it was sent.
-			http.Redirect(w, r, r.URL.Path+"?moved="+url.QueryEscape(r.Header.Get("X-Api-Key")), http.StatusTemporaryRedirect)
+			// Set, not http.Redirect, which would clean the Location.
+			w.Header().Set("Location", location(r))
+			w.WriteHeader(code)
 			return
 		}
 		rp.ServeHTTP(w, r)
@@ -60,7 +70,7 @@ func newRedirectingProxy(t *testing.T, target string) *redirectingProxy {
 // request metric counts every physical request.
 func TestRedirectIsOneSpanPerRequest(t *testing.T) {
 	srv := freddytest.Start(t)
-	proxy := newRedirectingProxy(t, srv.URL)
+	proxy := newRedirectingProxy(t, srv.URL, http.StatusTemporaryRedirect, echoKey)
 	spans, reader := tracetest.NewSpanRecorder(), sdkmetric.NewManualReader()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -149,4 +159,76 @@ func TestAbandonedAttemptRacesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
+}
+
+// A hop whose Location holds every byte of the key and the credential
+// percent-encoded (%66%6B…, hex in either case) has a url.full that holds
+// no 8 bytes of either, read raw, JSON-escaped, URL-encoded, or decoded as
+// a consumer of the URL decodes it: the SDK scrubs the Location as a
+// consumer reads it (the redactor's decoded view), not only as sent.
+func TestRedirectHopURLHoldsNoPercentEncodedSecret(t *testing.T) {
+	const cred = "ghp_HOPSECRET_abcdefghijklmnop"
+	pct := func(s, format string) string {
+		var b strings.Builder
+		for _, c := range []byte(s) {
+			fmt.Fprintf(&b, format, c)
+		}
+		return b.String()
+	}
+	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, hex := range []string{"%%%02X", "%%%02x"} {
+			t.Run(fmt.Sprintf("%d/hex %s", code, hex[len(hex)-1:]), func(t *testing.T) {
+				srv := freddytest.Start(t)
+				proxy := newRedirectingProxy(t, srv.URL, code, func(r *http.Request) string {
+					return r.URL.Path + "?k=" + pct(r.Header.Get("X-Api-Key")+cred, hex) + "&c=" + pct(cred, hex)
+				})
+				spans := tracetest.NewSpanRecorder()
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+				t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+				client, err := freddy.NewClient(freddy.WithBaseURL(proxy.URL), freddy.WithAPIKey(srv.APIKey), freddy.WithInsecureHTTP("127.0.0.1"),
+					otelfreddy.WithTelemetry(otelfreddy.WithTracerProvider(tp)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(client.CloseIdleConnections)
+				p := params()
+				p.Credentials = freddy.BearerCredentials(cred)
+				if _, err := client.Configurations.Create(context.Background(), p); err != nil {
+					t.Fatal(err)
+				}
+				var texts []string
+				hop := ""
+				for _, s := range spans.Ended() {
+					texts = append(texts, s.Name())
+					for _, kv := range s.Attributes() {
+						texts = append(texts, kv.Value.String())
+					}
+					if a := attrs(s.Attributes()); a["http.request.resend_count"] == "1" {
+						hop = a["url.full"]
+					}
+				}
+				if !strings.Contains(hop, "?k=***REDACTED***") {
+					t.Errorf("the hop's url.full = %q, want its Location, scrubbed", hop)
+				}
+				all := strings.Join(texts, "\n")
+				decoded, err := url.QueryUnescape(all)
+				if err != nil {
+					t.Fatalf("a span's text does not decode: %v", err)
+				}
+				for _, secret := range []string{srv.APIKey, cred} {
+					j, _ := json.Marshal(secret)
+					for _, enc := range []string{secret, string(j[1 : len(j)-1]), url.QueryEscape(secret)} {
+						for i := 0; i+8 <= len(enc); i++ {
+							w := strings.ToLower(enc[i : i+8])
+							for _, text := range []string{all, decoded} {
+								if strings.Contains(strings.ToLower(text), w) {
+									t.Errorf("a span holds %q, part of a secret, in %q", w, hop)
+								}
+							}
+						}
+					}
+				}
+			})
+		}
+	}
 }
