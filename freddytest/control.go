@@ -62,12 +62,20 @@ const ControlPrefix = "/_freddytest/"
 // body's credentials member as "***REDACTED***", and every other header and
 // the rest of the body scrubbed by the SDK's own redaction of the server's
 // API keys, the presented key and the request's credential values: no 8
-// bytes in a row of any of them remain, in any encoding the SDK knows. A
-// body that is not valid JSON (a Create over 1 MiB, whose logged copy is
-// cut; a trailing comma) is listed as far as it reads as JSON, then ends
-// with "…***REDACTED*** (the rest is not valid JSON and is withheld)":
-// past a syntax error nothing says where a credential is, so every string
-// of such a body is also scrubbed from the listed header and path.
+// bytes in a row of any of them remain, in any encoding the SDK knows. Only
+// a body that is one complete, valid JSON document is listed: any other (a
+// syntax error such as a trailing comma, wherever it falls; data after the
+// value; a body over 1 MiB, whose logged copy is cut) is listed as
+// "***REDACTED*** (not valid JSON or over 1 MiB; withheld)", because
+// without a valid document nothing proves which of its values are
+// credentials, and a value before the error may echo one that comes after
+// it. Every string value of such a body that is 8 bytes or longer, other
+// than the API's own names, is then also scrubbed from the listed header
+// values and path, as a credential would be; member names and shorter
+// values are not, and header names are scrubbed of the keys only, so the
+// path and header names stay as sent. A credential shorter than 8 bytes, or
+// past the 1 MiB cut (the server never read it), is not scrubbed from the
+// header.
 //
 // Control requests need no API key, are neither logged nor faulted, and
 // answer only peers on a loopback address unless WithRemoteControlAPI is

@@ -1,12 +1,28 @@
 package freddytest
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aitronos/freddy-go/internal/redact"
 )
+
+// This file lists the request log for the control API. The rule for a body:
+// only a complete, valid JSON document is listed (its credentials member
+// replaced, the rest scrubbed of the keys and the credential values): only
+// there does a member name prove which values are credentials. Any other
+// body (a syntax error anywhere, data after the value, a body over 1 MiB
+// whose logged copy is cut, one whose read failed) is withheld whole
+// (withheldBody): before its error a value may echo a credential that comes
+// after it. Its string values then stand for credentials when the header
+// values and the path are scrubbed, except those that cannot be one: member
+// names (the API's structure), values under redact.Window bytes (matched
+// by the scrubber only whole, they would blank words), and the API's own
+// names. Header names are scrubbed of proven secrets only, so the header
+// still maps canonical names to lists.
 
 // requestJSON is a logged request as the control API lists it.
 type requestJSON struct {
@@ -29,10 +45,11 @@ func (s *Server) controlRequests(w http.ResponseWriter) {
 	controlJSON(w, map[string]any{"dropped": dropped, "requests": out})
 }
 
-// redactRequest scrubs r with the SDK's redaction (internal/redact): the
-// server's keys, the key r presented and r's credential values are
-// secrets, the key headers are replaced whole, and a JSON body's
-// credentials member is replaced as RawJSON replaces it.
+// redactRequest scrubs r with the SDK's redaction (internal/redact) by the
+// rule at the head of this file: the server's keys, the key r presented
+// and r's credential values are secrets, the key headers are replaced
+// whole, and a JSON body's credentials member is replaced as RawJSON
+// replaces it.
 func (s *Server) redactRequest(r Request) requestJSON {
 	secrets := map[string]any{}
 	for i, k := range s.cfg.apiKeys {
@@ -42,33 +59,53 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		secrets["bearer"] = strings.TrimSpace(token)
 	}
-	secrets["body"] = redact.JSONCredentialValues(r.Body)
-	scrub := redact.New("", secrets)
-	// As RawJSON does: the credentials member goes whole, whatever is left
-	// of it after scrubbing (a value under 4 bytes, a scheme name). A body
-	// that is not valid JSON (cut at 1 MiB, a trailing comma) is listed as
-	// far as it reads as JSON: past the error nothing says where a
-	// credential is, so the rest is withheld, and every string in the body
-	// is a secret to the header and path (a credential the token walk never
-	// reached may be echoed there).
-	body, cut := redact.JSONCredentialsReadable(r.Body)
-	text := string(scrub.Bytes(body))
-	around := scrub
-	if cut {
-		text += withheldBody
-		secrets["strings"] = redact.StringLiterals(r.Body)
+	whole := !r.partial && json.Valid(r.Body)
+	if whole {
+		secrets["body"] = redact.JSONCredentialValues(r.Body)
+	}
+	proven := redact.New("", secrets)
+	around, body := proven, ""
+	switch {
+	case whole:
+		body = string(proven.Bytes(redact.JSONCredentials(r.Body)))
+	case len(r.Body) > 0:
+		body = withheldBody
+		secrets["values"] = mayBeCredentials(r.Body)
 		around = redact.New("", secrets)
 	}
-	header := around.Header(r.Header)
+	header := make(map[string][]string, len(r.Header))
+	for name, vs := range r.Header {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = around.String(v)
+		}
+		header[proven.String(name)] = c
+	}
 	for _, name := range []string{"X-Api-Key", "Authorization"} {
 		if len(header[name]) > 0 {
 			header[name] = []string{redact.Marker}
 		}
 	}
 	return requestJSON{Seq: r.Seq, Method: r.Method, Path: around.String(r.Path), Proto: r.Proto,
-		Header: header, Body: text}
+		Header: header, Body: body}
 }
 
-// withheldBody ends a listed body that is not valid JSON where it stops
-// reading as JSON.
-const withheldBody = "…" + redact.Marker + " (the rest is not valid JSON and is withheld)"
+// mayBeCredentials returns the string values of a body that is not valid
+// JSON that may be credentials, for redact.New.
+func mayBeCredentials(body []byte) []any {
+	var out []any
+	for _, v := range redact.StringValues(body) {
+		if len(v) >= redact.Window && !slices.ContainsFunc(apiWords, func(w string) bool { return strings.EqualFold(w, v) }) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// apiWords are the API's own names: a body that sends one as a value sends
+// no secret, and scrubbing it would blank the path or a header.
+var apiWords = append([]string{objectType}, createMembers...)
+
+// withheldBody is listed for a body that is not a complete, valid JSON
+// document.
+const withheldBody = redact.Marker + " (not valid JSON or over 1 MiB; withheld)"

@@ -19,14 +19,15 @@ type requestLog struct {
 }
 
 // add logs r with body, cut to maxRequestBody: readBody reads one byte more
-// to tell an oversized body, and that byte is not kept.
-func (l *requestLog) add(r *http.Request, body []byte) {
+// to tell an oversized body, and that byte is not kept. partial says body
+// is not all the client sent (too long, or its read failed).
+func (l *requestLog) add(r *http.Request, body []byte, partial bool) {
 	l.total++
 	if l.size <= 0 {
 		return
 	}
 	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
-		Body: bytes.Clone(body[:min(len(body), maxRequestBody)]), Proto: r.Proto, Seq: l.total}
+		Body: bytes.Clone(body[:min(len(body), maxRequestBody)]), Proto: r.Proto, Seq: l.total, partial: partial}
 	if len(l.ring) < l.size {
 		l.ring = append(l.ring, req)
 		return
@@ -41,7 +42,7 @@ func (l *requestLog) list() ([]Request, int64) {
 	out := make([]Request, 0, len(l.ring))
 	for i := range l.ring {
 		r := l.ring[(l.next+i)%len(l.ring)]
-		out = append(out, Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(), Body: bytes.Clone(r.Body), Proto: r.Proto, Seq: r.Seq})
+		out = append(out, Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(), Body: bytes.Clone(r.Body), Proto: r.Proto, Seq: r.Seq, partial: r.partial})
 	}
 	return out, l.total - int64(len(l.ring))
 }

@@ -30,6 +30,10 @@ type Request struct {
 	// the last Reset, from 1, logged or not: Requests()[0].Seq-1 requests
 	// have been dropped from the log (see WithRequestLog).
 	Seq int64
+	// partial says Body is not the whole body the client sent (over 1
+	// MiB, or its read failed): the control API lists no part of it
+	// (redactRequest).
+	partial bool
 }
 
 // exchange is one request being served.
@@ -67,7 +71,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	s.log.add(r, x.body)
+	s.log.add(r, x.body, x.bodyErr != "")
 	close(s.changed)
 	s.changed = make(chan struct{})
 	fault, faulted := s.nextFault(r.Method, r.URL.Path)

@@ -109,6 +109,10 @@ func (f *fields) only(known ...string) {
 	}
 }
 
+// createMembers are the members of a Create body; an Update's are among
+// them.
+var createMembers = []string{"personalConnectorId", "name", "credentials", "configuration", "metadata", "description", "enabled"}
+
 // createParams is a Create body that passed validation.
 type createParams struct {
 	personalConnectorID string
@@ -140,7 +144,7 @@ func validateCreate(body []byte) (createParams, map[string]string) {
 	p.metadata = f.obj("metadata", false)
 	p.description = f.str("description", false)
 	p.enabled = f.boolean("enabled", false)
-	f.only("personalConnectorId", "name", "credentials", "configuration", "metadata", "description", "enabled")
+	f.only(createMembers...)
 	return p, f.errors
 }
 

@@ -72,17 +72,19 @@ func walkValue(d *json.Decoder, inCreds bool, found *[]any) (any, error) {
 	return list, nil
 }
 
-// StringLiterals returns, for New, the content of every string literal in
-// a text that is not valid JSON, object keys included, as far as each
-// reads: a literal the text cuts short gives what it holds. Past a syntax
-// error no member name says which value is a credential, so a caller that
-// must keep every credential of such a text out of other output (the
-// header of the same request) treats every string as one; the cost is
-// over-redaction of a broken request only. A literal is kept to its first
+// StringValues returns the content of every string value in a text that
+// may not be valid JSON (cut at a size limit, a trailing comma), as far as
+// each reads: a literal the text cuts short gives what it holds. A literal
+// followed by ':' (after white space) is a member name and is left out:
+// names are the API's structure, not what a caller sent, and a Scrubber
+// fed "type" would blank every "Content-Type". Past a syntax error no
+// member name says which value is a credential, so a caller that must keep
+// every credential of such a text out of other output (the header of the
+// same request) treats every value as one. A value is kept to its first
 // maxLiteral bytes: a longer one is padding or prose, and indexing it whole
 // would cost the Scrubber 8 bytes of index a byte.
-func StringLiterals(raw []byte) []any {
-	var out []any
+func StringValues(raw []byte) []string {
+	var out []string
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '"' {
 			continue
@@ -99,11 +101,28 @@ func StringLiterals(raw []byte) []any {
 		if j >= len(raw) || json.Unmarshal(raw[i:end+1], &s) != nil {
 			s = string(raw[i+1 : end])
 		}
-		out = append(out, s[:min(len(s), maxLiteral)])
 		i = end
+		if isName(raw, end+1) {
+			continue
+		}
+		out = append(out, s[:min(len(s), maxLiteral)])
 	}
 	return out
 }
 
-// maxLiteral bounds what StringLiterals keeps of one literal.
+// isName reports whether raw[at:] starts, after white space, with ':'.
+func isName(raw []byte, at int) bool {
+	for ; at < len(raw); at++ {
+		switch raw[at] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case ':':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// maxLiteral bounds what StringValues keeps of one value.
 const maxLiteral = 8 << 10
