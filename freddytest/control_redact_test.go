@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -145,5 +146,17 @@ func TestControlAPIListsAWholeValidBody(t *testing.T) {
 			}
 			assert.Equal(t, want, got.Body)
 		})
+	}
+}
+
+// A header name is scrubbed of the keys (and, with a valid body, of its
+// credential values), whatever the body: a client may echo a key there.
+func TestControlAPIScrubsAKeyFromAHeaderName(t *testing.T) {
+	const key = "fk_live_HDRNAMEKEY_0123456789"
+	for _, body := range []string{`{"name":"n"}`, `{"name":"n",}`} {
+		srv, c := start(t, WithControlAPI(), WithAPIKeys(key))
+		got, raw, _ := listOne(t, c, srv, http.MethodPost, basePath, body, "X-API-Key", key, "X-Echo-"+key[3:], "1")
+		assertNoSecret(t, raw, key)
+		assert.Equal(t, []string{"1"}, got.Header["X-Echo-"+redact.Marker], body)
 	}
 }
