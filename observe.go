@@ -12,7 +12,9 @@ import (
 
 // Observer sees every call a Client makes, for tracing and metrics (the
 // otelfreddy module implements it for OpenTelemetry). Install one with
-// WithObserver. The SDK calls it from the calling goroutine; nothing it is
+// WithObserver. The SDK calls it from the goroutine that runs the call (for
+// a page ListAll fetches ahead, the goroutine fetching it, so an Observer
+// must be safe for concurrent use); nothing it is
 // given holds the API key or a credential value: the request
 // CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
 // (http.NoBody, ContentLength as sent), a redirect hop's request has no
