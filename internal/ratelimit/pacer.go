@@ -182,6 +182,9 @@ func (p *Pacer) Observe(key, endpoint string, r Report) {
 //     than this Client had answers from the window before r was sent
 //     (each was counted before r was).
 //
+// "Before" is strict: an answer that arrived at the very time r was sent
+// (a coarse clock) proves nothing.
+//
 // s.mu is held.
 func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	if r.Sent.IsZero() || !r.HasRemaining {
@@ -189,7 +192,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	}
 	split := false
 	s.each(func(a *arrival) bool {
-		if a.at.After(r.Sent) || !a.r.Reset.After(now) || a.endpoint == endpoint {
+		if !a.at.Before(r.Sent) || !a.r.Reset.After(now) || a.endpoint == endpoint {
 			return true
 		}
 		tol := s.shared.tolerance(r.Prec, a.r.Prec)
@@ -212,7 +215,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	}
 	answered := seen
 	s.each(func(a *arrival) bool {
-		if !a.at.After(r.Sent) {
+		if a.at.Before(r.Sent) {
 			return false
 		}
 		if a.r.HasRemaining && within(a.r.Reset, reset, tol) {
