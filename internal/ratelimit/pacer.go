@@ -205,7 +205,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	w := s.shared
 	w.mu.Lock()
 	seen, limit, reset, tol := w.seen, w.limit, w.reset, w.tolerance(r.Prec, w.prec)
-	current := w.live.Load() && w.prec != Projected && within(r.Reset, reset, tol)
+	current := w.live.Load() && w.prec != Projected && now.Before(reset) && within(r.Reset, reset, tol)
 	w.mu.Unlock()
 	if r.Limit > 0 {
 		limit = r.Limit
