@@ -348,3 +348,94 @@ func TestRule7SpacedHalfWhenOthersSend(t *testing.T) {
 		}
 	})
 }
+
+func TestRule10UnsentRefundGivesTheSendBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(2, 10*time.Second))
+		var slots []Slot
+		for range 2 {
+			s, err := p.Acquire(context.Background(), key, "Create", time.Time{}, roomy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slots = append(slots, s)
+		}
+		if _, r, _ := mustView(t, p, key); r != 0 {
+			t.Fatalf("remaining %d after two sends, want 0", r)
+		}
+		p.Refund(slots[0])
+		if _, r, _ := mustView(t, p, key); r != 1 {
+			t.Fatalf("remaining %d after a refund, want 1", r)
+		}
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the send given back was not there: held %v, %v", d, err)
+		}
+		p.Refund(Slot{}) // the zero Slot took nothing
+		if _, r, _ := mustView(t, p, key); r != 0 {
+			t.Fatalf("remaining %d, want 0", r)
+		}
+	})
+}
+
+func TestRule10UnsentRefundOfAnEndedWindowIsGone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(1, time.Second))
+		s, err := p.Acquire(context.Background(), key, "Create", time.Time{}, roomy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		p.Observe(key, "Create", report(1, time.Second))
+		p.Refund(s)
+		if _, r, _ := mustView(t, p, key); r != 1 {
+			t.Fatalf("remaining %d: a refund reached a later window", r)
+		}
+	})
+}
+
+func TestRule10UnsentBeforeTheFirstReport(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		var s Slot
+		for range 2 {
+			var err error
+			if s, err = p.Acquire(context.Background(), key, "Create", time.Time{}, roomy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Refund(s)
+		// One send, the one reported: nothing in flight, the first report's
+		// remaining count is the room.
+		p.Observe(key, "Create", report(3, 10*time.Second))
+		if _, r, _ := mustView(t, p, key); r != 3 {
+			t.Fatalf("remaining %d, want 3: the unsent send still counted as in flight", r)
+		}
+	})
+}
+
+func TestRule10BookCountsAnAccountsSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(2, 10*time.Second))
+		var last Slot
+		for range 3 {
+			last = p.Book(key, "Create")
+		}
+		if _, r, _ := mustView(t, p, key); r != 0 {
+			t.Fatalf("remaining %d after three booked sends, want 0", r)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var refused *Refusal
+		if _, err := p.Acquire(ctx, key, "Create", time.Time{}, roomy); !errors.As(err, &refused) {
+			t.Fatalf("the booked sends left room in the view: %v", err)
+		}
+		// The third booking found no room: giving it back adds none.
+		p.Refund(last)
+		if _, r, _ := mustView(t, p, key); r != 0 {
+			t.Fatalf("remaining %d, want 0", r)
+		}
+	})
+}
