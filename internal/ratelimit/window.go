@@ -269,14 +269,21 @@ func (w *window) settle() {
 	switch {
 	case w.spent:
 		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before))
-		w.share = min(1, took/room)
+		share := min(1, took/room)
+		if w.before > 0 && !w.first {
+			// Come late to the window (a retry held by its own
+			// Retry-After): what it took of the rest says less; it may
+			// grow the share by a quarter at most.
+			share = min(share, w.share*shareGrowth)
+		}
+		w.share = share
 		if took+1 >= aloneShare*room {
 			// Within one answer of alone: an answer counted in the window
 			// next to it.
 			w.share = 1
 		}
 	case w.bound && float64(w.remaining)*w.share >= 1:
-		w.share = min(1, w.share*1.25)
+		w.share = min(1, w.share*shareGrowth)
 	}
 	if w.share >= aloneShare {
 		w.share = 1
@@ -289,6 +296,9 @@ func (w *window) settle() {
 func (w *window) crowded() bool {
 	return w.others || w.share < 1
 }
+
+// shareGrowth is the most a share grows from one window to the next.
+const shareGrowth = 1.25
 
 // aloneShare: a share above it is taken for the whole window; a Client's
 // own requests are counted in the window next to it by a few.
