@@ -53,13 +53,8 @@ func (p *Pacer) Book(key, endpoint string) Slot {
 // book is Book on one window; false when the window was retired (look it
 // up again).
 func (w *window) book() (Slot, bool) {
-	gen := w.gen.Load()
-	if !w.live.Load() {
-		w.unseen.Add(1)
-		return Slot{w: w, gen: gen, kind: slotUnseen}, true
-	}
-	if w.acquireFast() {
-		return Slot{w: w, gen: gen, kind: slotRoom}, true
+	if s, ok := w.takeFast(); ok {
+		return s, true
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -76,6 +71,22 @@ func (w *window) book() (Slot, bool) {
 	}
 	w.left--
 	return Slot{w: w, gen: w.gen.Load(), kind: slotRoom}, true
+}
+
+// takeFast takes a send without the lock: before the first report (counted
+// as unseen, see open) or from the credit. false means look under the lock.
+func (w *window) takeFast() (Slot, bool) {
+	// Read before the send is taken: a window that rolls in between makes
+	// the slot stale, and a stale slot gives nothing back (the safe side).
+	gen := w.gen.Load()
+	if !w.live.Load() {
+		w.unseen.Add(1)
+		return Slot{w: w, gen: gen, kind: slotUnseen}, true
+	}
+	if w.acquireFast() {
+		return Slot{w: w, gen: gen, kind: slotRoom}, true
+	}
+	return Slot{}, false
 }
 
 // refund is Refund on the window s was taken from.

@@ -445,15 +445,8 @@ func (w *window) retire() {
 // report it counts the send, so that the first window knows what this
 // Client had sent before it (see open). It returns the send it took.
 func (w *window) acquire(ctx context.Context, start time.Time, lim Limits) (Slot, error) {
-	// Read before the send is taken: a window that rolls in between makes
-	// the slot stale, and a stale slot gives nothing back (the safe side).
-	gen := w.gen.Load()
-	if !w.live.Load() {
-		w.unseen.Add(1)
-		return Slot{w: w, gen: gen, kind: slotUnseen}, nil
-	}
-	if w.acquireFast() {
-		return Slot{w: w, gen: gen, kind: slotRoom}, nil
+	if s, ok := w.takeFast(); ok {
+		return s, nil
 	}
 	w.mu.Lock()
 	for {
