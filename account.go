@@ -12,7 +12,11 @@ import (
 //
 // The Client reads every response's rate-limit headers itself (the SDK's one
 // parser) and reports what they said with Observe; before each attempt (the
-// first and every retry) it asks Reserve for one send. An account that
+// first and every retry) it asks Reserve for one send, and counts each send
+// Reserve grants in its own view too, so that pacing by its own view (below)
+// never sees room the account already gave away. A send Reserve granted
+// that is then not sent (a Limiter refused it, a middleware did not call
+// next) is not reported back: the account counts it. An account that
 // returns an error, or does not answer within the Client's bound, is not
 // trusted for that attempt: the Client paces it by its own view, so an
 // account can never make a call fail or hang. Implementations must be safe
@@ -53,7 +57,11 @@ type RateLimitWindow struct {
 
 // WithRateLimitAccount makes the Client keep its account of the rate-limit
 // windows in a, shared with every Client given the same account, instead of
-// in memory alone. A nil a keeps the in-memory account.
+// in memory alone. A nil a keeps the in-memory account. Each call to a is
+// bounded by DefaultAccountTimeout (or the bound a names, when it
+// implements RateLimitAccountTimeout) and the call's deadline; while a fails or
+// does not answer, the Client paces by its own view, and an Observer that
+// implements RateLimitAccountObserver hears of each change.
 func WithRateLimitAccount(a RateLimitAccount) Option {
 	return clientOnly("WithRateLimitAccount", func(c *config) error { c.account = a; return nil })
 }

@@ -2,21 +2,7 @@ package freddy
 
 import (
 	"errors"
-	"net/http"
-	"time"
 )
-
-// see feeds one response to the Client's view of the rate-limit window: the
-// one place responses reach it (call.observe). apiErr is the response's typed
-// error, nil on success. It returns when the call may retry, for a 429 that
-// holds only its own call; zero otherwise.
-func (c *core) see(h http.Header, apiErr error) time.Time {
-	rl, _ := apiErr.(*RateLimitError)
-	now := time.Now()
-	s := sightingOf(h, rl, now)
-	c.pacer.observe(s, now)
-	return s.hold
-}
 
 // notSentError is the error of a call whose next attempt beforeAttempt did
 // not let go: the pacer's *RateLimitError, completed with the call's
@@ -29,4 +15,26 @@ func notSentError(err error, attempts int, idemKey string, lastAPI error, waitin
 		return rl
 	}
 	return &RequestError{Attempts: attempts, IdempotencyKey: idemKey, Err: err, LastAPIError: lastAPI, waiting: waiting}
+}
+
+// keptAnswer is the error a call returns when pacing refused its retry: the
+// last response's own typed error (a 5xx or a 429: a request was sent, and
+// its code and trace_id stand), with RetryAfter the wait pacing would have
+// asked. It returns nil for any other refusal (the context, a Limiter,
+// whose *RateLimitError wraps its *limiterError).
+func keptAnswer(refusal, lastAPI error) error {
+	var rl *RateLimitError
+	var lim *limiterError
+	if !errors.As(refusal, &rl) || rl.StatusCode != 0 || errors.As(refusal, &lim) {
+		return nil
+	}
+	switch last := lastAPI.(type) {
+	case *ServerError:
+		last.RetryAfter = rl.RetryAfter
+		return last
+	case *RateLimitError:
+		last.RetryAfter = rl.RetryAfter
+		return last
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
+	"github.com/aitronos/freddy-go/internal/ratelimit"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
@@ -100,7 +101,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	if err != nil {
 		return false, err
 	}
-	cl.policy, cl.rc.RetryMax = policy, policy.MaxRetries
+	cl.policy, cl.rc.RetryMax, cl.key = policy, policy.MaxRetries, c.keyOf(&o.opts.overrides)
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
 	var raw any
@@ -123,8 +124,9 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 
 	start := time.Now()
-	cl.slot, err = c.beforeAttempt(ctx, policy.Paced, time.Time{}, policy.MaxWait)
-	cl.waited = time.Since(start)
+	cl.slot, err = c.beforeAttempt(ctx, &pacing{key: cl.key, op: &cl.op, policy: policy, maxWait: policy.MaxWait})
+	cl.sentAt = time.Now()
+	cl.waited = cl.sentAt.Sub(start)
 	if err != nil {
 		return false, notSentError(err, 0, o.idemKey, nil, false)
 	}
@@ -203,7 +205,7 @@ func endedBy(ctx context.Context, d retry.Decision) error {
 // transport error scrubbed. It returns the outcome for the policy, which
 // judges the error as it came, and the API error and scrubbed error, which
 // are what is kept or logged; both nil means the attempt succeeded.
-func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
+func (cl *call) observe(ctx context.Context, resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
 	cl.tries++
 	cl.status, cl.header = 0, nil
 	// Judged for every attempt, so that its observation never outlives it.
@@ -221,14 +223,14 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
 			cl.lastAPI = apiErr
 		}
-		cl.hold = cl.core.see(resp.Header, apiErr)
+		cl.hold = cl.see(ctx, resp.Header, apiErr)
 	}
 	if !sent || (err != nil && !arrived) {
 		// An attempt not handed to the transport, or one that reached no
 		// server (judge, sent.go), spent nothing of its window.
-		cl.core.pacer.refund(cl.slot)
+		cl.core.pacer.Refund(cl.slot)
 	}
-	cl.slot = 0
+	cl.slot = ratelimit.Slot{}
 	if err != nil {
 		cl.lost = cl.lost || arrived
 		scrubbed = cl.scrubber().Error(err)
@@ -293,33 +295,37 @@ func (c *core) header(o *op) http.Header {
 }
 
 // beforeAttempt runs before every attempt is sent: the first (core.do) and
-// each retry (the PrepareRetry hook). It is the pacing seam: the Client's
-// pacer (pace.go) when the call is paced, then the caller's Limiter
-// (limiter.go). hold is the earliest time this attempt may go (a 429 that
-// held only its call); maxWait bounds the whole hold, the Limiter's wait
-// included. It returns the slot the pacer counted down for the attempt,
-// which the call gives back if the attempt is not sent or reaches no
-// server (call.observe, by call.judge's rule). A non-nil error means the attempt is not sent, and
-// spends nothing: the context's error, or a *RateLimitError refusal (the
-// pacer's or the Limiter's).
-func (c *core) beforeAttempt(ctx context.Context, paced bool, hold time.Time, maxWait time.Duration) (slot, error) {
+// each retry (the PrepareRetry hook). It is the pacing seam: the rate-limit
+// model or the shared account (pace.go) when the call is paced
+// (Policy.Paced), then the caller's Limiter (limiter.go). g.hold is the
+// earliest time this attempt may go (a 429 that held only its call);
+// g.maxWait bounds the whole hold, the Limiter's wait included. It returns
+// the slot pacing took from the Client's view for the attempt, which the
+// call gives back if the attempt is not sent or reaches no server
+// (call.observe, by call.judge's rule). A non-nil error means the attempt
+// is not sent, and spends nothing: the context's error, or a
+// *RateLimitError refusal (the pacing's or the Limiter's). No attempt
+// passes once its context is done or its deadline has come, however long
+// it waited here.
+func (c *core) beforeAttempt(ctx context.Context, g *pacing) (ratelimit.Slot, error) {
 	if err := notSendable(ctx); err != nil {
-		return 0, err
+		return ratelimit.Slot{}, err
 	}
-	var s slot
-	if paced {
-		start := time.Now()
-		var err error
-		if s, err = c.pacer.acquire(ctx, hold, maxWait); err != nil {
-			return 0, err
-		}
-		maxWait -= time.Since(start)
+	start := time.Now()
+	s, err := c.pace(ctx, g)
+	if err != nil {
+		return ratelimit.Slot{}, refusal(err)
 	}
+	maxWait := g.maxWait - time.Since(start)
 	if c.limiter != nil {
 		if err := c.waitLimiter(ctx, maxWait); err != nil {
-			c.pacer.refund(s)
-			return 0, err
+			c.pacer.Refund(s)
+			return ratelimit.Slot{}, err
 		}
+	}
+	if err := notSendable(ctx); err != nil {
+		c.pacer.Refund(s)
+		return ratelimit.Slot{}, err
 	}
 	return s, nil
 }
@@ -344,6 +350,9 @@ func (cl *call) abandon(ctx context.Context, err error) {
 	cl.core.policy.Budget.Refund()
 	cl.retries--
 	cl.final = notSentError(err, cl.attempts, cl.op.idemKey, cl.lastAPI, true)
+	if last := keptAnswer(err, cl.lastAPI); last != nil {
+		cl.final = last
+	}
 	cl.log(ctx, "freddy: retry abandoned", slog.String("reason", err.Error()))
 }
 

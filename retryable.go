@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/aitronos/freddy-go/internal/ratelimit"
 	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
@@ -71,9 +72,14 @@ type callState struct {
 	final     error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
-	// slot is what the pacer counted down for the attempt under way, given
-	// back if it was not sent or reached no server (call.observe).
-	slot slot
+	// slot is what pacing took from the Client's view for the attempt
+	// under way, given back if it was not sent or reached no server
+	// (call.observe).
+	slot ratelimit.Slot
+	// key is the rate-limit model's identity of the call's API key;
+	// sentAt is when the current attempt passed the pacing seam.
+	key    string
+	sentAt time.Time
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
@@ -120,7 +126,7 @@ func (c *core) release(cl *call) {
 // Retry-After in the body see it before retryablehttp drains it); the
 // policy decides; finalError builds what the call returns when it stops.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	outcome, apiErr, err := cl.observe(resp, err)
+	outcome, apiErr, err := cl.observe(ctx, resp, err)
 	cl.logAttempt(ctx, firstErr(apiErr, err))
 	if apiErr == nil && err == nil {
 		return false, nil
@@ -147,8 +153,10 @@ func (cl *call) prepareRetry(req *http.Request) error {
 	// The backoff already slept counts against the max wait, so that a
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
 	var err error
-	cl.slot, err = cl.core.beforeAttempt(req.Context(), cl.policy.Paced, cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
+	cl.slot, err = cl.core.beforeAttempt(req.Context(), &pacing{key: cl.key, op: &cl.op, hold: cl.hold, policy: cl.policy,
+		maxWait: cl.policy.MaxWait - time.Since(cl.waitFrom)})
 	cl.stopWaitClock()
+	cl.sentAt = time.Now()
 	if err != nil {
 		cl.abandon(req.Context(), err)
 		return cl.final

@@ -150,9 +150,11 @@
 //     or back makes the server's windows and the Client's view disagree.
 //
 // To keep a test from holding the next one, give each test its own Client
-// (Server.Client), or turn pacing off for a Client or for one call
+// (Server.Client), turn pacing off for a Client or for one call
 // (freddy.WithRateLimitPacing(false): the call is sent at once, and a 429
-// waits its Retry-After). See the RateLimits example.
+// waits its Retry-After), or inject FaultGatewayRateLimit, a 429 that says
+// nothing about the window: it holds the call that got it alone and does
+// not spend the Client's view. See the RateLimits example.
 //
 // # Control API
 //

@@ -57,7 +57,8 @@ func Example() {
 // call that got it: the Client holds its later calls until the reset the
 // 429 reported, and refuses at once, unsent, those that would wait longer
 // than their max retry wait. One call with WithRateLimitPacing(false), or a
-// fresh Client, is sent at once; a gateway's bare 429 reports no window.
+// fresh Client, is sent at once; a gateway's bare 429 reports no window and
+// holds only the call that got it.
 func Example_rateLimits() {
 	srv := freddytest.NewServer()
 	defer srv.Close()
@@ -89,6 +90,8 @@ func Example_rateLimits() {
 	srv.Inject(freddytest.Fault{Kind: freddytest.FaultGatewayRateLimit, RetryAfter: time.Minute})
 	_, err = fresh.Configurations.List(ctx, list)
 	fmt.Println("gateway 429:", errors.As(err, &rl) && rl.StatusCode == 429, rl.RetryAfter, "window reported:", rl.Limit != 0)
+	_, err = fresh.Configurations.List(ctx, list)
+	fmt.Println("next call after it:", err)
 	// Output:
 	// 429: true
 	// the Client's view is spent: true
@@ -96,4 +99,5 @@ func Example_rateLimits() {
 	// unpaced call: <nil>
 	// fresh Client: <nil>
 	// gateway 429: true 1m0s window reported: false
+	// next call after it: <nil>
 }
