@@ -3,14 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"go/parser"
-	"go/token"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"slices"
 	"strings"
+
+	"github.com/aitronos/freddy-go/internal/modules"
 )
 
 func main() {
@@ -43,7 +40,7 @@ func run(root, out, consumers string) error {
 	if out == "" {
 		return nil
 	}
-	for i, m := range append([]module{r.Core}, r.Sides...) {
+	for i, m := range append([]modules.Module{r.Core}, r.Sides...) {
 		if err := writeModule(out, root, m, r.Version); err != nil {
 			return err
 		}
@@ -60,66 +57,10 @@ func run(root, out, consumers string) error {
 	return nil
 }
 
-// publicPackages returns the import paths of m's packages a user can
-// import: not internal, not a command, not test data.
-func publicPackages(root string, m module) ([]string, error) {
-	dir := filepath.Join(root, m.Dir)
-	var pkgs []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		if p != dir {
-			if skipDir(d.Name()) || d.Name() == "internal" {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
-				return filepath.SkipDir
-			}
-		}
-		name, err := packageName(p)
-		if err != nil || name == "" || name == "main" {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		pkgs = append(pkgs, path.Join(m.Path, filepath.ToSlash(rel)))
-		return nil
-	})
-	slices.Sort(pkgs)
-	return pkgs, err
-}
-
-// packageName returns the package clause of dir's non-test Go files, "" if
-// it has none.
-func packageName(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, n), nil, parser.PackageClauseOnly)
-		if err != nil {
-			return "", err
-		}
-		return f.Name.Name, nil
-	}
-	return "", nil
-}
-
 // writeConsumer writes a program that imports every public package of m
 // and prints the core's Version, the one a proxy user's build selected.
-func writeConsumer(dir, root, corePath string, m module) error {
-	pkgs, err := publicPackages(root, m)
+func writeConsumer(dir, root, corePath string, m modules.Module) error {
+	pkgs, err := modules.Packages(root, m)
 	if err != nil {
 		return err
 	}
@@ -130,8 +71,8 @@ func writeConsumer(dir, root, corePath string, m module) error {
 	b.WriteString("// Command consumer is a proxy user's program: it imports every public\n// package of " + m.Path + ".\npackage main\n\nimport (\n\t\"fmt\"\n\n")
 	fmt.Fprintf(&b, "\tfreddy %q\n", corePath)
 	for _, p := range pkgs {
-		if p != corePath {
-			fmt.Fprintf(&b, "\t_ %q\n", p)
+		if p.ImportPath != corePath {
+			fmt.Fprintf(&b, "\t_ %q\n", p.ImportPath)
 		}
 	}
 	b.WriteString(")\n\nfunc main() { fmt.Println(freddy.Version) }\n")

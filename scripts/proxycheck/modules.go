@@ -15,45 +15,19 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
-)
 
-// module is one go.mod of the repository.
-type module struct {
-	Path string // module path, from its module line
-	Dir  string // its directory, relative to the root ("." for the core)
-	// Requires maps each required module path to its version.
-	Requires map[string]string
-}
+	"github.com/aitronos/freddy-go/internal/modules"
+)
 
 // release is what the check decides from the tree: the version every module
 // is published at, the core and the side modules.
 type release struct {
 	Version string // "v0.4.0"
-	Core    module
-	Sides   []module
-}
-
-// versionHeading is a CHANGELOG release heading: "## 0.4.0",
-// "## [0.3.0] - 2026-12-03", "## v0.4.0".
-var versionHeading = regexp.MustCompile(`^## \[?v?(\d+\.\d+\.\d+)\]?(\s|$)`)
-
-// changelogVersion returns the first (newest) version CHANGELOG.md names.
-func changelogVersion(text string) (string, error) {
-	for line := range strings.Lines(text) {
-		if m := versionHeading.FindStringSubmatch(strings.TrimRight(line, "\r\n")); m != nil {
-			return "v" + m[1], nil
-		}
-	}
-	return "", errors.New(`CHANGELOG.md: no release heading ("## X.Y.Z")`)
+	Core    modules.Module
+	Sides   []modules.Module
 }
 
 // readRelease reads CHANGELOG.md and every go.mod under root.
@@ -62,105 +36,15 @@ func readRelease(root string) (*release, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := changelogVersion(string(text))
+	newest, err := modules.NewestRelease(string(text))
 	if err != nil {
 		return nil, err
 	}
-	dirs, err := moduleDirs(root)
+	mods, err := modules.Find(root)
 	if err != nil {
 		return nil, err
 	}
-	r := &release{Version: version}
-	for _, dir := range dirs {
-		m, err := readModule(root, dir)
-		if err != nil {
-			return nil, err
-		}
-		if dir == "." {
-			r.Core = m
-		} else {
-			r.Sides = append(r.Sides, m)
-		}
-	}
-	if r.Core.Path == "" {
-		return nil, errors.New("no go.mod at the root")
-	}
-	return r, nil
-}
-
-// skipDir reports directories that hold no module of the repository:
-// version control, test data and hidden directories.
-func skipDir(name string) bool {
-	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
-}
-
-// moduleDirs returns the directories under root that hold a go.mod, "."
-// first, the rest sorted.
-func moduleDirs(root string) ([]string, error) {
-	var dirs []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path != root && skipDir(d.Name()) {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && d.Name() == "go.mod" {
-			rel, err := filepath.Rel(root, filepath.Dir(path))
-			if err != nil {
-				return err
-			}
-			dirs = append(dirs, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	slices.SortFunc(dirs, func(a, b string) int {
-		switch {
-		case a == ".":
-			return -1
-		case b == ".":
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	return dirs, err
-}
-
-// readModule parses the module and require lines of dir's go.mod.
-func readModule(root, dir string) (module, error) {
-	name := filepath.Join(root, dir, "go.mod")
-	f, err := os.Open(name)
-	if err != nil {
-		return module{}, err
-	}
-	defer f.Close()
-	m := module{Dir: dir, Requires: map[string]string{}}
-	inRequire := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "//")
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) == 0:
-		case inRequire && fields[0] == ")":
-			inRequire = false
-		case inRequire && len(fields) >= 2:
-			m.Requires[fields[0]] = fields[1]
-		case fields[0] == "module" && len(fields) == 2:
-			m.Path = strings.Trim(fields[1], `"`)
-		case fields[0] == "require" && len(fields) == 2 && fields[1] == "(":
-			inRequire = true
-		case fields[0] == "require" && len(fields) >= 3:
-			m.Requires[fields[1]] = fields[2]
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return module{}, err
-	}
-	if m.Path == "" {
-		return module{}, fmt.Errorf("%s: no module line", name)
-	}
-	return m, nil
+	return &release{Version: newest.Version, Core: mods[0], Sides: mods[1:]}, nil
 }
 
 // checkRequirements returns one problem per side module that does not

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/modules"
 )
 
 // escapePath applies the module proxy's case encoding: each upper-case
@@ -60,8 +62,8 @@ func moduleFiles(dir string) ([]string, error) {
 
 // writeModule writes module m at version into the proxy directory out:
 // $out/<escaped path>/@v/{list, <version>.info, .mod, .zip}.
-func writeModule(out, root string, m module, version string) error {
-	dir := filepath.Join(root, m.Dir)
+func writeModule(out, root string, m modules.Module, version string) error {
+	dir := filepath.Join(root, filepath.FromSlash(m.Dir))
 	vdir := filepath.Join(out, filepath.FromSlash(escapePath(m.Path)), "@v")
 	if err := os.MkdirAll(vdir, 0o755); err != nil {
 		return err

@@ -80,20 +80,6 @@ func TestGoWorkMustUseEveryModuleAndReplaceTheReleasedCore(t *testing.T) {
 	}
 }
 
-func TestChangelogVersion(t *testing.T) {
-	for text, want := range map[string]string{
-		"# C\n\n## 0.4.0\n\n## [0.3.0] - 2026-12-03\n": "v0.4.0",
-		"# C\n\n## [0.3.0] - 2026-12-03\n":             "v0.3.0",
-		"# C\n\n## v1.2.3\n":                           "v1.2.3",
-		"# C\n\n### 9.9.9\n\n## Unreleased\n":          "",
-	} {
-		got, err := changelogVersion(text)
-		if got != want || (want == "") != (err != nil) {
-			t.Errorf("changelogVersion(%q) = %q, %v; want %q", text, got, err, want)
-		}
-	}
-}
-
 // TestProxyLayout: each module's zip holds its own files under
 // path@version/, never another module's, and its public packages exclude
 // internal ones and commands.

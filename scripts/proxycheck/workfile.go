@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/aitronos/freddy-go/internal/modules"
 )
 
 // workFile is what go.work says: the modules it uses, and the version of
@@ -59,7 +61,7 @@ func readWorkFile(root, corePath string) (*workFile, error) {
 // the side modules require that go.work does not read from the checkout.
 func (r *release) checkWorkFile(w *workFile) []string {
 	var problems []string
-	for _, m := range append([]module{r.Core}, r.Sides...) {
+	for _, m := range append([]modules.Module{r.Core}, r.Sides...) {
 		if !slices.Contains(w.Use, m.Dir) {
 			problems = append(problems, fmt.Sprintf("go.work does not use ./%s: add it (go work use ./%s) so that a clone builds it against this checkout", m.Dir, m.Dir))
 		}
