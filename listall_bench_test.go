@@ -201,9 +201,7 @@ func peakHeap(t *testing.T, total int) uint64 {
 // TestListAllMemoryDoesNotGrowWithTheTotal: streaming 10,000 items peaks at
 // about what streaming 1,000 does.
 func TestListAllMemoryDoesNotGrowWithTheTotal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("samples the heap over 11,000 items")
-	}
+	longTest(t) // samples the heap over 11,000 items
 	// The heap profiler keeps a record per sampled allocation site, which
 	// would grow the heap with the work done, SDK or not.
 	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
