@@ -205,32 +205,37 @@ func (d *describer) typeSpec(s *ast.TypeSpec) {
 	}
 	switch t := s.Type.(type) {
 	case *ast.StructType:
-		d.add("type %s struct", name)
-		for _, f := range t.Fields.List {
-			if len(f.Names) == 0 {
-				d.add("type %s struct, embedded %s", name, d.expr(f.Type))
-				continue
+		d.members(name, "struct", t.Fields, func(n *ast.Ident, f *ast.Field) string {
+			if !n.IsExported() {
+				return ""
 			}
-			for _, n := range f.Names {
-				if n.IsExported() {
-					d.add("type %s struct, %s %s", name, n.Name, d.expr(f.Type))
-				}
-			}
-		}
+			return n.Name + " " + d.expr(f.Type)
+		})
 	case *ast.InterfaceType:
-		d.add("type %s interface", name)
-		for _, f := range t.Methods.List {
-			if len(f.Names) == 0 {
-				d.add("type %s interface, embedded %s", name, d.expr(f.Type))
-				continue
-			}
-			for _, n := range f.Names {
-				if ft, ok := f.Type.(*ast.FuncType); ok {
-					d.add("type %s interface, %s%s", name, n.Name, d.signature(ft))
-				}
-			}
-		}
+		// A named interface member is a method; unexported ones count too:
+		// they decide who can implement the interface.
+		d.members(name, "interface", t.Methods, func(n *ast.Ident, f *ast.Field) string {
+			return n.Name + d.signature(f.Type.(*ast.FuncType))
+		})
 	default:
 		d.add("type %s %s", name, d.expr(s.Type))
+	}
+}
+
+// members adds the line of a struct or interface type, then one per
+// embedded type and one per named member that describe does not leave out
+// ("").
+func (d *describer) members(name, kind string, fl *ast.FieldList, describe func(*ast.Ident, *ast.Field) string) {
+	d.add("type %s %s", name, kind)
+	for _, f := range fl.List {
+		if len(f.Names) == 0 {
+			d.add("type %s %s, embedded %s", name, kind, d.expr(f.Type))
+			continue
+		}
+		for _, n := range f.Names {
+			if line := describe(n, f); line != "" {
+				d.add("type %s %s, %s", name, kind, line)
+			}
+		}
 	}
 }

@@ -1,13 +1,12 @@
 package apicheck
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aitronos/freddy-go/internal/modules"
+	"github.com/aitronos/freddy-go/internal/testenv"
 )
 
 const source = `package p
@@ -62,11 +61,7 @@ func (unexportedType) Exported() {}
 
 func TestDescribe(t *testing.T) {
 	root := t.TempDir()
-	for name, content := range map[string]string{"go.mod": "module example.com/p\n", "p.go": source, "p_test.go": "package p\n\nfunc TestOnly() {}\n"} {
-		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, root, map[string]string{"go.mod": "module example.com/p\n", "p.go": source, "p_test.go": "package p\n\nfunc TestOnly() {}\n"})
 	got, err := Describe(root, modules.Module{Path: "example.com/p", Dir: "."})
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,10 @@
 package modules
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/aitronos/freddy-go/internal/testenv"
 )
 
 func TestNewestRelease(t *testing.T) {
@@ -33,7 +33,7 @@ func TestBreakingIsTheNewestSectionsOnly(t *testing.T) {
 
 func TestFindAndPackages(t *testing.T) {
 	root := t.TempDir()
-	for name, content := range map[string]string{
+	testenv.WriteFiles(t, root, map[string]string{
 		"go.mod":                "module example.com/core\n\nrequire (\n\texample.com/dep v1.0.0 // indirect\n)\n",
 		"core.go":               "package core\n",
 		"core_test.go":          "package core_test\n",
@@ -45,15 +45,7 @@ func TestFindAndPackages(t *testing.T) {
 		"testdata/mod/go.mod":   "module example.com/ignored\n",
 		".hidden/go.mod":        "module example.com/hidden\n",
 		"side/testdata/data.go": "package data\n",
-	} {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	mods, err := Find(root)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,12 @@
 // the whole tree cost a newcomer's cold run more than a minute.
 package testenv
 
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
 // GoTestArgs returns the arguments of a `go test` of another module, in
 // the test binary's own race mode, followed by args.
 func GoTestArgs(args ...string) []string {
@@ -14,4 +20,19 @@ func GoTestArgs(args ...string) []string {
 		out = append(out, "-race")
 	}
 	return append(out, args...)
+}
+
+// WriteFiles writes files (slash-separated path under root → content),
+// creating their directories: a module or a repository for a test to read.
+func WriteFiles(t testing.TB, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
