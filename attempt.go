@@ -30,9 +30,3 @@ func notSentError(err error, attempts int, idemKey string, lastAPI error, waitin
 	}
 	return &RequestError{Attempts: attempts, IdempotencyKey: idemKey, Err: err, LastAPIError: lastAPI, waiting: waiting}
 }
-
-// limiterError is a Limiter's refusal: its text says where it came from.
-type limiterError struct{ err error }
-
-func (e *limiterError) Error() string { return "limiter: " + e.err.Error() }
-func (e *limiterError) Unwrap() error { return e.err }

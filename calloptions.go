@@ -21,6 +21,8 @@ type overrides struct {
 	apiKey []string
 	// middleware runs after the client's, around each attempt.
 	middleware []Middleware
+	// pacing is WithRateLimitPacing given to the call, when pacingSet.
+	pacing, pacingSet bool
 }
 
 // apply runs opts for one call. The first error is kept, as a *ParamError,
@@ -31,6 +33,14 @@ func (c *requestConfig) apply(opts []RequestOption) {
 	if len(opts) == 0 {
 		return
 	}
+	// The options see a copy, written back: c itself is never handed to
+	// them, so that a call's requestConfig (and the op holding it) stays
+	// off the heap.
+	*c = applied(*c, opts)
+}
+
+func applied(rc requestConfig, opts []RequestOption) requestConfig {
+	c := &rc
 	target := config{call: c}
 	for _, opt := range opts {
 		if opt == nil || c.err != nil {
@@ -47,6 +57,7 @@ func (c *requestConfig) apply(opts []RequestOption) {
 	if c.responseInto != nil {
 		*c.responseInto = Response{}
 	}
+	return rc
 }
 
 // untouched reports whether an option given to one call left every client
@@ -102,10 +113,15 @@ func (c *requestConfig) setAPIKey(key string) error {
 // with the call's overrides sharing the client's budget. It refuses a max
 // retry wait below the client's backoff min, as NewClient does.
 func (c *core) policyFor(o *overrides) (*retry.Policy, error) {
-	if !o.maxRetriesSet && o.timeout == 0 && o.maxRetryWait == 0 {
+	if !o.maxRetriesSet && o.timeout == 0 && o.maxRetryWait == 0 && (!o.pacingSet || o.pacing == c.policy.Paced) {
 		return c.policy, nil
 	}
 	p := *c.policy
+	if o.pacingSet {
+		// One decision for the call: the policy's (how a 429 waits) is
+		// the one beforeAttempt asks.
+		p.Paced = o.pacing
+	}
 	if o.maxRetriesSet {
 		p.MaxRetries = o.maxRetries
 	}

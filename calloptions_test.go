@@ -198,3 +198,40 @@ func TestWithHeaderRefusesSDKOwnedHeaders(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "a\tb ü", rt.requests()[0].header.Get("X-Note"))
 }
+
+// WithRateLimitPacing given to one call turns pacing off (or on) for that
+// call alone: unpaced, it goes at once into a spent window and its 429
+// waits its Retry-After plus jitter; its responses still feed the view, and
+// the Client's next paced call is held by what they said.
+func TestPerCallRateLimitPacing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Second)
+		c := newClient(t, rt, withJitter(0.5))
+		spend(t, c, 1)
+		require.Zero(t, c.RateLimit().Remaining)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams(), WithRateLimitPacing(false))
+		require.NoError(t, err)
+		times := rt.times()
+		require.Len(t, times, 3, "sent at once, refused, retried")
+		assert.Equal(t, start, times[1], "not held")
+		assert.Equal(t, time.Second+DefaultRetryWaitMin/4, times[2].Sub(start), "its 429 waits Retry-After plus jitter, as unpaced")
+		assert.Zero(t, c.RateLimit().Remaining, "its responses fed the view")
+
+		start = time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, time.Second, time.Since(start), "the next paced call is held until the reset the unpaced call's response gave")
+		assert.Equal(t, int64(1), rt.ws.refused.Load(), "only the unpaced call met a 429")
+	})
+	synctest.Test(t, func(t *testing.T) {
+		rt := newWindowRT(t, 1, time.Second)
+		c := newClient(t, rt, WithRateLimitPacing(false))
+		spend(t, c, 1)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams(), WithRateLimitPacing(true))
+		require.NoError(t, err)
+		assert.Equal(t, time.Second, time.Since(start), "paced for this call: held until the reset")
+		assert.Zero(t, rt.ws.refused.Load())
+	})
+}

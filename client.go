@@ -135,7 +135,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		cfg.timeout = cfg.httpClient.Timeout
 	}
 	hc, rt := httpx.NewClient(httpx.Config{Base: base, HTTPClient: cfg.httpClient, Timeout: cfg.timeout,
-		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig})
+		MaxConnsPerHost: DefaultMaxConnsPerHost, TLSConfig: cfg.tlsConfig, NoColdGate: cfg.coldGateOff})
 	keyHeader := []string{cfg.apiKey}
 	endpoint := *base
 	endpoint.Path = strings.TrimRight(base.Path, "/") + configurationsPath
@@ -171,7 +171,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		middleware:    cfg.middleware,
 		observer:      cfg.observer,
 		layeredClient: newLayeredClient(hc),
-		pacer:         newPacer(!cfg.pacingOff),
+		pacer:         newPacer(),
 		limiter:       cfg.limiter,
 	}
 	c.calls.New = func() any { return newCall(c) }

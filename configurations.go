@@ -41,12 +41,10 @@ func (s *ConfigurationsService) Create(ctx context.Context, params CreateConfigu
 	o := op{name: "Create", method: http.MethodPost, creds: params.Credentials}
 	o.opts.apply(opts)
 	var err error
-	if o.body, err = params.body(); err != nil {
-		return nil, err
-	}
-	if o.idemKey, err = idempotencyKey(o.opts.idempotencyKey); err != nil {
-		return nil, err
-	}
+	o.body, err = params.body()
+	o.check(err)
+	o.idemKey, err = idempotencyKey(o.opts.idempotencyKey)
+	o.check(err)
 	return s.configuration(ctx, &o)
 }
 
@@ -65,10 +63,8 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 	o := op{name: "List", method: http.MethodGet}
 	o.opts.apply(opts)
 	query, limit, err := params.query()
-	if err != nil {
-		return nil, err
-	}
 	o.query = query
+	o.check(err)
 	var page *ConfigurationPage
 	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		page, derr = decodeList(body, limit)
@@ -85,14 +81,24 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 // asks for pages of params.Limit, or 100 when Limit is 0, and never changes
 // params.
 //
-// The context is checked before each page. An error (a bad param, a failed
-// page, a context that ended) is yielded once, with a nil configuration, and
-// ends the iteration. Iteration stops when a page says hasMore is false, when
-// a page is empty, or, when the server does not say, when a page is shorter
-// than the limit asked. The next cursor is the page's lastId, else its last
-// item's ID; a cursor the server repeats ends the iteration with an error,
-// before the repeated page's items, instead of looping. Breaking out of the
-// loop sends no further request.
+// The request for the next page goes out as soon as a page arrives, while
+// the loop works on that page's items: at most one page ahead, so at most
+// two pages are held. It runs on a goroutine of its own, with the same
+// options (middleware, observers and WithResponseInto included; the
+// Response is written when its page is handed to the loop).
+// params.DisablePrefetch asks for each page only after the loop took the
+// last item of the one before.
+//
+// The context is checked before each page is sent and again before a page
+// fetched ahead is handed over. An error (a bad param, a failed page, a
+// context that ended) is yielded once, after every item of the pages before
+// it, with a nil configuration, and ends the iteration. Iteration stops when
+// a page says hasMore is false, when a page is empty, or, when the server
+// does not say, when a page is shorter than the limit asked. The next cursor
+// is the page's lastId, else its last item's ID; a cursor the server
+// repeats ends the iteration with an error, before the repeated page's
+// items, instead of looping. Breaking out of the loop cancels the page in
+// flight, waits for its goroutine to end and sends no further request.
 func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) iter.Seq2[*Configuration, error] {
 	return func(yield func(*Configuration, error) bool) {
 		p := params
@@ -102,14 +108,23 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		// Cursors already used, as 64-bit hashes: the set grows by a few
 		// bytes a page, not with the items.
 		seed, seen := maphash.MakeSeed(), map[uint64]struct{}{}
+		var dst *Response
+		if !p.DisablePrefetch {
+			dst = responseTarget(opts)
+		}
+		// The page fetched ahead, if any: stopped however the loop ends,
+		// a break or a panic in its body included.
+		var ahead *pageAhead
+		defer func() { ahead.stop() }()
+		// List refuses to send once the context has ended.
+		page, err := s.List(ctx, p, opts...)
 		for {
-			// List refuses to send once the context has ended.
-			page, err := s.List(ctx, p, opts...)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			last := !page.HasMore || len(page.Data) == 0
+			ahead = nil
 			if !last {
 				// A cursor seen before means a server going round in
 				// circles: its page repeats items already yielded.
@@ -119,8 +134,14 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 					return
 				}
 				seen[h] = struct{}{}
+				p.After = page.LastID
+				if !p.DisablePrefetch {
+					ahead = s.fetchAhead(ctx, p, opts, dst)
+				}
 			}
-			for _, c := range page.Data {
+			for i, c := range page.Data {
+				// Taken items are the loop's: the page no longer holds them.
+				page.Data[i] = nil
 				if !yield(c, nil) {
 					return
 				}
@@ -128,7 +149,14 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 			if last {
 				return
 			}
-			p.After = page.LastID
+			if ahead != nil {
+				page, err = ahead.take()
+			}
+			if ahead == nil || (err == nil && ctx.Err() != nil) {
+				// Sent now, or, when the context ended while a page was
+				// fetched ahead, refused as a page sent now would be.
+				page, err = s.List(ctx, p, opts...)
+			}
 		}
 	}
 }
@@ -142,13 +170,10 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 func (s *ConfigurationsService) Update(ctx context.Context, id string, params UpdateConfigurationParams, opts ...RequestOption) (*Configuration, error) {
 	o := op{name: "Update", method: http.MethodPatch, id: id, creds: params.Credentials}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	var err error
-	if o.body, err = params.body(); err != nil {
-		return nil, err
-	}
+	o.body, err = params.body()
+	o.check(err)
 	return s.configuration(ctx, &o)
 }
 
@@ -172,9 +197,7 @@ func (s *ConfigurationsService) SetEnabled(ctx context.Context, id string, enabl
 func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...RequestOption) (*TestResult, error) {
 	o := op{name: "Test", method: http.MethodPost, id: id, action: "/test"}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	var res *TestResult
 	_, err := s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
 		res, derr = decodeTestResult(body)
@@ -201,9 +224,7 @@ func (s *ConfigurationsService) Test(ctx context.Context, id string, opts ...Req
 func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...RequestOption) error {
 	o := op{name: "Delete", method: http.MethodDelete, id: id, goneAfterLoss: true}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return err
-	}
+	o.check(validID(id))
 	_, err := s.client.core.do(ctx, &o, func(status int, body []byte) *DecodeError {
 		return decodeDeleted(status, body)
 	})
@@ -215,9 +236,7 @@ func (s *ConfigurationsService) Delete(ctx context.Context, id string, opts ...R
 func (s *ConfigurationsService) onID(ctx context.Context, name, method, id, action string, body []byte, creds Credentials, opts []RequestOption) (*Configuration, error) {
 	o := op{name: name, method: method, id: id, action: action, body: body, creds: creds}
 	o.opts.apply(opts)
-	if err := validID(id); err != nil {
-		return nil, err
-	}
+	o.check(validID(id))
 	return s.configuration(ctx, &o)
 }
 

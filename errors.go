@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/errtext"
 )
 
 // Sentinel errors for quick checks with errors.Is. Each typed error below
@@ -66,7 +68,8 @@ type APIError struct {
 	// operations. Retrying later with WithIdempotencyKey(IdempotencyKey)
 	// cannot create a duplicate.
 	IdempotencyKey string
-	// Attempts is the number of attempts the call made, this one included.
+	// Attempts is the number of attempts the call sent, this one included
+	// (0 for a response a middleware made up without calling next).
 	Attempts int
 	// Operation is the method that failed ("Create", "Test", …) and
 	// ConfigurationID the id it acted on; both empty in an error built by
@@ -79,12 +82,20 @@ type APIError struct {
 
 	// snippet is the start of a body that was not an error body.
 	snippet string
+	// cause is what refused a request the SDK did not send (a Limiter's
+	// error); nil for every error a server sent.
+	cause error
 }
 
 // Error reads "freddy: Test pconf_abc123: 500 INTERNAL_SERVER_ERROR: … (3
 // attempts, trace_id req_…)". The operation and id appear when known, the
 // attempt count when there was more than one.
 func (e *APIError) Error() string { return e.text("API error", 0) }
+
+// Unwrap returns the cause of a refusal the SDK made without sending (a
+// [Limiter]'s error, for a [*RateLimitError] with StatusCode 0), so that
+// errors.Is and errors.As reach it; nil for an error a server sent.
+func (e *APIError) Unwrap() error { return e.cause }
 
 // text builds every API error message: kind names a hand-built error that
 // has neither status nor code, and retryAfter > 0 is stated in the tail.
@@ -102,14 +113,14 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	} else if label == "" {
 		label = kind
 	}
-	b.WriteString(oneLine(label))
+	b.WriteString(errtext.OneLine(label))
 	msg := e.Message
 	if msg == "" {
 		msg = e.SystemMessage
 	}
 	if msg != "" {
 		b.WriteString(": ")
-		b.WriteString(oneLine(msg))
+		b.WriteString(errtext.OneLine(msg))
 	}
 	writeFields(&b, e.Details)
 	if e.snippet != "" {
@@ -146,7 +157,7 @@ func writeTail(b *strings.Builder, retryAfter time.Duration, attempts int, trace
 		tail = append(tail, strconv.Itoa(attempts)+" attempts")
 	}
 	if traceID != "" {
-		tail = append(tail, "trace_id "+oneLine(traceID))
+		tail = append(tail, "trace_id "+errtext.OneLine(traceID))
 	}
 	if len(tail) > 0 {
 		b.WriteString(" (")
@@ -176,10 +187,10 @@ func writeFields(b *strings.Builder, details map[string]any) {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(oneLine(f.Field))
+		b.WriteString(errtext.OneLine(f.Field))
 		if f.Reason != "" {
 			b.WriteString(": ")
-			b.WriteString(oneLine(f.Reason))
+			b.WriteString(errtext.OneLine(f.Reason))
 		}
 	}
 	b.WriteByte(']')
@@ -273,8 +284,10 @@ func (e *ServerError) Unwrap() error { return &e.APIError }
 // once so the caller can schedule the retry. It is also the refusal of a
 // call the Client's rate-limit pacing did not send, because its turn in the
 // window came after the context deadline or further away than
-// [WithMaxRetryWait]: StatusCode is then 0, RetryAfter is the wait, and the
-// message says "request not sent".
+// [WithMaxRetryWait], and of one a [Limiter] refused (its error, or a wait
+// that reached the max retry wait or the deadline): StatusCode is then 0,
+// RetryAfter is the wait when known, the message says "request not sent",
+// and errors.Is and errors.As reach the Limiter's error through it.
 type RateLimitError struct {
 	APIError
 	// RetryAfter is the longer of the body's details.retry_after and the

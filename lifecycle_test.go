@@ -264,18 +264,28 @@ func TestListAllPagesThroughEverything(t *testing.T) {
 }
 
 func TestListAllBreakSendsNoFurtherRequest(t *testing.T) {
-	p := &pager{total: 1000}
-	c := newClient(t, p)
-	n := 0
-	for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 50}) {
-		require.NoError(t, err)
-		require.NotNil(t, cfg)
-		n++
-		if n == 75 {
-			break
-		}
+	for _, off := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			p := &pager{total: 1000}
+			c := newClient(t, p)
+			n := 0
+			for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 50, DisablePrefetch: off}) {
+				require.NoError(t, err)
+				require.NotNil(t, cfg)
+				n++
+				if n == 75 {
+					synctest.Wait()
+					break
+				}
+			}
+			synctest.Wait()
+			want := int32(3) // page 3 went out when page 2 arrived
+			if off {
+				want = 2
+			}
+			assert.Equal(t, want, p.reqs.Load(), "75 items from pages of 50, prefetch off %v: none after the break", off)
+		})
 	}
-	assert.Equal(t, int32(2), p.reqs.Load(), "75 items from pages of 50: two requests, none after the break")
 }
 
 func TestListAllStopRules(t *testing.T) {
@@ -349,25 +359,36 @@ func TestListAllErrorsAreYieldedOnce(t *testing.T) {
 		assert.ErrorIs(t, errs[0], ErrInvalidParams)
 		assert.Zero(t, p.reqs.Load())
 	})
-	t.Run("the context ends between pages", func(t *testing.T) {
-		p := &pager{total: 500}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		n := 0
-		var errs []error
-		for _, err := range newClient(t, p).Configurations.ListAll(ctx, ListConfigurationsParams{}) {
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if n++; n == 100 {
-				cancel()
-			}
-		}
-		require.Len(t, errs, 1)
-		assert.ErrorIs(t, errs[0], context.Canceled)
-		assert.Equal(t, int32(1), p.reqs.Load(), "the context is checked before the next page")
-	})
+	for _, off := range []bool{false, true} {
+		t.Run(fmt.Sprintf("the context ends between pages, prefetch off %v", off), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := &pager{total: 500}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				n := 0
+				var errs []error
+				for _, err := range newClient(t, p).Configurations.ListAll(ctx, ListConfigurationsParams{DisablePrefetch: off}) {
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					if n++; n == 100 {
+						// The page fetched ahead has arrived.
+						synctest.Wait()
+						cancel()
+					}
+				}
+				assert.Equal(t, 100, n, "no item of a page after the context ended, fetched or not")
+				require.Len(t, errs, 1)
+				assert.ErrorIs(t, errs[0], context.Canceled)
+				want := int32(2) // the second page went out when the first arrived
+				if off {
+					want = 1 // the context is checked before the next page
+				}
+				assert.Equal(t, want, p.reqs.Load())
+			})
+		})
+	}
 }
 
 func TestDeleteOutcomes(t *testing.T) {

@@ -57,7 +57,7 @@ func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if cl.op.id != "" {
 		head = append(head, slog.String("configuration_id", cl.op.id))
 	}
-	head = append(head, slog.Int("attempt", cl.attempts))
+	head = append(head, slog.Int("attempt", cl.tries))
 	if cl.op.idemKey != "" {
 		head = append(head, slog.String("idempotency_key", cl.op.idemKey))
 	}

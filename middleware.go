@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/aitronos/freddy-go/internal/httpx"
 )
 
 // MiddlewareNext sends an attempt's request on: to the next middleware, or
@@ -22,8 +24,12 @@ type MiddlewareNext func(*http.Request) (*http.Response, error)
 // error: scrubbed of secrets, retried under the client's policy, and
 // reported as a *RequestError when it ends the call. A response it returns
 // is judged like one from the server. AttemptFromContext(req.Context())
-// says which attempt it is. The request is the attempt's own: every attempt's
-// middleware starts from the SDK's request, so a change made to one attempt
+// says which attempt it is. An attempt whose middleware returns without
+// calling next was not sent: it is not counted in Attempts and cannot make
+// the outcome unknown; next called once the SDK has so judged its attempt,
+// or after the call has returned, sends nothing and returns an error. The
+// request is the attempt's own: every attempt's middleware starts from the
+// SDK's request, so a change made to one attempt
 // (a header added, the URL's query edited, a value edited in place) is in
 // neither the next attempt nor the next call.
 type Middleware func(*http.Request, MiddlewareNext) (*http.Response, error)
@@ -49,8 +55,10 @@ func WithMiddleware(m ...Middleware) Option {
 
 // AttemptInfo describes the attempt a request belongs to.
 type AttemptInfo struct {
-	// Index is 0 for a call's first attempt, 1 for its first retry, … (the
-	// OpenTelemetry http.request.resend_count).
+	// Index is the number of the call's attempts sent before this one: 0
+	// for the first, 1 for the first retry, … (the OpenTelemetry
+	// http.request.resend_count). An attempt that was not sent (its
+	// middleware did not call next) does not count.
 	Index int
 	// Operation is the method's name: "Create", "Get", "List", "Update",
 	// "SetEnabled", "Test" or "Delete".
@@ -72,7 +80,10 @@ func AttemptFromContext(ctx context.Context) (info AttemptInfo, ok bool) {
 	return info, ok
 }
 
-type callKey struct{}
+// wireKey marks a layered call's requests with its wire (sent.go): the
+// only per-call state an attempt reaches, so that one a middleware abandoned
+// reaches nothing another call uses.
+type wireKey struct{}
 
 // layered reports whether a call runs through middleware or an observer,
 // and so through the wrapped client.
@@ -95,27 +106,35 @@ func newLayeredClient(hc *http.Client) *http.Client {
 type layers struct{ send *http.Client }
 
 // RoundTrip runs the client's middleware, the call's, then the observer's,
-// around one attempt.
+// around one attempt. Everything it and the functions it hands out use comes
+// from the call's wire, so a middleware may call next after the attempt (or
+// the call) has ended without reaching another call's state.
 func (l layers) RoundTrip(r *http.Request) (*http.Response, error) {
-	cl, ok := r.Context().Value(callKey{}).(*call)
+	w, ok := r.Context().Value(wireKey{}).(*wire)
 	if !ok {
 		return nil, errors.New("freddy: request sent outside a call")
 	}
-	info := AttemptInfo{Index: cl.attempts, Operation: cl.op.name, ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey}
+	info := AttemptInfo{Index: int(w.sends.Load()), Operation: w.name, ConfigurationID: w.id, IdempotencyKey: w.idemKey}
 	sdk := r.Header
-	r = ownRequest(context.WithValue(r.Context(), attemptInfoKey{}, info), r)
-	wire := l.wire
-	if cl.obs != nil {
-		wire = func(r *http.Request) (*http.Response, error) { return observeAttempt(cl.obs, r, l.wire) }
+	// Each attempt has its own deadline state: one a middleware left
+	// running must not share it with the next.
+	ctx := httpx.WithAttempt(context.WithValue(r.Context(), attemptInfoKey{}, info), &httpx.Attempt{Timeout: w.attempt.Timeout})
+	r = ownRequest(ctx, r)
+	g := w.open()
+	network := func(r *http.Request) (*http.Response, error) { return w.send(g, r, l.network) }
+	if w.obs != nil {
+		// The Observer runs around each request the client sends, redirect
+		// hops included (observerview.go); its first hands the attempt on.
+		network = l.observed(w, g).network
 	}
 	last := func(r *http.Request) (*http.Response, error) {
 		if err := checkSDKHeaders(sdk, r.Header); err != nil {
 			return nil, err
 		}
-		return wire(r)
+		return network(r)
 	}
-	return runMiddleware(cl.core.middleware, r, func(r *http.Request) (*http.Response, error) {
-		return runMiddleware(cl.op.opts.middleware, r, last)
+	return runMiddleware(w.core.middleware, r, func(r *http.Request) (*http.Response, error) {
+		return runMiddleware(w.middleware, r, last)
 	})
 }
 
@@ -137,9 +156,9 @@ func runMiddleware(mws []Middleware, r *http.Request, last MiddlewareNext) (*htt
 	return resp, nil
 }
 
-// wire sends the attempt through the SDK's client. Its *url.Error is
+// network sends the attempt through the SDK's client. Its *url.Error is
 // unwrapped: the layered client wraps the error again.
-func (l layers) wire(r *http.Request) (*http.Response, error) {
+func (l layers) network(r *http.Request) (*http.Response, error) {
 	resp, err := l.send.Do(r)
 	if err != nil {
 		// On a CheckRedirect error Do returns the response, body closed.

@@ -61,7 +61,9 @@ func TestMiddlewareRunsOnceAcrossRedirects(t *testing.T) {
 func TestMiddlewareErrorIsTheAttemptsTransportError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		errDenied := errors.New("denied by policy")
+		runs := 0
 		leaky := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+			runs++
 			return nil, errors.New("no: key " + r.Header.Get("X-Api-Key") + " refused")
 		}
 		rt := script(reply(200, fixture(t, "create_200.json")))
@@ -70,10 +72,11 @@ func TestMiddlewareErrorIsTheAttemptsTransportError(t *testing.T) {
 		_, err := c.Configurations.Create(context.Background(), validParams(), WithMiddleware(leaky))
 		var re *RequestError
 		require.ErrorAs(t, err, &re)
-		assert.Equal(t, 3, re.Attempts, "retried like a transport error")
+		assert.Equal(t, 3, runs, "retried like a transport error")
+		assert.Zero(t, re.Attempts, "no attempt was sent")
 		assert.Empty(t, rt.requests(), "the middleware sent nothing")
 		assertNoWindow(t, testAPIKey, err.Error())
-		assert.Regexp(t, `^freddy: Create: request failed after 3 attempts: Post "https://api.test.invalid/v1/personal-connectors/configurations": no: key \S+ refused$`, err.Error())
+		assert.Regexp(t, `^freddy: Create: request not sent: Post "https://api.test.invalid/v1/personal-connectors/configurations": no: key \S+ refused$`, err.Error())
 
 		_, err = c.Configurations.Get(context.Background(), "pconf_1", WithMaxRetries(0), WithMiddleware(func(*http.Request, MiddlewareNext) (*http.Response, error) {
 			return nil, errDenied
@@ -83,7 +86,7 @@ func TestMiddlewareErrorIsTheAttemptsTransportError(t *testing.T) {
 		_, err = c.Configurations.Get(context.Background(), "pconf_1", WithMaxRetries(0), WithMiddleware(func(*http.Request, MiddlewareNext) (*http.Response, error) {
 			return nil, nil
 		}))
-		assert.EqualError(t, err, `freddy: Get pconf_1: request failed after 1 attempt: Get "https://api.test.invalid/v1/personal-connectors/configurations/pconf_1": middleware returned neither a response nor an error`)
+		assert.EqualError(t, err, `freddy: Get pconf_1: request not sent: Get "https://api.test.invalid/v1/personal-connectors/configurations/pconf_1": middleware returned neither a response nor an error`)
 
 		// A middleware may answer by itself; its response is judged like the server's.
 		_, err = c.Configurations.Get(context.Background(), "pconf_1", WithMaxRetries(0), WithMiddleware(func(r *http.Request, _ MiddlewareNext) (*http.Response, error) {

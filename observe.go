@@ -15,20 +15,35 @@ import (
 // WithObserver. The SDK calls it from the calling goroutine; nothing it is
 // given holds the API key or a credential value: the request
 // CallObserver.Attempt sees has X-Api-Key "[REDACTED]" and no body
-// (http.NoBody, ContentLength as sent), and the request it passes to next is
-// sent with the real key and body.
+// (http.NoBody, ContentLength as sent), a redirect hop's request has no
+// redirect Response and its URL (the server's Location) scrubbed of both,
+// and the request it passes to next is sent with the real key, body and
+// URL; the response next returns to it is a
+// view with its status line, header, trailer and body scrubbed of every
+// 8-byte run of the key and the credential values (an error, scrubbed too),
+// while the SDK reads the real response.
 type Observer interface {
-	// ObserveCall is called once per call, before its first attempt. The
-	// context it returns is the parent of every attempt's request (a span
-	// context, for instance); the CallObserver sees the rest of the call.
-	// A call refused before sending anything is not observed.
+	// ObserveCall is called once per call, before anything else the call
+	// does: before its params are judged and before it waits for its turn
+	// in the rate-limit window, so that the observation covers the wait.
+	// The context it returns is the parent of every attempt's request (a
+	// span context, for instance); the CallObserver sees the rest of the
+	// call. A nil context leaves the call's own; a nil CallObserver sees
+	// nothing more of the call. Every call is observed, one refused before
+	// its first attempt (bad params, the pacer, a Limiter) included: its
+	// End reports 0 attempts, the error and its kind.
 	ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver)
 }
 
-// CallObserver sees one call, from its first attempt to its end.
+// CallObserver sees one call, from its start to its end.
 type CallObserver interface {
-	// Attempt runs around each attempt like a Middleware, after every
-	// middleware, closest to the network.
+	// Attempt runs around each request the call sends, like a Middleware,
+	// after every middleware, closest to the network: once per attempt, and
+	// once more for each redirect net/http follows within it (a 307 and
+	// the request it leads to are two requests of one attempt, with the
+	// same AttemptFromContext; the OpenTelemetry conventions make each a
+	// span of its own). The response it sees is that request's, a 307
+	// included.
 	Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error)
 	// Retry is called after a failed attempt that will be retried, before
 	// the wait.
@@ -73,7 +88,9 @@ type RetryInfo struct {
 
 // CallResult is the outcome of a call.
 type CallResult struct {
-	// Attempts is the number of attempts sent.
+	// Attempts is the number of attempts sent: an attempt a middleware
+	// failed without calling next, or refused for a changed SDK-owned
+	// header, is not.
 	Attempts int
 	// StatusCode is the last response's status; 0 when none arrived.
 	StatusCode int
@@ -105,9 +122,10 @@ func WithObserver(o Observer) Option {
 // ErrorKind names the kind of an error a call returned: "canceled" and
 // "deadline_exceeded" (the caller's context), "invalid_params",
 // "validation", "unauthorized", "forbidden", "not_found", "conflict",
-// "rate_limited", "server_error", "api_error" (another status), "decode",
-// "timeout" (WithTimeout), "transport", or "" for nil. A cancelled call is
-// the caller's choice, not a failure of the call.
+// "rate_limited" (a 429, or a call the pacer or a Limiter did not send),
+// "server_error", "api_error" (another status), "decode", "timeout"
+// (WithTimeout), "transport", or "" for nil. A cancelled call is the
+// caller's choice, not a failure of the call.
 func ErrorKind(err error) string {
 	var (
 		timeout interface{ Timeout() bool }
@@ -117,6 +135,10 @@ func ErrorKind(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrRateLimited):
+		// First: a Limiter's refusal is rate limiting even when the
+		// Limiter's error wraps a context error of its own.
+		return "rate_limited"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -133,8 +155,6 @@ func ErrorKind(err error) string {
 		return "not_found"
 	case errors.Is(err, ErrConflict):
 		return "conflict"
-	case errors.Is(err, ErrRateLimited):
-		return "rate_limited"
 	case errors.Is(err, ErrServer):
 		return "server_error"
 	case errors.As(err, &apiErr):
@@ -155,12 +175,17 @@ func (cl *call) begin(ctx context.Context) context.Context {
 		cl.rc.HTTPClient = c.httpClient
 		return ctx
 	}
-	cl.rc.HTTPClient = c.layeredClient
+	cl.rc.HTTPClient, cl.layered = c.layeredClient, true
 	if c.observer != nil {
-		ctx, cl.obs = c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
+		octx, obs := c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
 			Route: cl.op.route(), ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey})
+		// An Observer that returns no context leaves the call's own.
+		if octx != nil {
+			ctx = octx
+		}
+		cl.obs, cl.wire.obs, cl.wire.scrub = obs, obs, cl.scrubber()
 	}
-	return context.WithValue(ctx, callKey{}, cl)
+	return context.WithValue(ctx, wireKey{}, cl.wire)
 }
 
 // end completes a call's error with the operation and id, and tells the
@@ -196,7 +221,7 @@ func (cl *call) observeRetry(d retry.Decision, raw error) {
 	case errors.As(raw, &te):
 		reason = "timeout"
 	}
-	cl.obs.Retry(RetryInfo{Attempt: cl.attempts, StatusCode: cl.status, Reason: reason, Wait: wait, ServerAsked: d.Held > 0 || d.Reason == retry.ReasonAsked})
+	cl.obs.Retry(RetryInfo{Attempt: cl.tries, StatusCode: cl.status, Reason: reason, Wait: wait, ServerAsked: d.Held > 0 || d.Reason == retry.ReasonAsked})
 }
 
 // route is the operation's path template.

@@ -72,6 +72,8 @@ type config struct {
 	// Test seams: fixed jitter and extra TLS roots for the default transport.
 	jitter    func() float64
 	tlsConfig *tls.Config
+	// coldGateOff lets every attempt of a cold burst dial (measurements).
+	coldGateOff bool
 
 	// Test-only options (options_tls.go).
 	rootCAsSet       bool
@@ -101,10 +103,11 @@ func defaultConfig() *config {
 // NewClient return an error that names the option, and a call return a
 // [*ParamError] naming it, without sending anything. Options that configure
 // what a Client holds (WithBaseURL, WithHTTPClient, WithRetryWait,
-// WithRetryBudget, WithUserAgent, WithLogger, WithObserver) are refused by a
-// call; options about one call (WithIdempotencyKey, WithResponseInto,
-// WithHeader) are refused by NewClient. WithAPIKey, WithMaxRetries, WithTimeout,
-// WithMaxRetryWait and WithMiddleware work in both places.
+// WithRetryBudget, WithUserAgent, WithLogger, WithObserver, WithLimiter) are
+// refused by a call; options about one call (WithIdempotencyKey,
+// WithResponseInto, WithHeader) are refused by NewClient. WithAPIKey,
+// WithMaxRetries, WithTimeout, WithMaxRetryWait, WithRateLimitPacing and
+// WithMiddleware work in both places.
 type Option func(*config) error
 
 // WithAPIKey sets the API key sent as X-API-Key. It overrides FREDDY_API_KEY.
@@ -144,6 +147,10 @@ func WithBaseURL(rawURL string) Option {
 //     a redirect to another host or scheme (the key would follow it). An
 //     error it returns ends the call and is not retried;
 //     http.ErrUseLastResponse returns the 3xx response as an *APIError.
+//   - With an *http.Transport, a cold burst over TLS dials once, as with
+//     the default transport: the first attempt dials and the others wait
+//     for its connection, which they share over HTTP/2. Another
+//     RoundTripper dials as it does by itself.
 //
 // A nil hc keeps the default.
 func WithHTTPClient(hc *http.Client) Option {
@@ -268,9 +275,18 @@ func WithRetryBudget(capacity, cost int) Option {
 // instead of sending a request the server would refuse (see Client.RateLimit
 // and "Rate limits" in docs/reference.md). Off, calls are sent at once and a 429 is
 // retried after its Retry-After plus jitter, as in 0.2; Client.RateLimit
-// still reports the view.
+// still reports the view. Given to one call, it turns pacing on or off for
+// that call only: a call sent unpaced still feeds the view with its
+// responses, and the Client's other calls are paced by it.
 func WithRateLimitPacing(on bool) Option {
-	return clientOnly("WithRateLimitPacing", func(c *config) error { c.pacingOff = !on; return nil })
+	return func(c *config) error {
+		if c.call != nil {
+			c.call.pacing, c.call.pacingSet = on, true
+			return nil
+		}
+		c.pacingOff = !on
+		return nil
+	}
 }
 
 // Limiter is a caller's own rate limiter, for limits known in advance or
@@ -283,18 +299,26 @@ type Limiter interface {
 }
 
 // WithLimiter makes the Client call l.Wait once before sending each attempt
-// (the first and every retry), after its own pacing. An error from Wait ends
-// the call without sending that attempt: a *RequestError whose Err wraps the
-// limiter's error (so errors.Is sees a context error through it). A nil l
-// sets no limiter.
+// (the first and every retry), after its own pacing. The Limiter is rate
+// limiting like the pacing: an error from Wait ends the call without
+// sending that attempt, as a [*RateLimitError] (StatusCode 0, errors.Is
+// [ErrRateLimited], [ErrorKind] "rate_limited") whose chain holds the
+// Limiter's error for errors.Is and errors.As, and whose RetryAfter is the
+// error's RetryAfter() time.Duration when it has that method. Its wait is
+// bounded like every wait before sending: Wait's context ends at the
+// call's [WithMaxRetryWait] (less any pacing hold before it) or the
+// context's deadline, whichever is first, and reaching it is the same
+// refusal; only the caller's cancellation ends the call with the context's
+// error. An attempt the Limiter refuses spends nothing of the Client's
+// view of the rate-limit window. A nil l sets no limiter.
 func WithLimiter(l Limiter) Option {
 	return clientOnly("WithLimiter", func(c *config) error { c.limiter = l; return nil })
 }
 
 // RequestOption configures one call: the options every method takes last.
 // It is Option: the options that make sense for one call (WithMaxRetries,
-// WithTimeout, WithMaxRetryWait, WithAPIKey, WithMiddleware) read the same
-// for a Client and for a call. A nil RequestOption is ignored.
+// WithTimeout, WithMaxRetryWait, WithAPIKey, WithRateLimitPacing,
+// WithMiddleware) read the same for a Client and for a call. A nil RequestOption is ignored.
 type RequestOption = Option
 
 type requestConfig struct {
@@ -331,11 +355,13 @@ func WithResponseInto(dst *Response) RequestOption {
 // way: the credentials X-API-Key, Authorization, Proxy-Authorization and
 // Cookie, Idempotency-Key, Content-Type, and the framing headers Host,
 // Content-Length, Transfer-Encoding and Connection, nor a name that equals
-// one of them once "_" is read as "-" (X_API_KEY; case is ignored); such a
-// key, or a name or value that
-// cannot be sent in HTTP (CR, LF, NUL and other control characters, a name
-// that is not a token), makes the call return a [*ParamError] naming the
-// header, without sending anything.
+// one of them once "_" is read as "-" (X_API_KEY; case is ignored); nor a
+// connection-specific header net/http refuses to send over HTTP/2
+// (Keep-Alive, Proxy-Connection, Upgrade, and TE with any value but
+// "trailers"), which would fail every attempt on an HTTP/2 connection. Such
+// a key, or a name or value that cannot be sent in HTTP (CR, LF, NUL and
+// other control characters, a name that is not a token), makes the call
+// return a [*ParamError] naming the header, without sending anything.
 func WithHeader(key, value string) RequestOption {
 	return callOnly("WithHeader", func(r *requestConfig) {
 		if r.err != nil {
@@ -349,6 +375,8 @@ func WithHeader(key, value string) RequestOption {
 			r.err = &ParamError{Field: "header " + name, Reason: "is set by the SDK and cannot be overridden with WithHeader"}
 		case reservedHeaders[underscoreAsDash(name)]:
 			r.err = &ParamError{Field: "header " + name, Reason: "reads as " + underscoreAsDash(name) + " to servers that treat _ as -, and is refused like it"}
+		case connectionSpecific(name, value):
+			r.err = &ParamError{Field: "header " + name, Reason: "is connection-specific: net/http refuses to send it over HTTP/2"}
 		case !validHeaderValue(value):
 			r.err = &ParamError{Field: "header " + name, Reason: "has a value with a control character"}
 		default:
@@ -366,6 +394,19 @@ var reservedHeaders = map[string]bool{
 	"X-Api-Key": true, "Authorization": true, "Cookie": true, "Idempotency-Key": true, "Content-Type": true,
 	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
 	"Proxy-Authorization": true,
+}
+
+// connectionSpecific reports whether the header name: value is one net/http
+// refuses to send over HTTP/2 (RFC 9113 section 8.2.2) that
+// reservedHeaders does not already refuse. name is canonical.
+func connectionSpecific(name, value string) bool {
+	switch name {
+	case "Keep-Alive", "Proxy-Connection", "Upgrade":
+		return true
+	case "Te":
+		return value != "trailers"
+	}
+	return false
 }
 
 // underscoreAsDash is name as CGI and WSGI servers read it, "_" merged with

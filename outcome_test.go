@@ -190,3 +190,39 @@ func TestOutcomeUnknownOnAHandBuiltError(t *testing.T) {
 	require.ErrorIs(t, &RequestError{OutcomeUnknown: true}, ErrOutcomeUnknown)
 	require.NotErrorIs(t, &ServerError{}, ErrOutcomeUnknown)
 }
+
+var updName = "n"
+
+// A write answered 2xx in a shape the SDK cannot read was sent and answered
+// a success: the server may have acted. A read so answered changed nothing.
+func TestOutcomeUnknownOnAnUndecodableWriteAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		status  int
+		body    string
+		call    func(c *Client) error
+		unknown bool
+	}{
+		{"Create 200 with data a string", 200, `{"success":true,"data":"pconf_abc123"}`, func(c *Client) error {
+			_, err := c.Configurations.Create(context.Background(), validParams())
+			return err
+		}, true},
+		{"Delete 202 Accepted", 202, ``, func(c *Client) error { return c.Configurations.Delete(context.Background(), "pconf_1") }, true},
+		{"Update 200 not JSON", 200, `<html>`, func(c *Client) error {
+			_, err := c.Configurations.Update(context.Background(), "pconf_1", UpdateConfigurationParams{Name: &updName})
+			return err
+		}, true},
+		{"Get 200 with data a string", 200, `{"success":true,"data":"pconf_abc123"}`, func(c *Client) error {
+			_, err := c.Configurations.Get(context.Background(), "pconf_1")
+			return err
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call(newClient(t, script(reply(tt.status, []byte(tt.body))), WithMaxRetries(0)))
+			var de *DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, tt.unknown, errors.Is(err, ErrOutcomeUnknown))
+			assert.Equal(t, tt.unknown, de.OutcomeUnknown)
+		})
+	}
+}

@@ -36,9 +36,6 @@ import (
 // reset), the other calls go at the reset, each gets at most one 429 of its
 // own, and each is then held for that 429's Retry-After.
 type pacer struct {
-	// on is false with WithRateLimitPacing(false): the view is still kept,
-	// for Client.RateLimit, but no call is held.
-	on bool
 	// active is false until a response reports a window: until then an
 	// attempt costs one atomic load.
 	active atomic.Bool
@@ -59,12 +56,19 @@ type pacer struct {
 	// next is the earliest send time of the next spaced send.
 	next time.Time
 	// wake is closed when a held call should look again: the reset moved
-	// earlier or a new window opened.
+	// earlier, a new window opened or a send was given back.
 	wake chan struct{}
+	// gen numbers the windows, so that a send given back (refund) returns
+	// to the window it was taken from and to no later one.
+	gen uint64
 }
 
-func newPacer(on bool) *pacer {
-	return &pacer{on: on}
+// slot is one send acquire counted down from the view: the window's gen, or
+// 0 when acquire counted nothing.
+type slot uint64
+
+func newPacer() *pacer {
+	return &pacer{}
 }
 
 // view returns the current window as the client sees it; the zero RateLimit
@@ -113,6 +117,7 @@ func (p *pacer) observe(s sighting, now time.Time) {
 	if p.reset.IsZero() || !now.Before(p.reset) {
 		// The first window seen, or a new one: take it as reported.
 		p.reset, p.prec, p.left = s.reset, s.prec, p.limit
+		p.gen++
 		if s.hasRemaining {
 			p.left = s.remaining
 		}
@@ -142,12 +147,14 @@ func (p *pacer) roll(now time.Time) {
 	}
 	p.left, p.ended = max(p.limit, 1), p.reset
 	p.reset, p.prec, p.next = p.reset.Add(p.window), precProjected, time.Time{}
+	p.gen++
 	if !now.Before(p.reset) {
 		p.reset = now.Add(p.window)
 	}
 }
 
-// acquire returns when this client may send one request: at once while the
+// acquire returns when this client may send one request, with the slot it
+// counted down for it (zero while no window is known): at once while the
 // window has capacity; after the reset (or its spaced turn) otherwise. It
 // returns ctx's error when the context ends while held, and a *RateLimitError
 // (StatusCode 0, RetryAfter the wait still ahead) without waiting when the
@@ -159,21 +166,18 @@ func (p *pacer) roll(now time.Time) {
 //
 // hold, when not zero, is the earliest time this call may be sent (a 429
 // that held only this call).
-func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Duration) error {
-	if !p.on {
-		return nil
-	}
+func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Duration) (slot, error) {
 	start := time.Now()
 	if wait := hold.Sub(start); !hold.IsZero() && wait > 0 {
 		if err := p.refuse(ctx, start, start, hold, maxWait); err != nil {
-			return err
+			return 0, err
 		}
 		if err := sleep(ctx, wait, nil); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if !p.active.Load() {
-		return nil
+		return 0, nil
 	}
 	p.mu.Lock()
 	for {
@@ -186,8 +190,9 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 				p.next = now.Add(p.window / time.Duration(4*p.limit))
 			}
 			p.left--
+			s := slot(p.gen)
 			p.mu.Unlock()
-			return nil
+			return s, nil
 		case p.left > 0:
 			// The next spaced slot. The call looks again then rather than
 			// booking it now: by then a response may say the window is
@@ -201,7 +206,7 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 		}
 		if err := p.refuse(ctx, start, now, until, maxWait); err != nil {
 			p.mu.Unlock()
-			return err
+			return 0, err
 		}
 		if p.wake == nil {
 			p.wake = make(chan struct{})
@@ -212,8 +217,24 @@ func (p *pacer) acquire(ctx context.Context, hold time.Time, maxWait time.Durati
 		p.mu.Lock()
 		if err != nil {
 			p.mu.Unlock()
-			return err
+			return 0, err
 		}
+	}
+}
+
+// refund gives back a slot whose attempt was not sent (a Limiter refused
+// it, or it reached no server): a request the server never saw spends
+// nothing of its window. A slot of a window that has since ended is gone
+// with it.
+func (p *pacer) refund(s slot) {
+	if s == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if uint64(s) == p.gen && (p.limit == 0 || p.left < p.limit) {
+		p.left++
+		p.wakeAll()
 	}
 }
 

@@ -3,8 +3,11 @@ package freddy
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,7 +232,7 @@ func sightAt(now time.Time, remaining int, d time.Duration, prec int) sighting {
 
 func TestPaceViewMerge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newPacer(true)
+		p := newPacer()
 		now := time.Now()
 		p.observe(sightAt(now, 50, 2*time.Second, precUnix), now)
 		assert.Equal(t, RateLimit{100, 50, now.Add(2 * time.Second)}, p.view())
@@ -248,7 +251,7 @@ func TestPaceViewMerge(t *testing.T) {
 
 func TestPaceOlderWindowIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newPacer(true)
+		p := newPacer()
 		t0 := time.Now()
 		p.observe(sightAt(t0, 0, time.Second, precDuration), t0)
 		time.Sleep(1100 * time.Millisecond)
@@ -337,8 +340,8 @@ func TestPaceLimiterErrorEndsTheCallUnsent(t *testing.T) {
 		sent   int
 		text   string
 	}{
-		{"first attempt", 1, 0, "freddy: Create: request not sent: limiter: store says no"},
-		{"a retry", 2, 1, "freddy: Create: request failed after 1 attempt (while waiting to retry): limiter: store says no; last response: 500"},
+		{"first attempt", 1, 0, "freddy: Create: rate limited: request not sent: limiter: store says no"},
+		{"a retry", 2, 1, "freddy: Create: rate limited: request not sent: limiter: store says no"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -347,14 +350,177 @@ func TestPaceLimiterErrorEndsTheCallUnsent(t *testing.T) {
 				c := newClient(t, rt, WithLimiter(l))
 				budget := c.core.policy.Budget.Tokens()
 				_, err := c.Configurations.Create(context.Background(), validParams())
-				var re *RequestError
-				require.ErrorAs(t, err, &re)
-				assert.ErrorIs(t, err, errFull)
-				assert.Equal(t, tc.sent, re.Attempts)
-				assert.NotEmpty(t, re.IdempotencyKey)
-				assert.Contains(t, err.Error(), tc.text)
+				var rl *RateLimitError
+				require.ErrorAs(t, err, &rl, "a Limiter's refusal is rate limiting")
+				assert.ErrorIs(t, err, ErrRateLimited)
+				assert.ErrorIs(t, err, errFull, "the Limiter's error is in the chain")
+				assert.Equal(t, "rate_limited", ErrorKind(err))
+				assert.Zero(t, rl.StatusCode)
+				assert.Equal(t, tc.sent, rl.Attempts)
+				assert.NotEmpty(t, rl.IdempotencyKey)
+				assert.Equal(t, tc.text, err.Error())
 				assert.Len(t, rt.requests(), tc.sent)
 				assert.Equal(t, budget, c.core.policy.Budget.Tokens(), "a retry not sent gives its budget back")
+			})
+		})
+	}
+}
+
+// limiterFunc is a Limiter made of a function.
+type limiterFunc func(context.Context) error
+
+func (f limiterFunc) Wait(ctx context.Context) error { return f(ctx) }
+
+// waitLimiter waits d, or until its context ends, like a limiter whose next
+// token is d away and which does not look at the deadline first.
+func waitLimiter(d time.Duration) limiterFunc {
+	return func(ctx context.Context) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// retryAfterErr is a Limiter's error that says when to try again.
+type retryAfterErr struct{ d time.Duration }
+
+func (e retryAfterErr) Error() string             { return "bucket empty" }
+func (e retryAfterErr) RetryAfter() time.Duration { return e.d }
+
+// A Limiter's wait is bounded like every wait: by the call's max retry wait
+// and by the context's deadline. Reaching either is a refusal (a
+// *RateLimitError, not the caller's context error), at the bound, not after
+// the Limiter's own 10s. The caller's cancellation stays the caller's.
+func TestPaceLimiterWaitIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []RequestOption
+		deadline time.Duration
+		cancelAt time.Duration
+		waited   time.Duration
+		text     string
+		kind     string
+	}{
+		{name: "the max retry wait", opts: []RequestOption{WithMaxRetryWait(300 * time.Millisecond)}, waited: 300 * time.Millisecond,
+			text: "freddy: Get pconf_1: rate limited: request not sent: limiter: its wait reached the max retry wait 300ms", kind: "rate_limited"},
+		{name: "the deadline", deadline: 2 * time.Second, waited: 2 * time.Second,
+			text: "freddy: Get pconf_1: rate limited: request not sent: limiter: its wait reached the context deadline", kind: "rate_limited"},
+		{name: "the caller's cancellation", cancelAt: time.Second, waited: time.Second,
+			text: "freddy: Get pconf_1: request not sent: context canceled", kind: "canceled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(200, fixture(t, "create_200.json")))
+				c := newClient(t, rt, WithLimiter(waitLimiter(10*time.Second)), WithRetryWait(100*time.Millisecond, time.Second))
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if tc.deadline > 0 {
+					ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+					defer cancel()
+				}
+				if tc.cancelAt > 0 {
+					time.AfterFunc(tc.cancelAt, cancel)
+				}
+				start := time.Now()
+				_, err := c.Configurations.Get(ctx, "pconf_1", tc.opts...)
+				require.Error(t, err)
+				assert.Equal(t, tc.waited, time.Since(start))
+				assert.Equal(t, tc.text, err.Error())
+				assert.Equal(t, tc.kind, ErrorKind(err))
+				assert.NotErrorIs(t, err, context.DeadlineExceeded, "the caller's deadline is not what ended a refused call")
+				assert.Empty(t, rt.requests())
+			})
+		})
+	}
+}
+
+// A Limiter's error that says when to try again sets RetryAfter; errors.As
+// reaches the error itself.
+func TestPaceLimiterRetryAfter(t *testing.T) {
+	c := newClient(t, script(reply(200, nil)), WithLimiter(limiterFunc(func(context.Context) error {
+		return fmt.Errorf("shared store: %w", retryAfterErr{3 * time.Second})
+	})))
+	_, err := c.Configurations.Get(context.Background(), "pconf_1")
+	var rl *RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 3*time.Second, rl.RetryAfter)
+	var ra retryAfterErr
+	require.ErrorAs(t, err, &ra)
+	assert.Equal(t, "freddy: Get pconf_1: rate limited: request not sent: limiter: shared store: bucket empty (retry after 3s)", err.Error())
+}
+
+// An attempt that is not sent spends nothing of the Client's view of the
+// window: a Limiter's refusal, an attempt whose SDK headers a middleware
+// changed, a middleware that never calls next (failing the attempt, or
+// answering it itself: the one "sent" rule, call.judge, says it was not
+// sent). Three such attempts leave the view's Remaining where it was, and
+// the next call goes at once.
+func TestPaceUnsentAttemptsSpendNothing(t *testing.T) {
+	errFull := errors.New("store says no")
+	for _, tc := range []struct {
+		name     string
+		opts     func(*int) []RequestOption
+		want     error
+		answered bool
+	}{
+		{"the Limiter refused", nil, ErrRateLimited, false},
+		{"the header guard", func(*int) []RequestOption {
+			return []RequestOption{WithMiddleware(func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+				r.Header.Set("X-Api-Key", "another")
+				return next(r)
+			})}
+		}, nil, false},
+		{"middleware without next", func(*int) []RequestOption {
+			return []RequestOption{WithMiddleware(func(*http.Request, MiddlewareNext) (*http.Response, error) {
+				return nil, errors.New("circuit open")
+			})}
+		}, nil, false},
+		{"middleware answering without next", func(*int) []RequestOption {
+			return []RequestOption{WithMiddleware(func(r *http.Request, _ MiddlewareNext) (*http.Response, error) {
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(strings.NewReader(`{"id":"pconf_1"}`)), Request: r}, nil
+			})}
+		}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				refuse := false
+				ok := fixture(t, "create_200.json")
+				rt := script(reply(200, ok, "X-Ratelimit-Limit-Requests", "3", "X-Ratelimit-Remaining-Requests", "3", "X-Ratelimit-Reset-Requests", "10s"),
+					reply(200, ok))
+				c := newClient(t, rt, WithLimiter(limiterFunc(func(context.Context) error {
+					if refuse {
+						return errFull
+					}
+					return nil
+				})))
+				spend(t, c, 1)
+				require.Equal(t, 3, c.RateLimit().Remaining)
+				refuse = tc.opts == nil
+				var opts []RequestOption
+				if tc.opts != nil {
+					opts = tc.opts(nil)
+				}
+				for range 3 {
+					_, err := c.Configurations.Get(context.Background(), "pconf_1", append(opts, WithMaxRetries(0))...)
+					if tc.answered {
+						require.NoError(t, err)
+						continue
+					}
+					require.Error(t, err)
+					if tc.want != nil {
+						require.ErrorIs(t, err, tc.want)
+					}
+				}
+				assert.Equal(t, 3, c.RateLimit().Remaining, "no attempt was sent, none was spent")
+				refuse = false
+				start := time.Now()
+				spend(t, c, 1)
+				assert.Zero(t, time.Since(start), "the next call goes at once")
+				assert.Len(t, rt.requests(), 2)
 			})
 		})
 	}
@@ -403,7 +569,7 @@ func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
 			ctx := context.Background()
 			allocs := testing.AllocsPerRun(200, func() {
 				c.core.see(h, nil)
-				if err := c.core.beforeAttempt(ctx, time.Time{}, DefaultMaxRetryWait); err != nil {
+				if _, err := c.core.beforeAttempt(ctx, true, time.Time{}, DefaultMaxRetryWait); err != nil {
 					t.Fatal(err)
 				}
 			})

@@ -29,12 +29,12 @@ func next(err error) string {
 	switch {
 	case err == nil:
 		return "done"
+	case errors.Is(err, freddy.ErrOutcomeUnknown):
+		return "the server may have acted: look the configuration up before writing again"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "stop: the caller's context ended"
 	case errors.Is(err, freddy.ErrInvalidParams):
 		return "fix the params: nothing was sent"
-	case errors.Is(err, freddy.ErrOutcomeUnknown):
-		return "the server may have acted: look the configuration up before writing again"
 	case errors.As(err, &rl):
 		return "retry after " + rl.RetryAfter.String() + " with idempotency key " + rl.IdempotencyKey
 	case errors.Is(err, freddy.ErrUnauthorized), errors.Is(err, freddy.ErrForbidden):
@@ -83,6 +83,29 @@ func httpStatus(err error) int {
 	return http.StatusBadGateway // a 5xx, a lost connection, a response in no documented shape
 }
 
+// createOnce is docs/reference.md's look-it-up recipe, verbatim:
+// TestReadmeSwitchIsThisOne keeps the two the same.
+//
+// createOnce creates params' configuration, or finds the one a Create
+// whose outcome is unknown made after all.
+func createOnce(ctx context.Context, client *freddy.Client, params freddy.CreateConfigurationParams) (*freddy.Configuration, error) {
+	cfg, err := client.Configurations.Create(ctx, params)
+	if !errors.Is(err, freddy.ErrOutcomeUnknown) {
+		return cfg, err
+	}
+	lookup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for found, lerr := range client.Configurations.ListAll(lookup, freddy.ListConfigurationsParams{PersonalConnectorID: params.PersonalConnectorID}) {
+		if lerr != nil {
+			return nil, errors.Join(err, lerr)
+		}
+		if found.Name == params.Name {
+			return found, nil // created after all
+		}
+	}
+	return nil, err // not there: creating again is safe
+}
+
 // The documents whose code the tests below keep true: README is the guide,
 // docs/ holds the reference and the testing guide it links to.
 const (
@@ -113,6 +136,7 @@ func TestReadmeSwitchIsThisOne(t *testing.T) {
 	for _, tc := range []struct{ doc, head, signature string }{
 		{referenceDoc, "// next says", "func next(err error) string"},
 		{readmeDoc, "// httpStatus is the status", "func httpStatus(err error) int"},
+		{referenceDoc, "// createOnce creates", "func createOnce("},
 	} {
 		start := strings.Index(string(src), tc.head)
 		require.True(t, start > 0, tc.head)
@@ -120,6 +144,38 @@ func TestReadmeSwitchIsThisOne(t *testing.T) {
 		require.True(t, end > 0, tc.head)
 		assert.Equal(t, string(src)[start:start+end+3], docBlock(t, tc.doc, tc.signature), tc.doc)
 	}
+}
+
+// TestReadmeRecipeLooksUpWhenTheOutcomeIsUnknown runs docs/reference.md's
+// recipe where the outcome is unknown: a Create stored whose answer was lost
+// is found, and a Create whose deadline passed while the server held it is
+// looked up under the recipe's own context, not found, and returned as it
+// failed.
+func TestReadmeRecipeLooksUpWhenTheOutcomeIsUnknown(t *testing.T) {
+	srv := freddytest.Start(t)
+	c := e2eClient(t, srv, freddy.WithMaxRetries(0))
+	ctx := context.Background()
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultDropAfterCommit})
+	p := e2eParams()
+	p.Name = "lost answer"
+	got, err := createOnce(ctx, c, p)
+	require.NoError(t, err)
+	assert.Equal(t, "lost answer", got.Name, "created after all")
+
+	srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+	p.Name = "stalled"
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	got, err = createOnce(short, c, p)
+	assert.Nil(t, got)
+	require.ErrorIs(t, err, freddy.ErrOutcomeUnknown)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var reqErr *freddy.RequestError
+	require.ErrorAs(t, err, &reqErr)
+	assert.Equal(t, "Create", reqErr.Operation, "the Create's own error, not the lookup's")
+	assert.NotContains(t, err.Error(), "List", "the lookup ran to its end")
+	assert.Equal(t, "the server may have acted: look the configuration up before writing again", next(err))
 }
 
 // TestReadmeSwitchOverEveryOutcome runs docs/reference.md's switch and
@@ -132,7 +188,7 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 	created, err := c.Configurations.Create(ctx, e2eParams())
 	require.NoError(t, err)
 	odd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pconf_1") {
 			w.WriteHeader(http.StatusTeapot)
 			return
 		}
@@ -194,6 +250,13 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := e2eClient(t, srv, freddy.WithRetryWait(time.Second, time.Second)).Configurations.Create(ctx, e2eParams())
 			return err
 		}, "stop: the caller's context ended", http.StatusBadGateway},
+		{"deadline during a Create the server was working on", func() error {
+			srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			_, err := c.Configurations.Create(ctx, e2eParams())
+			return err
+		}, "the server may have acted", http.StatusBadGateway},
 		{"deadline during an attempt", func() error {
 			srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
 			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
@@ -217,7 +280,11 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := c.Configurations.Get(ctx, created.ID, freddy.WithMaxRetries(0), freddy.WithTimeout(100*time.Millisecond))
 			return err
 		}, "no usable response: retry later", http.StatusGatewayTimeout},
-		{"a 2xx that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "unexpected: freddy: Create: 200 response is not valid JSON", http.StatusBadGateway},
+		{"a 2xx to a write that is not JSON", func() error { _, err := oddClient.Configurations.Create(ctx, e2eParams()); return err }, "the server may have acted", http.StatusBadGateway},
+		{"a 2xx to a read that is not JSON", func() error {
+			_, err := oddClient.Configurations.List(ctx, freddy.ListConfigurationsParams{})
+			return err
+		}, "unexpected: freddy: List: 200 response is not valid JSON", http.StatusBadGateway},
 		{"a status with no type", func() error { _, err := oddClient.Configurations.Get(ctx, "pconf_1"); return err }, "unexpected: freddy: Get pconf_1: 418 I'm a teapot", http.StatusBadGateway},
 	}
 	for _, tt := range tests {

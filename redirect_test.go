@@ -3,11 +3,14 @@ package freddy
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -129,4 +132,64 @@ func TestRedirectsNeverCarryTheKeyToAnotherHost(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "pconf_abc123", got.ID)
 	})
+}
+
+// A refused redirect's host comes from the server, unescaped by url.Parse:
+// line and paragraph separators, C1 controls and bidirectional overrides in
+// it are escaped, so the error stays one log line.
+func TestRefusedRedirectHostStaysOnOneLine(t *testing.T) {
+	for _, r := range []rune{'\u2028', '\u2029', '\u0085', '\u009b', '\u202e', '\u200f'} {
+		loc := "https://ev" + url.PathEscape(string(r)) + "il.example/x"
+		var logs bytes.Buffer
+		c := newClient(t, script(reply(http.StatusFound, nil, "Location", loc)), WithMaxRetries(0),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.ErrorContains(t, err, "refused to follow a redirect to https://ev")
+		assert.ErrorIs(t, err, ErrOutcomeUnknown, "the write was sent")
+		msg := err.Error()
+		assert.NotContains(t, msg, string(r), "%U", r)
+		assert.Contains(t, msg, strconv.QuoteRune(r)[1:len(strconv.QuoteRune(r))-1], "escaped, not dropped")
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			assert.NotContains(t, line, string(r))
+		}
+	}
+}
+
+// A refused redirect whose Location path holds the key percent-encoded,
+// every byte or a mix, in either hex case: neither the caller's error nor
+// the Observer's decodes back to a window of it. Both refusals: another
+// host, and a write turned into a GET.
+func TestRefusedRedirectPathHoldsNoPercentEncodedKey(t *testing.T) {
+	encode := func(s string, every bool, format string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if every || i%3 != 0 {
+				fmt.Fprintf(&b, format, s[i])
+				continue
+			}
+			b.WriteByte(s[i])
+		}
+		return b.String()
+	}
+	for _, every := range []bool{true, false} {
+		for _, format := range []string{"%%%02X", "%%%02x"} {
+			path := "/keys/" + encode(testAPIKey, every, format)
+			for name, tc := range map[string]struct {
+				status   int
+				location string
+			}{"another host": {307, "https://login.example" + path}, "write to GET": {303, path}} {
+				obs := &decodingObserver{}
+				c := newClient(t, script(reply(tc.status, nil, "Location", tc.location)), WithObserver(obs), WithMaxRetries(0))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.Error(t, err, name)
+				seen := append(obs.errs, obs.locations...)
+				require.NotEmpty(t, seen, "%s: the Observer was shown the refusal or the redirect", name)
+				for _, text := range append(seen, err.Error()) {
+					dec, _ := url.PathUnescape(text)
+					assertNoWindow(t, testAPIKey, text)
+					assertNoWindow(t, testAPIKey, dec)
+				}
+			}
+		}
+	}
 }

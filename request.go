@@ -37,6 +37,16 @@ type op struct {
 	// goneAfterLoss makes a 404 that answers a retry after a lost attempt
 	// a success (Delete: that attempt most likely did the deleting).
 	goneAfterLoss bool
+	// refused is the first bad param the method found: core.do returns it
+	// without sending, after observing the call like any other.
+	refused error
+}
+
+// check keeps err as the op's refusal when it is the first.
+func (o *op) check(err error) {
+	if o.refused == nil {
+		o.refused = err
+	}
 }
 
 // path is base followed by the operation's "/{id}{action}", with id
@@ -66,37 +76,37 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 			o.label(err)
 		}
 	}()
+	cl := c.calls.Get().(*call)
+	cl.op = *o
+	cl.wire = newWire(cl)
+	defer c.release(cl)
+	refused := o.refused
 	if ctx == nil {
-		return false, &ParamError{Field: "ctx", Reason: "must not be nil"}
+		// Observed all the same, on a context of its own.
+		ctx, refused = context.Background(), firstErr(refused, &ParamError{Field: "ctx", Reason: "must not be nil"})
 	}
-	if o.opts.err != nil {
-		return false, o.opts.err
+	// Seam (observation hook, around the call): begin opens the
+	// observation, whose context the request is built on, and picks the
+	// client that runs the middleware; end closes it with the outcome
+	// (cl.final, cl.status, cl.attempts). Every call is observed, one
+	// refused before its first attempt included, from before its first
+	// wait, so that the observation covers the pacing hold.
+	ctx = cl.begin(ctx)
+	defer cl.end(&err)
+	if err := firstErr(refused, o.opts.err); err != nil {
+		return false, err
 	}
 	policy, err := c.policyFor(&o.opts.overrides)
 	if err != nil {
 		return false, err
 	}
-	start := time.Now()
-	if err := c.beforeAttempt(ctx, time.Time{}, policy.MaxWait); err != nil {
-		return false, notSentError(err, 0, o.idemKey, nil, false)
-	}
-	held := time.Since(start)
+	cl.policy, cl.rc.RetryMax = policy, policy.MaxRetries
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
 	var raw any
 	if o.body != nil {
 		raw = o.body
 	}
-	cl := c.calls.Get().(*call)
-	cl.op, cl.waited = *o, held
-	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
-	defer c.release(cl)
-	// Seam (observation hook, around the call): begin opens the
-	// observation, whose context the request is built on, and picks the
-	// client that runs the middleware; end closes it with the outcome
-	// (cl.final, cl.status, cl.attempts), after the send below.
-	ctx = cl.begin(ctx)
-	defer cl.end(&err)
 	u := c.endpointURL // a copy: net/http may hold on to a request's URL
 	if o.id != "" {
 		u.Path = o.path(c.endpointURL.Path, false)
@@ -106,12 +116,18 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	// Built directly rather than by http.NewRequest: the URL was parsed once
 	// in [NewClient], and the header is built once here.
 	hreq := (&http.Request{Method: o.method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: c.header(o)}).WithContext(cl.traceContext(httpx.WithAttempt(ctx, &cl.attempt)))
+		Header: c.header(o)}).WithContext(cl.wire.traceContext(httpx.WithAttempt(ctx, &cl.wire.attempt)))
 	req := &retryablehttp.Request{Request: hreq}
 	if err := req.SetBody(raw); err != nil {
 		return false, &ParamError{Field: "request", Reason: "cannot be built: " + err.Error()}
 	}
 
+	start := time.Now()
+	cl.slot, err = c.beforeAttempt(ctx, policy.Paced, time.Time{}, policy.MaxWait)
+	cl.waited = time.Since(start)
+	if err != nil {
+		return false, notSentError(err, 0, o.idemKey, nil, false)
+	}
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {
 			// retryablehttp returns the bare context error when the
@@ -132,7 +148,12 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	cl.fillResponse()
 	body := cl.ownBody()
 	if derr := decode(cl.status, body); derr != nil {
-		return cl.lost, cl.decodeError(derr, body)
+		cl.undecoded = true
+		err := cl.decodeError(derr, body)
+		if cl.outcomeUnknown() {
+			markOutcomeUnknown(err)
+		}
+		return cl.lost, err
 	}
 	return cl.lost, nil
 }
@@ -147,6 +168,14 @@ const (
 	// pool for the life of the process.
 	pooledBodyCap = 64 << 10
 )
+
+// bodyLimit is the most of a response body with status the SDK reads.
+func bodyLimit(status int) int64 {
+	if status >= 200 && status <= 299 {
+		return successBodyLimit
+	}
+	return errorBodyLimit
+}
 
 // grant records a retry the policy granted: the observer hears of it, and
 // the wait it asked for starts (the Backoff hook returns it; the clock
@@ -175,19 +204,18 @@ func endedBy(ctx context.Context, d retry.Decision) error {
 // judges the error as it came, and the API error and scrubbed error, which
 // are what is kept or logged; both nil means the attempt succeeded.
 func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
-	cl.attempts++
+	cl.tries++
 	cl.status, cl.header = 0, nil
-	// Read for every attempt, so that its observation never outlives it.
-	arrived := cl.mayHaveArrived(err)
+	// Judged for every attempt, so that its observation never outlives it.
+	sent, arrived := cl.judge(err)
+	if sent {
+		cl.attempts++
+	}
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
 		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
 		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
-		limit := int64(errorBodyLimit)
-		if ok {
-			limit = successBodyLimit
-		}
-		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, limit)
+		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, bodyLimit(resp.StatusCode))
 		resp.Body = http.NoBody
 		if err == nil && !ok {
 			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
@@ -195,11 +223,17 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 		}
 		cl.hold = cl.core.see(resp.Header, apiErr)
 	}
+	if !sent || (err != nil && !arrived) {
+		// An attempt not handed to the transport, or one that reached no
+		// server (judge, sent.go), spent nothing of its window.
+		cl.core.pacer.refund(cl.slot)
+	}
+	cl.slot = 0
 	if err != nil {
 		cl.lost = cl.lost || arrived
 		scrubbed = cl.scrubber().Error(err)
 	}
-	return retry.Outcome{Attempt: cl.attempts, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
+	return retry.Outcome{Attempt: cl.tries, Status: cl.status, Err: err, Asked: retryAfterOf(apiErr)}, apiErr, scrubbed
 }
 
 // finalError is the error a call ends with when no retry follows. ended is
@@ -260,23 +294,34 @@ func (c *core) header(o *op) http.Header {
 
 // beforeAttempt runs before every attempt is sent: the first (core.do) and
 // each retry (the PrepareRetry hook). It is the pacing seam: the Client's
-// pacer (pace.go), then the caller's Limiter. hold is the earliest time this
-// attempt may go (a 429 that held only its call). A non-nil error means the
-// attempt is not sent: the context's error, a *RateLimitError refusal, or a
-// *limiterError.
-func (c *core) beforeAttempt(ctx context.Context, hold time.Time, maxWait time.Duration) error {
+// pacer (pace.go) when the call is paced, then the caller's Limiter
+// (limiter.go). hold is the earliest time this attempt may go (a 429 that
+// held only its call); maxWait bounds the whole hold, the Limiter's wait
+// included. It returns the slot the pacer counted down for the attempt,
+// which the call gives back if the attempt is not sent or reaches no
+// server (call.observe, by call.judge's rule). A non-nil error means the attempt is not sent, and
+// spends nothing: the context's error, or a *RateLimitError refusal (the
+// pacer's or the Limiter's).
+func (c *core) beforeAttempt(ctx context.Context, paced bool, hold time.Time, maxWait time.Duration) (slot, error) {
 	if err := notSendable(ctx); err != nil {
-		return err
+		return 0, err
 	}
-	if err := c.pacer.acquire(ctx, hold, maxWait); err != nil {
-		return err
+	var s slot
+	if paced {
+		start := time.Now()
+		var err error
+		if s, err = c.pacer.acquire(ctx, hold, maxWait); err != nil {
+			return 0, err
+		}
+		maxWait -= time.Since(start)
 	}
 	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return &limiterError{err}
+		if err := c.waitLimiter(ctx, maxWait); err != nil {
+			c.pacer.refund(s)
+			return 0, err
 		}
 	}
-	return nil
+	return s, nil
 }
 
 // notSendable reports why no attempt may be sent now: the context ended, or
@@ -294,7 +339,7 @@ func notSendable(ctx context.Context) error {
 
 // abandon ends a call whose granted retry will not be sent because the
 // context ended, or the pacer or the Limiter refused it: the retry's budget
-// tokens go back.
+// tokens go back (its pacing slot already went back in beforeAttempt).
 func (cl *call) abandon(ctx context.Context, err error) {
 	cl.core.policy.Budget.Refund()
 	cl.retries--

@@ -28,9 +28,10 @@ func (e *ParamError) Error() string {
 func (e *ParamError) Is(target error) bool { return target == ErrInvalidParams }
 
 // DecodeError reports a 2xx response whose body is none of the documented
-// shapes. A Create may have succeeded: retry with
-// WithIdempotencyKey(IdempotencyKey) to get the configuration without
-// creating another.
+// shapes. The server answered a success: a write (Create, Update,
+// SetEnabled, Test, Delete) may have acted, so its DecodeError has
+// OutcomeUnknown set and matches [ErrOutcomeUnknown]; look the
+// configuration up before writing again.
 type DecodeError struct {
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
@@ -40,10 +41,14 @@ type DecodeError struct {
 	TraceID string
 	// IdempotencyKey is the key a Create sent; empty for other operations.
 	IdempotencyKey string
-	// Attempts is the number of attempts the call made, this one included.
+	// Attempts is the number of attempts the call sent, this one included.
 	Attempts int
 	// Err is the JSON error, if any.
 	Err error
+	// OutcomeUnknown is set when the call was a write: the server answered
+	// a success the SDK could not read, and may have acted.
+	// errors.Is(err, ErrOutcomeUnknown) reports it.
+	OutcomeUnknown bool
 	// Operation is the method that failed ("Create", "Test", …) and
 	// ConfigurationID the id it acted on; both empty in an error built by
 	// hand, and the id empty for Create and List.

@@ -3,12 +3,10 @@ package freddy
 import (
 	"context"
 	"net/http"
-	"net/http/httptrace"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
@@ -28,7 +26,8 @@ import (
 //     is middleware or an Observer, to core.layeredClient, whose transport
 //     runs them once per attempt (middleware.go);
 //   - the observation hook, around the call: call.begin and call.end around
-//     the send in core.do (observe.go).
+//     everything core.do does, the params' refusal and the first pacing
+//     wait included (observe.go).
 
 // call is one operation and its retries: the retryablehttp client, whose
 // hooks are bound to the call once, when the pool creates it (so a call
@@ -36,8 +35,6 @@ import (
 type call struct {
 	rc   retryablehttp.Client
 	core *core
-	// trace reports each attempt's connection (sent.go); bound once.
-	trace *httptrace.ClientTrace
 	callState
 }
 
@@ -48,26 +45,35 @@ type callState struct {
 	op op
 	// policy is the client's, or a copy with the call's overrides.
 	policy *retry.Policy
-	// attempt carries the per-attempt deadline across redirect hops.
-	attempt httpx.Attempt
+	// wire is what the call's requests carry (sent.go): allocated per call,
+	// never pooled, and dropped here on release.
+	wire *wire
+	// layered: the call runs through middleware or an Observer.
+	layered bool
 	// obs observes the call when the client has an Observer.
 	obs    CallObserver
 	waited time.Duration
 
-	scrub    *redact.Scrubber // built on the first need, then reused
+	scrub *redact.Scrubber // built on the first need, then reused
+	// tries counts the attempts the retry loop made, for the policy;
+	// attempts those of them that were sent (sent.go), for the caller.
+	tries    int
 	attempts int
 	retries  int
 	lost     bool
-	// sent: the current attempt obtained a connection (sent.go).
-	sent    bool
-	wait    time.Duration
-	body    []byte
-	header  http.Header
-	status  int
-	lastAPI error
-	final   error
+	// undecoded: a 2xx answer could not be decoded (ErrOutcomeUnknown).
+	undecoded bool
+	wait      time.Duration
+	body      []byte
+	header    http.Header
+	status    int
+	lastAPI   error
+	final     error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
+	// slot is what the pacer counted down for the attempt under way, given
+	// back if it was not sent or reached no server (call.observe).
+	slot slot
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
@@ -91,7 +97,6 @@ func newCall(c *core) *call {
 	cl.rc.Backoff = cl.backoff
 	cl.rc.PrepareRetry = cl.prepareRetry
 	cl.rc.ErrorHandler = cl.errorHandler
-	cl.bindTrace()
 	return cl
 }
 
@@ -99,6 +104,9 @@ func newCall(c *core) *call {
 // receives refers to it. rc is left as it is: its hooks stay bound. The body
 // buffer is kept for reuse unless it grew past pooledBodyCap.
 func (c *core) release(cl *call) {
+	if cl.wire != nil {
+		cl.wire.ended.Store(true)
+	}
 	body := cl.body[:0]
 	if cap(body) > pooledBodyCap {
 		body = nil
@@ -138,7 +146,8 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 func (cl *call) prepareRetry(req *http.Request) error {
 	// The backoff already slept counts against the max wait, so that a
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
-	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
+	var err error
+	cl.slot, err = cl.core.beforeAttempt(req.Context(), cl.policy.Paced, cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
 	cl.stopWaitClock()
 	if err != nil {
 		cl.abandon(req.Context(), err)

@@ -29,11 +29,15 @@ func TestMiddlewareChangingAnSDKOwnedHeaderFailsTheAttempt(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rt := script(reply(200, fixture(t, "create_200.json")))
+			runs := 0
 			mw := func(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+				runs++
 				tt.edit(r.Header)
 				return next(r)
 			}
-			_, err := newClient(t, rt).Configurations.Create(context.Background(), validParams(), WithMiddleware(mw))
+			obs := &recordingObserver{}
+			var resp Response
+			_, err := newClient(t, rt, WithObserver(obs)).Configurations.Create(context.Background(), validParams(), WithMiddleware(mw), WithResponseInto(&resp))
 			var hc *HeaderChangedError
 			require.ErrorAs(t, err, &hc)
 			assert.Equal(t, tt.header, hc.Header)
@@ -43,8 +47,16 @@ func TestMiddlewareChangingAnSDKOwnedHeaderFailsTheAttempt(t *testing.T) {
 			requireNoSecret(t, err.Error())
 			var re *RequestError
 			require.True(t, errors.As(err, &re))
-			assert.Equal(t, 1, re.Attempts, "not retried")
+			assert.Equal(t, 1, runs, "not retried")
 			assert.Empty(t, rt.requests(), "not sent")
+			// Nothing reached the server: no attempt is counted anywhere.
+			assert.Zero(t, re.Attempts)
+			assert.Zero(t, resp.Attempts)
+			require.Len(t, obs.results, 1)
+			assert.Zero(t, obs.results[0].Attempts)
+			assert.Empty(t, obs.attempts, "the Observer saw no attempt")
+			assert.Contains(t, err.Error(), "request not sent")
+			assert.NotContains(t, err.Error(), "after 1 attempt")
 		})
 	}
 	// Leaving them as they are, or setting the same value again, is fine.

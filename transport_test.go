@@ -163,17 +163,21 @@ func redirectEvery(d time.Duration) func(*http.Request) (*http.Response, error) 
 // TestOneDeadlinePerAttemptAcrossRedirects: WithTimeout bounds an attempt
 // from its first request, whatever redirects it follows.
 func TestOneDeadlinePerAttemptAcrossRedirects(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rt := script(redirectEvery(800 * time.Millisecond))
-		allowAll := func(*http.Request, []*http.Request) error { return nil }
-		c := newClient(t, nil, WithHTTPClient(&http.Client{Transport: rt, CheckRedirect: allowAll}), WithTimeout(time.Second), WithMaxRetries(0))
-		start := time.Now()
-		_, err := c.Configurations.Get(context.Background(), "pconf_1")
-		assert.Equal(t, time.Second, time.Since(start), "the second hop runs into the first hop's deadline")
-		var timeout interface{ Timeout() bool }
-		require.ErrorAs(t, err, &timeout)
-		assert.Len(t, rt.requests(), 2)
-	})
+	// An Observer sees each hop on a view of its own (observerview.go):
+	// the hop must still be known as one.
+	for _, opts := range [][]Option{nil, {WithObserver(&hopObserver{})}} {
+		synctest.Test(t, func(t *testing.T) {
+			rt := script(redirectEvery(800 * time.Millisecond))
+			allowAll := func(*http.Request, []*http.Request) error { return nil }
+			c := newClient(t, nil, append(opts, WithHTTPClient(&http.Client{Transport: rt, CheckRedirect: allowAll}), WithTimeout(time.Second), WithMaxRetries(0))...)
+			start := time.Now()
+			_, err := c.Configurations.Get(context.Background(), "pconf_1")
+			assert.Equal(t, time.Second, time.Since(start), "the second hop runs into the first hop's deadline")
+			var timeout interface{ Timeout() bool }
+			require.ErrorAs(t, err, &timeout)
+			assert.Len(t, rt.requests(), 2)
+		})
+	}
 }
 
 // TestRedirectLoopsEndWhateverTheCallersPolicy: a CheckRedirect that allows

@@ -211,7 +211,8 @@ type Response struct {
 	ProcessingTime time.Duration
 	// RateLimit is read from either documented header family.
 	RateLimit RateLimit
-	// Attempts is the number of attempts the call sent.
+	// Attempts is the number of attempts the call sent: one a middleware
+	// failed without calling next is not.
 	Attempts int
 	// IdempotencyKey is the key a Create sent; empty for other operations.
 	IdempotencyKey string

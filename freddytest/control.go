@@ -3,6 +3,7 @@ package freddytest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -19,14 +20,22 @@ const ControlPrefix = "/_freddytest/"
 
 // WithControlAPI makes the server answer the control API under
 // ControlPrefix, for tests that cannot call Server's methods (tests in
-// other languages, through freddy-emulator):
+// other languages, through freddy-emulator). Each endpoint and its 200
+// answer:
 //
-//	POST   /_freddytest/faults                      queue faults, a JSON array (see below)
-//	DELETE /_freddytest/faults                      ClearFaults
-//	GET    /_freddytest/requests                    {"dropped": n, "requests": [...]}, secrets redacted
-//	GET    /_freddytest/configurations              {"data": [...]}, the stored configurations
-//	POST   /_freddytest/reset                       Reset
-//	PUT    /_freddytest/configurations/{id}/health  SetHealth, {"status": "unhealthy", "message": "…"}
+//	POST   /_freddytest/faults                      queue faults, a JSON array (see below)   {"queued": n}
+//	DELETE /_freddytest/faults                      ClearFaults                               {"cleared": true}
+//	GET    /_freddytest/requests                    the request log, secrets redacted         {"dropped": n, "requests": [request, …]}
+//	GET    /_freddytest/configurations              the stored configurations                 {"data": [configuration, …]}
+//	POST   /_freddytest/reset                       Reset                                     {"reset": true}
+//	PUT    /_freddytest/configurations/{id}/health  SetHealth, {"status": "unhealthy", "message": "…"}   {"id": id, "status": status}
+//
+// Any other answer is {"error": "…"}: 400 for a bad body (naming the field,
+// e.g. "faults[0].path: …"), 403 for a peer the API does not answer, 404
+// for an unknown endpoint or, on health, an unknown configuration ID. A
+// body is one JSON value (an array of faults, a health object) with no
+// member the endpoint does not know and nothing after it; anything else is
+// a 400 and changes nothing.
 //
 // A fault is {"kind": "drop", "method": "POST", "path": "/{id}/test",
 // "skip": 0, "count": 1, "delay": "250ms", "retryAfter": "60s", "stall":
@@ -37,14 +46,33 @@ const ControlPrefix = "/_freddytest/"
 // Fault.Validate). A bad fault, or data after the array, refuses the whole
 // array with 400 naming the field, and queues none.
 //
+// A listed request is {"seq": 1, "method": "POST", "path":
+// "/v1/personal-connectors/configurations", "proto": "HTTP/1.1", "header":
+// {"Content-Type": ["application/json"], …}, "body": "…"}: the fields of
+// Request, oldest first, header names canonical, and body the text the
+// server read (at most 1 MiB) as a JSON string, "" for none. "dropped"
+// counts older requests the log no longer holds (WithRequestLog). A listed
+// configuration is what Get answers: bare, camelCase, credentials
+// "***REDACTED***". The API itself answers in the reference pages' shapes,
+// which differ: Create in an envelope with organization_id, created_at and
+// updated_at in snake_case; Get, List, Update and the toggle bare and
+// camelCase; Test a bare health report (see the package documentation).
+//
 // Listed requests show the X-Api-Key and Authorization headers and a JSON
 // body's credentials member as "***REDACTED***", and every other header and
 // the rest of the body scrubbed by the SDK's own redaction of the server's
 // API keys, the presented key and the request's credential values: no 8
-// bytes in a row of any of them remain, in any encoding the SDK knows. Control requests need no API key, are
-// neither logged nor faulted, and answer only peers on a loopback address
-// unless WithRemoteControlAPI is given too. Without WithControlAPI the
-// prefix is an unknown path like any other.
+// bytes in a row of any of them remain, in any encoding the SDK knows. A
+// body that is not valid JSON (a Create over 1 MiB, whose logged copy is
+// cut; a trailing comma) is listed as far as it reads as JSON, then ends
+// with "…***REDACTED*** (the rest is not valid JSON and is withheld)":
+// past a syntax error nothing says where a credential is, so every string
+// of such a body is also scrubbed from the listed header and path.
+//
+// Control requests need no API key, are neither logged nor faulted, and
+// answer only peers on a loopback address unless WithRemoteControlAPI is
+// given too. Without WithControlAPI the prefix is an unknown path like any
+// other.
 func WithControlAPI() Option {
 	return func(c *config) { c.control = true }
 }
@@ -114,14 +142,8 @@ type faultJSON struct {
 
 func (s *Server) controlInject(w http.ResponseWriter, body []byte) {
 	var in []faultJSON
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := decodeControl(body, &in, "array"); err != nil {
 		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: "+err.Error())
-		return
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		controlError(w, http.StatusBadRequest, "body: want a JSON array of faults: data after the array")
 		return
 	}
 	faults := make([]Fault, len(in))
@@ -167,7 +189,7 @@ func (fj faultJSON) fault() (Fault, string) {
 
 // parseKind reads a FaultKind's name, with or without "Fault", any case.
 func parseKind(name string) (FaultKind, bool) {
-	for k := FaultServerError; k <= FaultDelay; k++ {
+	for k := FaultServerError; k <= lastFaultKind; k++ {
 		full := k.String()
 		if strings.EqualFold(name, full) || strings.EqualFold(name, strings.TrimPrefix(full, "Fault")) {
 			return k, true
@@ -181,7 +203,7 @@ func (s *Server) controlHealth(w http.ResponseWriter, id string, body []byte) {
 		Status  string `json:"status"`
 		Message string `json:"message"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := decodeControl(body, &in, "object"); err != nil {
 		controlError(w, http.StatusBadRequest, "body: want {\"status\": \"healthy\"|\"unhealthy\"|\"unknown\"|\"\", \"message\": \"…\"}: "+err.Error())
 		return
 	}
@@ -196,6 +218,22 @@ func (s *Server) controlHealth(w http.ResponseWriter, id string, body []byte) {
 		return
 	}
 	controlJSON(w, map[string]any{"id": id, "status": in.Status})
+}
+
+// decodeControl is the one decoding rule of the control API's bodies: one
+// JSON value (what names it in the error: "array", "object"), no member v
+// does not have (a misspelt one would otherwise be dropped silently, and
+// a health override removed), and nothing after the value.
+func decodeControl(body []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the " + what)
+	}
+	return nil
 }
 
 // loopbackPeer reports whether a RemoteAddr is on a loopback address.

@@ -1,7 +1,6 @@
 package freddytest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,18 +44,31 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	}
 	secrets["body"] = redact.JSONCredentialValues(r.Body)
 	scrub := redact.New("", secrets)
-	header := scrub.Header(r.Header)
+	// As RawJSON does: the credentials member goes whole, whatever is left
+	// of it after scrubbing (a value under 4 bytes, a scheme name). A body
+	// that is not valid JSON (cut at 1 MiB, a trailing comma) is listed as
+	// far as it reads as JSON: past the error nothing says where a
+	// credential is, so the rest is withheld, and every string in the body
+	// is a secret to the header and path (a credential the token walk never
+	// reached may be echoed there).
+	body, cut := redact.JSONCredentialsReadable(r.Body)
+	text := string(scrub.Bytes(body))
+	around := scrub
+	if cut {
+		text += withheldBody
+		secrets["strings"] = redact.StringLiterals(r.Body)
+		around = redact.New("", secrets)
+	}
+	header := around.Header(r.Header)
 	for _, name := range []string{"X-Api-Key", "Authorization"} {
 		if len(header[name]) > 0 {
 			header[name] = []string{redact.Marker}
 		}
 	}
-	body := r.Body
-	if json.Valid(body) {
-		// As RawJSON does: the credentials member goes whole, whatever is
-		// left of it after scrubbing (a value under 4 bytes, a scheme name).
-		body = redact.JSONCredentials(body)
-	}
-	return requestJSON{Seq: r.Seq, Method: r.Method, Path: scrub.String(r.Path), Proto: r.Proto,
-		Header: header, Body: string(scrub.Bytes(body))}
+	return requestJSON{Seq: r.Seq, Method: r.Method, Path: around.String(r.Path), Proto: r.Proto,
+		Header: header, Body: text}
 }
+
+// withheldBody ends a listed body that is not valid JSON where it stops
+// reading as JSON.
+const withheldBody = "…" + redact.Marker + " (the rest is not valid JSON and is withheld)"

@@ -54,6 +54,7 @@ func TestControlAPIFaults(t *testing.T) {
 		`[{"kind":"RateLimit","retryAfter":"-1s"}]`:         "faults[0].retryAfter",
 		`[{"kind":"StallBody","stall":"1x"}]`:               "faults[0].stall",
 		`[{"kind":"FaultTruncate","count":1},{"kind":"x"}]`: "faults[1].kind",
+		`[{"kind":"gatewayRateLimit","retryAfter":"-1s"}]`:  "faults[0].retryAfter",
 	} {
 		r := c.control("POST", "/_freddytest/faults", body)
 		assert.Equal(t, 400, r.status, body)
@@ -172,4 +173,15 @@ func TestControlAPIRedactsEveryDuplicateCredentials(t *testing.T) {
 			assertNoWindow(t, string(r.raw), enc)
 		}
 	}
+}
+
+// The control API queues a gateway's bare 429 like Inject does.
+func TestControlAPIGatewayRateLimit(t *testing.T) {
+	_, c := start(t, WithControlAPI())
+	r := c.control("POST", "/_freddytest/faults", `[{"kind":"gatewayRateLimit","retryAfter":"30m"}]`)
+	require.Equal(t, 200, r.status, string(r.raw))
+	got := c.do(http.MethodGet, basePath, "")
+	assert.Equal(t, http.StatusTooManyRequests, got.status)
+	assert.Equal(t, "1800", got.header.Get("Retry-After"))
+	assert.Empty(t, got.header.Get("X-RateLimit-Remaining"))
 }

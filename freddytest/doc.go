@@ -130,12 +130,37 @@
 //   - FaultStallBody: part of a 200 body, then the same stall.
 //   - FaultTruncate: part of a 200 body, shorter than its Content-Length.
 //   - FaultDelay: the normal answer, Fault.Delay late.
+//   - FaultGatewayRateLimit: a gateway's bare 429, Retry-After and nothing
+//     about the window.
+//
+// # Rate limits
+//
+// A freddy.Client paces itself by the rate-limit headers of the responses
+// it gets (freddy.WithRateLimitPacing), and what it learnt outlives a
+// test's faults: Reset and ClearFaults change the server, not a Client's
+// view of the window.
+//
+//   - A FaultRateLimit's headers say the window is spent until its
+//     RetryAfter. The Client that got it holds its later calls, of every
+//     operation, until then, and refuses at once, unsent, those whose wait
+//     would exceed their max retry wait (a *freddy.RateLimitError with
+//     StatusCode 0), whatever the server's own window says.
+//   - WithClock drives the windows and the resets the headers report: a
+//     clock that stands still keeps a spent window spent, and one moved on
+//     or back makes the server's windows and the Client's view disagree.
+//
+// To keep a test from holding the next one, give each test its own Client
+// (Server.Client), or turn pacing off for a Client or for one call
+// (freddy.WithRateLimitPacing(false): the call is sent at once, and a 429
+// waits its Retry-After). See the RateLimits example.
 //
 // # Control API
 //
 // WithControlAPI serves the same controls over HTTP under /_freddytest/,
 // for tests that cannot call these methods: freddy-emulator -control. See
-// WithControlAPI for the endpoints.
+// WithControlAPI for the endpoints, what each answers, and the fields of a
+// listed request; examples/python-emulator in the repository is a Python
+// fixture for it with the standard library only.
 //
 // # Health checks
 //

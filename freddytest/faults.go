@@ -20,6 +20,10 @@ const (
 	FaultBadGatewayHTML
 	// FaultRateLimit answers the documented 429 RATE_LIMIT_EXCEEDED envelope
 	// and headers, asking for Fault.RetryAfter rounded up to whole seconds.
+	// Its rate-limit headers say the window is spent until then: a Client
+	// that paces itself (the default) holds its later calls until that
+	// reset, not only the call that got the 429 (see the package's "Rate
+	// limits").
 	FaultRateLimit
 	// FaultDrop closes the connection without answering.
 	FaultDrop
@@ -42,12 +46,21 @@ const (
 	// FaultDelay handles the request normally after Fault.Delay: a slow
 	// server rather than a failing one.
 	FaultDelay
+	// FaultGatewayRateLimit answers 429 as a gateway, WAF or CDN in front
+	// of the API would: a text/html page and Retry-After (Fault.RetryAfter
+	// rounded up to whole seconds; none when zero), without the rate-limit
+	// headers or the error envelope. It says nothing about the API's
+	// window.
+	FaultGatewayRateLimit
 )
+
+// lastFaultKind is the last FaultKind defined.
+const lastFaultKind = FaultGatewayRateLimit
 
 // String returns the constant's name, e.g. "FaultDrop".
 func (k FaultKind) String() string {
 	names := [...]string{"FaultServerError", "FaultBadGatewayHTML", "FaultRateLimit", "FaultDrop",
-		"FaultDropAfterCommit", "FaultStall", "FaultStallBody", "FaultTruncate", "FaultDelay"}
+		"FaultDropAfterCommit", "FaultStall", "FaultStallBody", "FaultTruncate", "FaultDelay", "FaultGatewayRateLimit"}
 	if k >= 0 && int(k) < len(names) {
 		return names[k]
 	}
@@ -62,6 +75,8 @@ type Fault struct {
 	Kind FaultKind
 	// RetryAfter is what FaultRateLimit asks for, in the Retry-After header
 	// and details.retry_after, rounded up to whole seconds; zero sends 0.
+	// FaultGatewayRateLimit sends it in Retry-After alone, and no
+	// Retry-After when it is zero.
 	RetryAfter time.Duration
 	// Stall bounds FaultStall and FaultStallBody; zero or negative waits
 	// for the client to give up or for Close.
@@ -76,7 +91,8 @@ type Fault struct {
 	// "/{id}", "/{id}/toggle" or "/{id}/test" ({id} matches any ID). The
 	// full path ("/v1/personal-connectors/configurations/{id}/test") works
 	// too. Empty matches every path, unknown ones included; any other
-	// value is invalid (see Inject).
+	// value, a template without its leading slash ("{id}/test") included,
+	// is invalid (see Inject).
 	Path string
 	// Skip is how many matching requests the fault lets through, handled
 	// normally, before it fails one.
@@ -155,6 +171,9 @@ func Repeat(f Fault, n int) []Fault {
 // through the object.
 const partialBody = `{"success":true,"data":{"id":"pconf_0000000000000000","object":"personal_connector.configuration",`
 
+const tooManyRequestsPage = "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n" +
+	"<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
 const badGatewayPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
 	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
@@ -182,6 +201,13 @@ func (s *Server) serveFault(w http.ResponseWriter, x *exchange, f Fault) {
 	switch f.Kind {
 	case FaultBadGatewayHTML:
 		rep := &reply{status: http.StatusBadGateway, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(badGatewayPage)}
+		rep.write(w, x)
+	case FaultGatewayRateLimit:
+		x.rate = nil // a gateway knows nothing of the API's window
+		rep := &reply{status: http.StatusTooManyRequests, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(tooManyRequestsPage)}
+		if f.RetryAfter > 0 {
+			rep.header.Set("Retry-After", strconv.Itoa(int(ceilSeconds(f.RetryAfter)/time.Second)))
+		}
 		rep.write(w, x)
 	case FaultRateLimit:
 		// The same limit the rate-limit headers of every response report.

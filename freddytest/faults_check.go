@@ -19,7 +19,7 @@ func checkFault(f Fault) (field, reason string) {
 	case f.Method != "" && !containsFold(faultMethods, f.Method):
 		return "method", quote(f.Method) + " is not an HTTP method (GET, POST, PATCH, DELETE, …)"
 	case !validTemplate(f.Path):
-		return "path", quote(f.Path) + ` is not a route template ("/", "/{id}", "/{id}/toggle", "/{id}/test")`
+		return "path", quote(f.Path) + ` is not a route template, which starts with "/": "/", "/{id}", "/{id}/toggle", "/{id}/test"`
 	case f.Skip < 0:
 		return "skip", "must not be negative"
 	case f.Delay < 0:

@@ -34,6 +34,8 @@ var invalidFaults = []struct {
 	{Fault{Kind: FaultRateLimit, RetryAfter: -time.Second}, `{"kind":"RateLimit","retryAfter":"-1s"}`, "retryAfter"},
 	{Fault{Kind: FaultDrop, Path: "/nope"}, `{"kind":"drop","path":"/nope"}`, "path"},
 	{Fault{Kind: FaultDrop, Method: "FETCH"}, `{"kind":"drop","method":"FETCH"}`, "method"},
+	{Fault{Kind: FaultDrop, Path: "{id}/test"}, `{"kind":"drop","path":"{id}/test"}`, "path"},
+	{Fault{Kind: FaultDrop, Path: "{id}"}, `{"kind":"drop","path":"{id}"}`, "path"},
 }
 
 func TestInjectAndControlAPIShareValidation(t *testing.T) {
@@ -72,4 +74,37 @@ func TestControlAPIRefusesTrailingData(t *testing.T) {
 		assert.Contains(t, r.body["error"], "data after the array", body)
 	}
 	assert.Equal(t, 200, c.control("POST", "/_freddytest/faults", "[{\"kind\":\"Drop\"}]\n").status, "a final newline is fine")
+}
+
+// A template without its leading slash is refused by Validate, Inject and
+// the control API alike (TestInjectAndControlAPIShareValidation), and every
+// spelling that is accepted is met by a request on its route: a spelling
+// that passed and never matched would let a test pass without meeting its
+// fault.
+func TestEveryAcceptedFaultPathMatches(t *testing.T) {
+	_, c := start(t, WithControlAPI())
+	id := c.createN(1)[0]
+	for _, tc := range []struct {
+		path, method, target string
+	}{
+		{"/", http.MethodGet, basePath},
+		{basePath, http.MethodGet, basePath},
+		{basePath + "/", http.MethodGet, basePath},
+		{"/{id}", http.MethodGet, basePath + "/" + id},
+		{basePath + "/{id}", http.MethodGet, basePath + "/" + id},
+		{"/{id}/toggle", http.MethodPost, basePath + "/" + id + "/toggle"},
+		{"/{id}/test", http.MethodPost, basePath + "/" + id + "/test"},
+		{basePath + "/{id}/test", http.MethodPost, basePath + "/" + id + "/test"},
+	} {
+		f := Fault{Kind: FaultServerError, Path: tc.path}
+		require.NoError(t, f.Validate(), tc.path)
+		r := c.control("POST", "/_freddytest/faults", `[{"kind":"serverError","path":`+quote(tc.path)+`}]`)
+		require.Equal(t, http.StatusOK, r.status, tc.path)
+		assert.Equal(t, http.StatusInternalServerError, c.do(tc.method, tc.target, "").status, "fault path %q on %s", tc.path, tc.target)
+	}
+	for _, path := range []string{"{id}", "{id}/test", "{id}/toggle", basePath + "{id}", "/{id}/", "//{id}"} {
+		err := Fault{Kind: FaultServerError, Path: path}.Validate()
+		require.Error(t, err, path)
+		assert.Contains(t, err.Error(), "Fault.Path: "+quote(path))
+	}
 }

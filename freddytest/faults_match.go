@@ -48,12 +48,19 @@ func normalizeTemplate(p string) string {
 	return p
 }
 
-// validTemplate reports whether p names a route (after normalizeTemplate).
+// validTemplate reports whether p names a route (after normalizeTemplate)
+// as routeTemplate spells it, leading slash included: matches compares the
+// two spellings, so a template that passed here without its slash
+// ("{id}/test") would never match a request.
 func validTemplate(p string) bool {
 	if p == "" {
 		return true
 	}
-	_, ok := routes[strings.TrimPrefix(normalizeTemplate(p), "/")]
+	shape, ok := strings.CutPrefix(normalizeTemplate(p), "/")
+	if !ok {
+		return false
+	}
+	_, ok = routes[shape]
 	return ok
 }
 

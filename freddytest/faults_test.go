@@ -248,6 +248,7 @@ func TestFaultsThroughSDK(t *testing.T) {
 		{Kind: FaultStall, Stall: 10 * time.Millisecond},
 		{Kind: FaultStallBody, Stall: 10 * time.Millisecond},
 		{Kind: FaultTruncate},
+		{Kind: FaultGatewayRateLimit},
 	} {
 		t.Run(f.Kind.String(), func(t *testing.T) {
 			srv := Start(t)
@@ -282,6 +283,7 @@ func TestRepeat(t *testing.T) {
 func TestFaultKindString(t *testing.T) {
 	assert.Equal(t, "FaultServerError", FaultServerError.String())
 	assert.Equal(t, "FaultTruncate", FaultTruncate.String())
+	assert.Equal(t, "FaultGatewayRateLimit", FaultGatewayRateLimit.String())
 	assert.Equal(t, "FaultKind(42)", FaultKind(42).String())
 	assert.Equal(t, "FaultKind(-1)", FaultKind(-1).String())
 }
@@ -309,4 +311,28 @@ func waitHandlers(t *testing.T, srv *Server, n int) {
 		<-done
 		t.Fatalf("handlers still running")
 	}
+}
+
+// A gateway's 429 is bare: Retry-After (rounded up; none for zero) and a
+// text/html page, without the rate-limit headers or the error envelope,
+// unlike the API's own 429.
+func TestFaultGatewayRateLimitIsBare(t *testing.T) {
+	srv, c := start(t)
+	srv.Inject(Fault{Kind: FaultGatewayRateLimit, RetryAfter: 1799500 * time.Millisecond}, Fault{Kind: FaultGatewayRateLimit},
+		Fault{Kind: FaultRateLimit, RetryAfter: time.Second})
+	for i, want := range []string{"1800", ""} {
+		r := c.do(http.MethodGet, basePath, "")
+		assert.Equal(t, http.StatusTooManyRequests, r.status, i)
+		assert.Equal(t, want, r.header.Get("Retry-After"), i)
+		assert.Equal(t, "text/html", r.header.Get("Content-Type"), i)
+		assert.Contains(t, string(r.raw), "429 Too Many Requests", i)
+		for name := range r.header {
+			assert.NotContains(t, strings.ToLower(name), "ratelimit", "%d: no window header", i)
+		}
+	}
+	r := c.do(http.MethodGet, basePath, "")
+	assert.Equal(t, "0", r.header.Get("X-RateLimit-Remaining"), "the API's own 429 says the window is spent")
+	assert.Equal(t, "1", r.header.Get("Retry-After"))
+	assert.EqualError(t, Fault{Kind: FaultGatewayRateLimit, RetryAfter: -time.Second}.Validate(),
+		"freddytest: Fault.RetryAfter: must not be negative", "validated like every fault")
 }

@@ -86,7 +86,10 @@ func WithForbiddenConnectors(personalConnectorIDs ...string) Option {
 
 // WithListener makes the server accept connections on l instead of a new
 // loopback listener, e.g. one on a fixed port. Server.URL is "http://" plus
-// l's address. The server owns l: Close closes it. nil keeps the default.
+// l's address, except that a listener on every interface (0.0.0.0, ::) is
+// named by the loopback address of its family (127.0.0.1, ::1): a URL a
+// client on this machine can dial and, with WithTLS, verify against the
+// certificate. The server owns l: Close closes it. nil keeps the default.
 func WithListener(l net.Listener) Option {
 	return func(c *config) { c.listener = l }
 }

@@ -60,7 +60,7 @@ func NewServer(opts ...Option) *Server {
 		l = listenLoopback()
 	}
 	s := &Server{
-		URL:     "http://" + l.Addr().String(),
+		URL:     "http://" + clientAddr(l.Addr()),
 		APIKey:  cfg.apiKeys[0],
 		cfg:     cfg,
 		keys:    map[string]bool{},

@@ -17,7 +17,9 @@ import (
 // WithTLS makes the server speak HTTPS, HTTP/2 included, with a self-signed
 // certificate made at NewServer for localhost, 127.0.0.1, ::1, the
 // listener's address and hosts (names or IPs, e.g. a docker-compose
-// service name). Server.URL starts with https://, Server.Client trusts the
+// service name). Server.URL starts with https:// and names a host the
+// certificate holds (a listener on 0.0.0.0 or :: is reached at 127.0.0.1
+// or ::1; see WithListener), Server.Client trusts the
 // certificate, and Server.CertificatePEM returns it for other clients.
 // Several calls add up their hosts. A host CheckTLSHost refuses is left
 // out of the certificate; a server made by Start or StartTLS fails its
@@ -113,6 +115,6 @@ func (s *Server) serveTLS(l net.Listener) {
 	s.tlsHostErrs = errs
 	cert, leaf := selfSigned(l.Addr(), hosts)
 	s.cert = leaf
-	s.URL = "https://" + l.Addr().String()
+	s.URL = "https://" + clientAddr(l.Addr())
 	s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
 }

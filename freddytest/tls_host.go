@@ -42,3 +42,25 @@ func validTLSHosts(hosts []string) (ok []string, errs []error) {
 	}
 	return ok, errs
 }
+
+// clientAddr is the address a client dials to reach a listener on addr:
+// an unspecified IP (0.0.0.0, ::), which no client can verify a
+// certificate for and some systems cannot dial, becomes the loopback
+// address of its family, which every certificate of WithTLS names. It is
+// the one rule for Server.URL, http and https alike.
+func clientAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil || !ip.IsUnspecified():
+		return addr.String()
+	case ip.To4() != nil:
+		host = "127.0.0.1"
+	default:
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
+}

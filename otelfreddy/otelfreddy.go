@@ -12,17 +12,24 @@
 // (a freddy.retry event per retry with its reason and wait in seconds), the
 // rate limit the last response reported, and on failure error.type (the
 // freddy.ErrorKind) with an Error status. A call the caller cancelled is not
-// an error: its status stays Unset and freddy.error.kind says "canceled".
-// Under it, each attempt is a span of kind CLIENT named by the HTTP semantic
+// an error, whether or not the cancellation has a cause
+// (context.WithCancelCause, as errgroup cancels): its spans' status stays
+// Unset, no span or metric gets an error.type for it, and freddy.error.kind
+// says "canceled".
+// Under it, each request is a span of kind CLIENT named by the HTTP semantic
 // conventions, "{method} {route}" with the route template (POST
 // /v1/personal-connectors/configurations, GET
 // /v1/personal-connectors/configurations/{id}, never the id itself), with
 // http.request.method, server.address, server.port, url.full, url.template,
 // http.response.status_code, error.type, and http.request.resend_count from
-// the second attempt on. The attempt span ends when the response header
-// arrives. W3C trace context (traceparent) is injected into every attempt.
+// the second request on. Each attempt is a request, and so is each redirect
+// net/http follows within one (a 307 or 308): a hop's span is named by its
+// method alone and has no url.template (its path is the server's choice),
+// and its resend_count counts it, as the conventions count redirects. The
+// request span ends when the response header arrives. W3C trace context
+// (traceparent) is injected into every request, each with its own span's.
 //
-// Metrics: http.client.request.duration (s, per attempt, the semantic
+// Metrics: http.client.request.duration (s, per request, the semantic
 // conventions' buckets), freddy.client.operation.duration (s, per call),
 // freddy.client.retries (per retry sent, by freddy.retry.reason) and
 // freddy.client.rate_limit.remaining (a gauge, from each call's last
@@ -40,6 +47,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -185,43 +193,58 @@ type call struct {
 	span  trace.Span
 	info  freddy.CallInfo
 	start time.Time
-	// server is the address attributes of the last attempt, for the gauge.
+
+	// mu guards what follows: an attempt a middleware abandoned (it ran
+	// next in a goroutine of its own) may still reach Attempt while the
+	// next one runs.
+	mu sync.Mutex
+	// server is the address attributes of the last request, for the gauge.
 	server []attribute.KeyValue
 	// retryReason is the reason of a granted retry not yet sent: it is
 	// counted when its attempt starts, so a retry the context cancels in
 	// its wait is not.
 	retryReason string
+	// sent counts the requests started, redirect hops included: the
+	// http.request.resend_count of the next one.
+	sent int
+	// lastAttempt is the AttemptFromContext index of the last request; a
+	// request with the same index is a redirect hop of that attempt.
+	lastAttempt int
 }
 
-// Attempt runs one attempt in a CLIENT span and records its duration.
+// Attempt runs one request of the call, an attempt or a redirect hop
+// within one, in a CLIENT span and records its duration.
 func (c *call) Attempt(req *http.Request, next freddy.MiddlewareNext) (*http.Response, error) {
-	if c.retryReason != "" {
-		c.o.retries.Add(c.ctx, 1, metric.WithAttributes(attribute.String("freddy.operation", c.info.Operation), attribute.String("freddy.retry.reason", c.retryReason)))
-		c.retryReason = ""
-	}
 	host, port := hostPort(req.URL)
 	common := []attribute.KeyValue{
 		attribute.String("http.request.method", req.Method),
 		attribute.String("server.address", host),
 		attribute.Int("server.port", port),
-		attribute.String("url.template", c.info.Route),
 	}
-	c.server = common[1:3]
+	resends, hop := c.request(req, common[1:3])
+	name := req.Method
+	if !hop {
+		// A hop's path is the server's choice, not the route: the
+		// conventions then name the span by its method alone.
+		common = append(common, attribute.String("url.template", c.info.Route))
+		name += " " + c.info.Route
+	}
 	attrs := append(common[:len(common):len(common)], attribute.String("url.full", fullURL(req.URL)))
-	if ai, ok := freddy.AttemptFromContext(req.Context()); ok && ai.Index > 0 {
-		attrs = append(attrs, attribute.Int("http.request.resend_count", ai.Index))
+	if resends > 0 {
+		attrs = append(attrs, attribute.Int("http.request.resend_count", resends))
 	}
-	ctx, span := c.o.tracer.Start(req.Context(), req.Method+" "+c.info.Route, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	ctx, span := c.o.tracer.Start(req.Context(), name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	req = req.WithContext(ctx)
-	// The header is this attempt's own copy (the SDK gives each attempt a
-	// fresh one), so the injection never reaches another attempt.
+	// The header is this request's own copy (the SDK gives each request a
+	// fresh one, each redirect hop too), so the injection never reaches
+	// another request.
 	c.o.prop.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	start := time.Now()
 	resp, err := next(req)
 	elapsed := time.Since(start)
 	var result []attribute.KeyValue
 	switch {
-	case err != nil && errors.Is(err, context.Canceled):
+	case err != nil && cancelled(ctx, err):
 		// The caller's choice, not a failure of the request.
 	case err != nil:
 		kind := attemptErrorType(err)
@@ -238,6 +261,35 @@ func (c *call) Attempt(req *http.Request, next freddy.MiddlewareNext) (*http.Res
 	span.End()
 	c.o.attemptDur.Record(ctx, elapsed.Seconds(), metric.WithAttributes(append(common, result...)...))
 	return resp, err
+}
+
+// request counts a request of the call as it starts: the retry it sends,
+// if it is one (counted only now, so a retry the context cancels in its
+// wait is not), the requests sent before it, and whether it is a redirect
+// hop of the attempt before it.
+func (c *call) request(req *http.Request, server []attribute.KeyValue) (resends int, hop bool) {
+	ai, _ := freddy.AttemptFromContext(req.Context())
+	c.mu.Lock()
+	reason := c.retryReason
+	c.retryReason = ""
+	resends, c.sent = c.sent, c.sent+1
+	hop = resends > 0 && ai.Index == c.lastAttempt
+	c.lastAttempt = ai.Index
+	c.server = server
+	c.mu.Unlock()
+	if reason != "" {
+		c.o.retries.Add(c.ctx, 1, metric.WithAttributes(attribute.String("freddy.operation", c.info.Operation), attribute.String("freddy.retry.reason", reason)))
+	}
+	return resends, hop
+}
+
+// cancelled reports whether a request failed because the caller cancelled
+// its context: the SDK's own rule (ErrorKind "canceled"), whatever the
+// error says. A context cancelled with a cause (context.WithCancelCause,
+// as errgroup does) fails the request with that cause, which is not
+// context.Canceled, while the context's Err still is.
+func cancelled(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
 }
 
 // attemptErrorType names a failed attempt without its error text, which
@@ -266,7 +318,9 @@ func (c *call) Retry(ri freddy.RetryInfo) {
 		attrs = append(attrs, attribute.Int("http.response.status_code", ri.StatusCode))
 	}
 	c.span.AddEvent("freddy.retry", trace.WithAttributes(attrs...))
+	c.mu.Lock()
 	c.retryReason = ri.Reason
+	c.mu.Unlock()
 }
 
 // End closes the call span and records the call.
@@ -281,7 +335,10 @@ func (c *call) End(res freddy.CallResult) {
 	if res.RateLimit.Limit > 0 {
 		attrs = append(attrs, attribute.Int("freddy.rate_limit.limit", res.RateLimit.Limit),
 			attribute.Int("freddy.rate_limit.remaining", res.RateLimit.Remaining))
-		c.o.remaining.Record(c.ctx, int64(res.RateLimit.Remaining), metric.WithAttributes(c.server...))
+		c.mu.Lock()
+		server := c.server
+		c.mu.Unlock()
+		c.o.remaining.Record(c.ctx, int64(res.RateLimit.Remaining), metric.WithAttributes(server...))
 	}
 	metricAttrs := []attribute.KeyValue{attribute.String("freddy.operation", c.info.Operation)}
 	if res.ErrorKind != "" {

@@ -2,6 +2,7 @@ package otelfreddy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -201,29 +202,54 @@ func TestRateLimitWaitIsAnEventWithItsDuration(t *testing.T) {
 	}
 }
 
+// A call the caller cancels is not an error, with or without a cause
+// (errgroup cancels with one): no span has an Error status, and neither a
+// span nor the request metric has an error.type.
 func TestCancelledCallIsNotAnErrorStatus(t *testing.T) {
-	tel := setup(t)
-	tel.srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Cancel once the attempt is on its way: the middleware is the event.
-	cancelling := func(r *http.Request, next freddy.MiddlewareNext) (*http.Response, error) {
-		cancel()
-		return next(r)
-	}
-	_, err := tel.client.Configurations.Create(ctx, params(), freddy.WithMiddleware(cancelling))
-	if err == nil || !strings.Contains(err.Error(), "context canceled") {
-		t.Fatalf("err = %v", err)
-	}
-	spans := tel.spans.Ended()
-	for _, s := range spans {
-		if s.Status().Code == codes.Error {
-			t.Errorf("span %s has status %v", s.Name(), s.Status())
-		}
-	}
-	call := attrs(spans[len(spans)-1].Attributes())
-	if call["freddy.error.kind"] != "canceled" || call["error.type"] != "" {
-		t.Errorf("call span attributes %v", call)
+	for name, cancelOf := range map[string]func(context.Context) (context.Context, func()){
+		"cancel": func(ctx context.Context) (context.Context, func()) { return context.WithCancel(ctx) },
+		"cancel with a cause": func(ctx context.Context) (context.Context, func()) {
+			ctx, cancel := context.WithCancelCause(ctx)
+			return ctx, func() { cancel(errors.New("a sibling failed")) }
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tel := setup(t)
+			tel.srv.Inject(freddytest.Fault{Kind: freddytest.FaultStall})
+			ctx, cancel := cancelOf(context.Background())
+			defer cancel()
+			// Cancel once the attempt is on its way: the middleware is the event.
+			cancelling := func(r *http.Request, next freddy.MiddlewareNext) (*http.Response, error) {
+				cancel()
+				return next(r)
+			}
+			_, err := tel.client.Configurations.Create(ctx, params(), freddy.WithMiddleware(cancelling))
+			if freddy.ErrorKind(err) != "canceled" {
+				t.Fatalf("err = %v, kind %q", err, freddy.ErrorKind(err))
+			}
+			spans := tel.spans.Ended()
+			if len(spans) != 2 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			for _, s := range spans {
+				if s.Status().Code == codes.Error || attrs(s.Attributes())["error.type"] != "" {
+					t.Errorf("span %s has status %v, attributes %v", s.Name(), s.Status(), s.Attributes())
+				}
+			}
+			call := attrs(spans[len(spans)-1].Attributes())
+			if call["freddy.error.kind"] != "canceled" {
+				t.Errorf("call span attributes %v", call)
+			}
+			var rm metricdata.ResourceMetrics
+			if err := tel.reader.Collect(context.Background(), &rm); err != nil {
+				t.Fatal(err)
+			}
+			eachPoint(rm, func(m metricdata.Metrics, set attribute.Set, _ int64) {
+				if v, ok := set.Value("error.type"); ok {
+					t.Errorf("%s has error.type=%s", m.Name, v.String())
+				}
+			})
+		})
 	}
 }
 

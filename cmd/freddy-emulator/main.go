@@ -14,7 +14,11 @@
 // (with -tls a third, "TLS certificate: FILE", naming the PEM file of its
 // self-signed certificate), then serves until SIGINT or SIGTERM, closes
 // gracefully and exits 0. With -addr ending in :0 the first line names the
-// port the system chose. Run it as a built binary from scripts: a "go run"
+// port the system chose. An -addr on every interface (0.0.0.0, [::], with
+// -allow-remote) is printed with the loopback address of its family
+// (127.0.0.1, [::1]), a host this machine can dial and, with -tls, verify
+// against the written certificate, which names it; other machines use the
+// host's own name or IP (give it to -tls-host). Run it as a built binary from scripts: a "go run"
 // parent does not pass SIGTERM on to the program it runs.
 //
 // It listens only on loopback addresses (127.0.0.0/8, ::1, localhost)

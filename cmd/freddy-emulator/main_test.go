@@ -143,6 +143,10 @@ func TestBinary(t *testing.T) {
 		tlsThroughBinary(t, bin)
 	})
 
+	t.Run("the Python fixture example", func(t *testing.T) {
+		pythonFixture(t, bin)
+	})
+
 	t.Run("refuses the control API on a remote address", func(t *testing.T) {
 		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-control")
 		assert.Equal(t, 2, p.exitCode(t))
@@ -152,7 +156,7 @@ func TestBinary(t *testing.T) {
 	t.Run("allows a remote address when told", func(t *testing.T) {
 		p := startProcess(t, bin, "-addr", "0.0.0.0:0", "-allow-remote", "-api-key", "fk_remote")
 		url, key := readBanner(t, p.stdout)
-		assert.Regexp(t, `^http://0\.0\.0\.0:[0-9]+$`, url)
+		assert.Regexp(t, `^http://127\.0\.0\.1:[0-9]+$`, url, "every interface, reached at the loopback address")
 		assert.Equal(t, "fk_remote", key)
 		require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
 		assert.Equal(t, 0, p.exitCode(t))

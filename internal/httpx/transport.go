@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 
+	"github.com/aitronos/freddy-go/internal/errtext"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
@@ -34,13 +35,17 @@ type Config struct {
 	// HTTPClient, its RootCAs go to a clone of that client's *http.Transport
 	// (TrustRoots); the SDK refuses any other transport before this.
 	TLSConfig *tls.Config
+	// NoColdGate leaves a cold burst to net/http, every attempt dialing
+	// its own connection (coldgate.go): the measurements' "before".
+	NoColdGate bool
 }
 
 // NewClient returns the *http.Client the retry layer uses and the real
 // transport behind it, for CloseIdleConnections.
 //
 // The client is a copy of cfg.HTTPClient with the SDK's redirect policy. Its
-// transport is wrapped (see attempt) and its Timeout is zero: a Timeout on
+// transport is wrapped (see attempt; over https an *http.Transport also sits
+// behind a coldGate) and its Timeout is zero: a Timeout on
 // http.Client with a transport it does not recognise costs a goroutine and a
 // dozen allocations per request, so the wrapper applies the per-attempt
 // timeout itself.
@@ -69,7 +74,11 @@ func NewClient(cfg Config) (*http.Client, http.RoundTripper) {
 		t.TLSClientConfig = cfg.TLSConfig
 		rt = t
 	}
-	hc.Transport = attempt{rt: rt, timeout: cfg.Timeout}
+	gated := rt
+	if cfg.Base.Scheme == "https" && !cfg.NoColdGate {
+		gated = newColdGate(rt, cfg.Base.Host)
+	}
+	hc.Transport = attempt{rt: gated, timeout: cfg.Timeout}
 	hc.Timeout = 0
 	hc.CheckRedirect = redirectPolicy(cfg.Base, hc.CheckRedirect)
 	return &hc, rt
@@ -232,7 +241,8 @@ const MaxRedirects = 10
 func redirectPolicy(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
-			target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+			// The host comes from the server's Location, unescaped.
+			target := errtext.OneLine(req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath())
 			return &retry.Permanent{Err: errors.New("refused to follow a redirect to " + target +
 				": the API key is only sent to " + base.Host)}
 		}

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 
 	"github.com/aitronos/freddy-go/internal/jsonname"
@@ -37,6 +38,29 @@ func JSONCredentials(raw json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return out.Bytes()
+}
+
+// JSONCredentialsReadable is JSONCredentials for a text that may not be
+// valid JSON (a body cut at a size limit, one with a trailing comma or
+// data after its value): the part that reads as one JSON value is copied
+// with its credentials members replaced as JSONCredentials replaces them,
+// and everything from the first byte that does not is withheld (cut is
+// true): past a syntax error no member name says where a credential is. A
+// text in which no name can spell "credentials" is returned whole.
+func JSONCredentialsReadable(raw []byte) (out []byte, cut bool) {
+	if !jsonname.MayHold(raw, "credentials") {
+		return raw, false
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var w bytes.Buffer
+	if err := copyRedacted(d, &w); err != nil {
+		return w.Bytes(), true
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return w.Bytes(), true
+	}
+	return w.Bytes(), false
 }
 
 // copyRedacted copies one JSON value from d to w, token by token.

@@ -11,7 +11,10 @@
 // A Scrubber guarantees a property, not a replacement: no Window-byte run of
 // any secret, raw or in any encoding a server is likely to echo it in (JSON
 // string in Go's, Python's or PHP's escaping, query, path, Go quoting), in
-// any ASCII letter case, survives in its output. A server that echoes half a
+// any ASCII letter case, survives in its output; and none can be read back
+// by a consumer that undoes JSON or percent escapes, in any mix, and
+// compares letters in any case, Unicode's included (the view: view.go). One
+// rule for every place that scrubs a server's text. A server that echoes half a
 // secret, cuts one at a snippet boundary or escapes it is still scrubbed.
 // A secret shorter than Window is removed where it stands alone. The one
 // exception is the Marker itself: a secret that shares bytes with
@@ -78,8 +81,7 @@ func New(apiKey string, credentials map[string]any) *Scrubber {
 		// echoes a credential in a message, not megabytes of one, and the
 		// index costs 8 bytes a byte.
 		secret = secret[:min(len(secret), maxIndexed)]
-		for _, v := range variants(secret) {
-			v = foldString(v)
+		for _, v := range forms(secret) {
 			if len(v) < Window {
 				if s.short == nil {
 					s.short = map[uint32][]string{}

@@ -539,7 +539,10 @@ func TestJSONCredentialValuesSeesEveryDuplicate(t *testing.T) {
 		assert.Equal(t, Marker, s.String(secret), secret)
 	}
 	assert.Equal(t, "bearer", s.String("bearer"), "a scheme name is not a secret")
-	assert.Nil(t, JSONCredentialValues([]byte(`{"credentials":`)), "not valid JSON")
+	assert.Nil(t, JSONCredentialValues([]byte(`{"credentials":`)), "nothing read of the value")
+	// Not valid JSON: what was read before the error was sent all the same.
+	cut := New("", map[string]any{"body": JSONCredentialValues([]byte(`{"credentials":{"token":"cut-secret-1","b":"cut-secret-2",}}`))})
+	assert.Equal(t, Marker+" "+Marker, cut.String("cut-secret-1 cut-secret-2"))
 	assert.Nil(t, JSONCredentialValues([]byte(`{"name":"x"}`)))
 }
 

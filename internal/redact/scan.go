@@ -6,16 +6,51 @@ import (
 )
 
 // This file is the scan behind Scrubber.String and Bytes: cover finds the
-// bytes that belong to a secret, rebuild writes the text with Markers.
+// bytes that belong to a secret (read raw by scan, and decoded: view.go),
+// rebuild writes the text with Markers.
 
 // bytestring lets one scan serve String and Bytes without copying either.
 type bytestring interface{ ~string | ~[]byte }
 
-// cover marks every byte of t inside a secret window, and every occurrence of
+// cover marks every byte of t that a secret is read from: read raw (scan),
+// or as a consumer decodes it (view.go), whose matches mark the escapes and
+// runes they were read from. It returns nil, having allocated nothing, when
+// t holds no secret and neither escapes nor non-ASCII bytes.
+func cover[T bytestring](s *Scrubber, t T) []bool {
+	cov := scan(s, t)
+	v, from, ok := view(t)
+	if !ok {
+		return cov
+	}
+	vcov := scan(s, v)
+	for j := 0; j < len(vcov); j++ {
+		if !vcov[j] {
+			continue
+		}
+		if cov == nil {
+			cov = make([]bool, len(t))
+		}
+		k := j + 1
+		for k < len(v) && (vcov[k] || from[k] == from[k-1]) {
+			k++
+		}
+		to := len(t)
+		if k < len(v) {
+			to = int(from[k])
+		}
+		for i := int(from[j]); i < to; i++ {
+			cov[i] = true
+		}
+		j = k - 1
+	}
+	return cov
+}
+
+// scan marks every byte of t inside a secret window, and every occurrence of
 // a short secret that stands alone (no ASCII letter or digit on either side; a neighbour already marked
 // counts as a boundary, since it becomes a Marker). It returns nil, having
 // allocated nothing, when t holds none.
-func cover[T bytestring](s *Scrubber, t T) []bool {
+func scan[T bytestring](s *Scrubber, t T) []bool {
 	var cov []bool
 	mark := func(from, to int) {
 		if cov == nil {

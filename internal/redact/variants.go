@@ -58,6 +58,23 @@ func variants(secret string) []string {
 	return out
 }
 
+// forms returns what the index holds for secret: each variant as the raw
+// scan reads it (ASCII case folded) and as a consumer decodes it (its view:
+// view.go), without duplicates.
+func forms(secret string) []string {
+	vs := variants(secret)
+	out := make([]string, 0, 2*len(vs))
+	for _, v := range vs {
+		if f := foldString(v); !contains(out, f) {
+			out = append(out, f)
+		}
+		if d, ok := viewString(v); ok && !contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // asciiJSON escapes secret as a JSON string body with every non-ASCII
 // character as \uXXXX (UTF-16 surrogate pairs above U+FFFF), the way
 // Python's json.dumps writes it by default.

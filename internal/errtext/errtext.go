@@ -1,4 +1,7 @@
-package freddy
+// Package errtext holds the SDK's one rule for text from outside (a
+// server's error body, a redirect's Location) that goes into an error
+// message: one error is one log line.
+package errtext
 
 import (
 	"strconv"
@@ -6,11 +9,11 @@ import (
 	"unicode/utf8"
 )
 
-// oneLine returns server text fit for an error message: every rune that is
+// OneLine returns outside text fit for an error message: every rune that is
 // not printable (line breaks, terminal escapes, NUL, bidirectional
 // overrides, invalid UTF-8) is written as its Go escape, so one error stays
 // one log line and cannot repaint a terminal. Plain ASCII is returned as is.
-func oneLine(s string) string {
+func OneLine(s string) string {
 	i := 0
 	for i < len(s) && s[i] >= ' ' && s[i] < 0x7f {
 		i++
