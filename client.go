@@ -44,7 +44,7 @@ import (
 )
 
 // Version is the SDK version sent in the User-Agent header.
-const Version = "0.3.0"
+const Version = "0.4.0"
 
 // Client calls the Freddy API. Create it with [NewClient]; the zero value is
 // not usable. Printing a Client never prints the API key.

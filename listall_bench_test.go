@@ -241,9 +241,7 @@ func medianPeaks(t *testing.T, run func() (uint64, uint64)) (uint64, uint64) {
 // TestListAllMemoryDoesNotGrowWithTheTotal: streaming 10,000 items peaks at
 // about what streaming 1,000 does.
 func TestListAllMemoryDoesNotGrowWithTheTotal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("samples the heap over 11,000 items")
-	}
+	longTest(t) // samples the heap over 11,000 items
 	small, large := medianPeaks(t, func() (uint64, uint64) { return peakHeap(t, 1_000, false), peakHeap(t, 10_000, false) })
 	t.Logf("peak live heap above baseline: 1,000 items %d B, 10,000 items %d B (ratio %.2f)", small, large, float64(large)/float64(small))
 	assert.LessOrEqual(t, float64(large), 1.2*float64(small))

@@ -39,14 +39,19 @@ func poolRun(t *testing.T, workers, calls int, opts ...Option) int32 {
 // a loaded machine can make happen, and the server can see a new connection
 // before the close of the one it replaces. A 65th connection failed one run
 // in about 20 under -race that way.
-func TestPoolKeepsConnectionsForConcurrentCallers(t *testing.T) {
+// TestPoolSettings: callers beyond the bound wait for a connection, and
+// every connection can stay for reuse. The runs below show the effect.
+func TestPoolSettings(t *testing.T) {
 	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(testBaseURL))
 	require.NoError(t, err)
 	tr, ok := c.core.transport.(*http.Transport)
 	require.True(t, ok, "default transport is %T", c.core.transport)
 	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxConnsPerHost, "callers beyond the bound wait for a connection")
 	assert.Equal(t, DefaultMaxConnsPerHost, tr.MaxIdleConnsPerHost, "every connection can stay for reuse")
+}
 
+func TestPoolKeepsConnectionsForConcurrentCallers(t *testing.T) {
+	longTest(t)
 	n := poolRun(t, 64, 100)
 	t.Logf("64 goroutines x 100 creates, default transport: %d connections", n)
 	assert.LessOrEqual(t, n, int32(64*100/10), "connections are reused")
@@ -59,9 +64,7 @@ func TestPoolKeepsConnectionsForConcurrentCallers(t *testing.T) {
 // against: cleanhttp's pooled default keeps GOMAXPROCS+1 idle connections per
 // host, so the same load dials far more than 64.
 func TestPoolControlCleanhttpDefault(t *testing.T) {
-	if testing.Short() {
-		t.Skip("control measurement")
-	}
+	longTest(t)
 	hc := cleanhttp.DefaultPooledClient()
 	defer hc.CloseIdleConnections()
 	n := poolRun(t, 64, 100, WithHTTPClient(hc))

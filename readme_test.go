@@ -17,6 +17,7 @@ import (
 
 	"github.com/aitronos/freddy-go"
 	"github.com/aitronos/freddy-go/freddytest"
+	"github.com/aitronos/freddy-go/internal/testenv"
 )
 
 // next is docs/reference.md's error switch, verbatim:
@@ -318,7 +319,7 @@ func TestReadmeAndExamplesBuildInAnotherModule(t *testing.T) {
 	example, err := os.ReadFile("example_test.go")
 	require.NoError(t, err)
 	write("example_test.go", strings.Replace(string(example), "package freddy_test", "package provision_test", 1))
-	cmd := exec.Command("go", "test", "-count=1", "-v", ".")
+	cmd := exec.Command("go", testenv.GoTestArgs("-count=1", "-v", ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
 	out, err := cmd.CombinedOutput()

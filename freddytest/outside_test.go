@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aitronos/freddy-go/internal/testenv"
 )
 
 // TestTestBenchInAnotherModule runs testdata/outside in a new module that
@@ -31,7 +33,7 @@ func TestTestBenchInAnotherModule(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join("testdata", "outside", "testbench_test.go"))
 	require.NoError(t, err)
 	write("testbench_test.go", src)
-	cmd := exec.Command("go", "test", "-count=1", "-v", ".")
+	cmd := exec.Command("go", testenv.GoTestArgs("-count=1", "-v", ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
 	out, err := cmd.CombinedOutput()

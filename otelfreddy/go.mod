@@ -3,7 +3,7 @@ module github.com/aitronos/freddy-go/otelfreddy
 go 1.26.0
 
 require (
-	github.com/aitronos/freddy-go v0.0.0
+	github.com/aitronos/freddy-go v0.4.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
@@ -23,5 +23,3 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
-
-replace github.com/aitronos/freddy-go => ../

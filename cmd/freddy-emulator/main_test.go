@@ -21,10 +21,31 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain fails the run if an in-process server or an SDK connection
-// outlives the tests.
+// emulatorMain, set in a process's environment, makes this test binary the
+// emulator: TestMain runs the command's main instead of the tests. The
+// tests that run the emulator as a process of its own (signals, exit codes,
+// its banner on stdout) start this binary so, instead of building the
+// command again: a second, non-race build of the whole tree that cost a
+// newcomer's `go test ./...` more than a minute.
+const emulatorMain = "FREDDY_EMULATOR_RUN_MAIN"
+
+// TestMain runs the emulator when asked to (see emulatorMain); otherwise it
+// runs the tests and fails the run if an in-process server or an SDK
+// connection outlives them.
 func TestMain(m *testing.M) {
+	if os.Getenv(emulatorMain) == "1" {
+		main() // exits
+	}
 	goleak.VerifyTestMain(m)
+}
+
+// emulatorBinary returns the executable startProcess runs as the emulator:
+// this test binary (see emulatorMain).
+func emulatorBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	return bin
 }
 
 func TestIsLoopback(t *testing.T) {
@@ -88,17 +109,15 @@ func TestRunInProcess(t *testing.T) {
 	}
 }
 
-// TestBinary builds the command and runs it as a separate process.
+// TestBinary runs the command's main as a separate process.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary")
+		t.Skip("runs the emulator as a process")
 	}
 	if runtime.GOOS == "windows" {
 		t.Skip("signals a process")
 	}
-	bin := filepath.Join(t.TempDir(), "freddy-emulator")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := emulatorBinary(t)
 
 	t.Run("serves until SIGTERM", func(t *testing.T) {
 		p := startProcess(t, bin, "-addr", "127.0.0.1:0")
@@ -154,6 +173,7 @@ type process struct {
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), emulatorMain+"=1")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	p := &process{cmd: cmd, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}, exited: make(chan error, 1)}

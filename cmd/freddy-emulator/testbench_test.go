@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -166,15 +165,13 @@ func readmeCurls(t *testing.T) [][3]string {
 }
 
 // TestReadmeCurlsAgainstTheBinary sends docs/testing.md's curl examples, as
-// written, to the built emulator with -control and -no-idempotency.
+// written, to the emulator running as a process with -control and
+// -no-idempotency.
 func TestReadmeCurlsAgainstTheBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary")
+		t.Skip("runs the emulator as a process")
 	}
-	bin := t.TempDir() + "/freddy-emulator"
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
-	p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-control", "-no-idempotency")
+	p := startProcess(t, emulatorBinary(t), "-addr", "127.0.0.1:0", "-control", "-no-idempotency")
 	url, key := readBanner(t, p.stdout)
 	hc := &http.Client{Timeout: 10 * time.Second}
 	defer hc.CloseIdleConnections()

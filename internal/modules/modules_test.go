@@ -1,0 +1,73 @@
+package modules
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/aitronos/freddy-go/internal/testenv"
+)
+
+func TestNewestRelease(t *testing.T) {
+	for text, want := range map[string]string{
+		"# C\n\n## 0.4.0\n\n## [0.3.0] - 2026-12-03\n": "v0.4.0",
+		"# C\n\n## [0.3.0] - 2026-12-03\n":             "v0.3.0",
+		"# C\n\n## v1.2.3\n":                           "v1.2.3",
+		"# C\n\n### 9.9.9\n\n## Unreleased\n":          "",
+	} {
+		got, err := NewestRelease(text)
+		if got.Version != want || (want == "") != (err != nil) {
+			t.Errorf("NewestRelease(%q) = %q, %v; want %q", text, got.Version, err, want)
+		}
+	}
+}
+
+func TestBreakingIsTheNewestSectionsOnly(t *testing.T) {
+	r, err := NewestRelease("# C\n\n## 0.4.0\n\n### Added\n- Foo\n\n### Breaking changes\n- `Bar` is gone.\n\n### Fixed\n- Baz\n\n## 0.3.0\n\n### Breaking changes\n- Old\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Breaking(); got != "- `Bar` is gone.\n\n" {
+		t.Errorf("Breaking() = %q", got)
+	}
+}
+
+func TestFindAndPackages(t *testing.T) {
+	root := t.TempDir()
+	testenv.WriteFiles(t, root, map[string]string{
+		"go.mod":                "module example.com/core\n\nrequire (\n\texample.com/dep v1.0.0 // indirect\n)\n",
+		"core.go":               "package core\n",
+		"core_test.go":          "package core_test\n",
+		"internal/x/x.go":       "package x\n",
+		"cmd/tool/main.go":      "package main\n",
+		"sub/sub.go":            "package sub\n",
+		"side/go.mod":           "module example.com/core/side\n\nrequire example.com/core v0.4.0\n",
+		"side/side.go":          "package side\n",
+		"testdata/mod/go.mod":   "module example.com/ignored\n",
+		".hidden/go.mod":        "module example.com/hidden\n",
+		"side/testdata/data.go": "package data\n",
+	})
+	mods, err := Find(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Module{
+		{Path: "example.com/core", Dir: ".", Requires: map[string]string{"example.com/dep": "v1.0.0"}},
+		{Path: "example.com/core/side", Dir: "side", Requires: map[string]string{"example.com/core": "v0.4.0"}},
+	}
+	if !reflect.DeepEqual(mods, want) {
+		t.Fatalf("Find = %+v, want %+v", mods, want)
+	}
+	var got []string
+	for _, m := range mods {
+		pkgs, err := Packages(root, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkgs {
+			got = append(got, p.ImportPath+" "+p.Name)
+		}
+	}
+	if want := []string{"example.com/core core", "example.com/core/sub sub", "example.com/core/side side"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Packages = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"archive/zip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aitronos/freddy-go/internal/testenv"
+)
+
+const core = "github.com/aitronos/freddy-go"
+
+// tree writes files (path → content) under a new directory.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	testenv.WriteFiles(t, root, files)
+	return root
+}
+
+// repo is a repository with a core and one side module requiring the core
+// at sideRequires, and the given go.work.
+func repo(t *testing.T, sideRequires, work string) string {
+	return tree(t, map[string]string{
+		"CHANGELOG.md":        "# Changelog\n\n## 0.4.0\n\n### x\n\n## [0.3.0] - 2026-12-03\n",
+		"go.mod":              "module " + core + "\n\ngo 1.25\n",
+		"freddy.go":           "package freddy\n\nconst Version = \"0.4.0\"\n",
+		"internal/x/x.go":     "package x\n",
+		"cmd/tool/main.go":    "package main\n",
+		"side/go.mod":         "module " + core + "/side\n\ngo 1.26.0\n\nrequire (\n\t" + core + " " + sideRequires + "\n\tgo.example/other v1.2.3 // indirect\n)\n",
+		"side/side.go":        "package side\n",
+		"side/sub/sub.go":     "package sub\n",
+		"side/testdata/x.txt": "data\n",
+		"go.work":             work,
+	})
+}
+
+const goodWork = "go 1.26.0\n\nuse (\n\t.\n\t./side\n)\n\nreplace " + core + " v0.4.0 => ./\n"
+
+// problems runs every check proxycheck makes before writing a proxy.
+func problems(t *testing.T, root string) string {
+	t.Helper()
+	err := run(root, "", "")
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestAGoodTreePasses(t *testing.T) {
+	if p := problems(t, repo(t, "v0.4.0", goodWork)); p != "" {
+		t.Fatal(p)
+	}
+}
+
+func TestASideModuleMustRequireTheChangelogVersion(t *testing.T) {
+	for _, version := range []string{"v0.0.0", "v0.3.0", "v0.4.1"} {
+		p := problems(t, repo(t, version, goodWork))
+		want := "side/go.mod requires " + core + " " + version + ", but CHANGELOG.md names v0.4.0"
+		if !strings.Contains(p, want) {
+			t.Errorf("side requiring %s: got %q, want it to say %q", version, p, want)
+		}
+	}
+}
+
+func TestGoWorkMustUseEveryModuleAndReplaceTheReleasedCore(t *testing.T) {
+	p := problems(t, repo(t, "v0.4.0", "go 1.26.0\n\nuse .\n\nreplace "+core+" v0.3.0 => ./\n"))
+	for _, want := range []string{"go.work does not use ./side", `go.work replaces ` + core + ` "v0.3.0" => ./, want v0.4.0`} {
+		if !strings.Contains(p, want) {
+			t.Errorf("got %q, want it to say %q", p, want)
+		}
+	}
+}
+
+// TestProxyLayout: each module's zip holds its own files under
+// path@version/, never another module's, and its public packages exclude
+// internal ones and commands.
+func TestProxyLayout(t *testing.T) {
+	root := repo(t, "v0.4.0", goodWork)
+	out, consumers := t.TempDir(), t.TempDir()
+	if err := run(root, out, consumers); err != nil {
+		t.Fatal(err)
+	}
+	names := func(zipPath string) string {
+		zr, err := zip.OpenReader(zipPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		var n []string
+		for _, f := range zr.File {
+			n = append(n, f.Name)
+		}
+		return strings.Join(n, " ")
+	}
+	coreZip := names(filepath.Join(out, core, "@v", "v0.4.0.zip"))
+	if !strings.Contains(coreZip, core+"@v0.4.0/freddy.go") || strings.Contains(coreZip, "side/") {
+		t.Errorf("core zip: %s", coreZip)
+	}
+	sideZip := names(filepath.Join(out, core, "side", "@v", "v0.4.0.zip"))
+	for _, want := range []string{core + "/side@v0.4.0/go.mod", core + "/side@v0.4.0/sub/sub.go", core + "/side@v0.4.0/testdata/x.txt"} {
+		if !strings.Contains(sideZip, want) {
+			t.Errorf("side zip %s lacks %s", sideZip, want)
+		}
+	}
+	program, err := os.ReadFile(filepath.Join(consumers, "0", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(program), "internal") || strings.Contains(string(program), "cmd/tool") {
+		t.Errorf("core consumer imports a non-public package:\n%s", program)
+	}
+	program, err = os.ReadFile(filepath.Join(consumers, "1", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`freddy "` + core + `"`, `_ "` + core + `/side"`, `_ "` + core + `/side/sub"`} {
+		if !strings.Contains(string(program), want) {
+			t.Errorf("side consumer lacks %s:\n%s", want, program)
+		}
+	}
+}
+
+func TestEscapePath(t *testing.T) {
+	if got := escapePath("github.com/BurntSushi/toml"); got != "github.com/!burnt!sushi/toml" {
+		t.Errorf("escapePath = %q", got)
+	}
+}
