@@ -1,0 +1,108 @@
+package redisfreddy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// guard bounds every Redis call and, after one fails, keeps the account from
+// asking Redis for a cooldown; then lets one call probe it. A fleet whose
+// Redis is frozen thus spends at most one timeout per cooldown per Client,
+// not one per attempt.
+type guard struct {
+	cooldown time.Duration
+	clock    func() time.Time
+
+	mu sync.Mutex
+	// openUntil is the end of the cooldown; zero while Redis answers.
+	openUntil time.Time
+	// probing is set while the one call after a cooldown is out.
+	probing bool
+}
+
+// result is what one Redis call returned.
+type result struct {
+	n   int64
+	err error
+}
+
+// do runs fn with a context bounded by timeout and ctx. It returns as soon as
+// either ends, even when fn does not return (a redis client whose context
+// does not bound its reads): fn's goroutine then ends with the redis client's
+// own read timeout. Errors wrap ErrUnavailable.
+func (g *guard) do(ctx context.Context, timeout time.Duration, fn func(context.Context) (int64, error)) (int64, error) {
+	probe, err := g.enter()
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		g.settle(probe, gaveUp)
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ch := make(chan result, 1)
+	go func() {
+		n, err := fn(cctx)
+		ch <- result{n, err}
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-cctx.Done():
+		r.err = fmt.Errorf("no answer within %s: %w", timeout, cctx.Err())
+	}
+	switch {
+	case r.err == nil:
+		g.settle(probe, answered)
+		return r.n, nil
+	case ctx.Err() != nil:
+		// The caller giving up says nothing about Redis.
+		g.settle(probe, gaveUp)
+	default:
+		g.settle(probe, failed)
+	}
+	return 0, fmt.Errorf("%w: %w", ErrUnavailable, r.err)
+}
+
+// enter admits a call: always while Redis answers, never during the
+// cooldown, and one probe after it. probe reports that this call is the
+// probe.
+func (g *guard) enter() (probe bool, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.openUntil.IsZero() {
+		return false, nil
+	}
+	if left := g.openUntil.Sub(g.clock()); left > 0 || g.probing {
+		return false, fmt.Errorf("%w: a call failed; asking again in %s", ErrUnavailable, max(left, 0))
+	}
+	g.probing = true
+	return true, nil
+}
+
+// outcome is what one call says about Redis.
+type outcome int
+
+const (
+	answered outcome = iota // Redis answered: close the guard
+	failed                  // Redis failed or did not answer: open it for the cooldown
+	gaveUp                  // the caller gave up first: nothing learnt
+)
+
+// settle records a call's outcome and frees the probe.
+func (g *guard) settle(probe bool, o outcome) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if probe {
+		g.probing = false
+	}
+	switch o {
+	case answered:
+		g.openUntil = time.Time{}
+	case failed:
+		g.openUntil = g.clock().Add(g.cooldown)
+	}
+}
