@@ -39,6 +39,7 @@ import (
 	"sync"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
+	"github.com/aitronos/freddy-go/internal/ratelimit"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
@@ -72,10 +73,17 @@ type core struct {
 	httpClient               *http.Client
 	transport                http.RoundTripper
 	// traced: transport reports each attempt's connection (sent.go).
-	traced  bool
-	policy  *retry.Policy
-	logger  *slog.Logger
-	pacer   *pacer
+	traced bool
+	policy *retry.Policy
+	logger *slog.Logger
+	// pacer is the rate-limit model (internal/ratelimit); pacingOn is
+	// false with WithRateLimitPacing(false), when it is fed but asked
+	// nothing. keyHash is the Client's API key's identity in it.
+	pacer    *ratelimit.Pacer
+	pacingOn bool
+	keyHash  string
+	// account is the shared RateLimitAccount, nil without one.
+	account *accountGate
 	limiter Limiter
 	calls   sync.Pool
 	// middleware and observer run around each attempt and each call
@@ -171,7 +179,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		middleware:    cfg.middleware,
 		observer:      cfg.observer,
 		layeredClient: newLayeredClient(hc),
-		pacer:         newPacer(!cfg.pacingOff),
+		pacer:         ratelimit.New(ratelimit.KeyOf(cfg.apiKey)),
+		pacingOn:      !cfg.pacingOff,
+		keyHash:       ratelimit.KeyOf(cfg.apiKey),
+		account:       newAccountGate(cfg.account, DefaultAccountTimeout, cfg.logger, cfg.observer),
 		limiter:       cfg.limiter,
 	}
 	c.calls.New = func() any { return newCall(c) }
@@ -180,12 +191,21 @@ func NewClient(opts ...Option) (*Client, error) {
 	return client, nil
 }
 
-// RateLimit returns the Client's current view of the rate-limit window, kept
-// from every response of every call: the limit, the lowest remaining the
-// server reported in the window less the calls this Client sent since, and
-// the earliest of the most precise resets on offer. It returns the zero
-// RateLimit before any response reported a window.
-func (c *Client) RateLimit() RateLimit { return c.core.pacer.view() }
+// RateLimit returns the Client's current view of the rate-limit window of
+// its own API key, kept from every response: the limit, the lowest remaining
+// the server reported in the window less the calls this Client sent since,
+// and the most precise reset on offer. When the server keeps one window per
+// endpoint (the Client finds out from the headers), it is the window of the
+// endpoint that answered last. Calls made with another key (WithAPIKey per
+// call) have windows of their own and are not reported here. It returns the
+// zero RateLimit before any response reported a window.
+func (c *Client) RateLimit() RateLimit {
+	limit, remaining, reset, ok := c.core.pacer.View(c.core.keyHash)
+	if !ok {
+		return RateLimit{}
+	}
+	return RateLimit{Limit: limit, Remaining: remaining, ResetAt: reset}
+}
 
 // CloseIdleConnections closes the connections the client keeps for reuse. A
 // later call opens new ones. Use it before checking for leaked goroutines or

@@ -114,7 +114,7 @@ func newAPIError(status int, h http.Header, body []byte, idemKey string, attempt
 func newRateLimitError(a APIError, details map[string]any, h http.Header, now time.Time) error {
 	e := &RateLimitError{APIError: a}
 	if d, ok := secondsOf(details["retry_after"]); ok {
-		e.RetryAfter = d
+		e.RetryAfter, e.window = d, d
 	}
 	if d, ok := retry.ParseRetryAfter(headerValue(h, "Retry-After"), now); ok && d > e.RetryAfter {
 		e.RetryAfter = d

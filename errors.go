@@ -286,6 +286,10 @@ type RateLimitError struct {
 	Remaining int
 	// ResetAt is when the window resets; zero when not reported.
 	ResetAt time.Time
+
+	// window is the body's details.retry_after alone: window information,
+	// which the Retry-After header is not (see sightingOf).
+	window time.Duration
 }
 
 // Error reads "freddy: 429 RATE_LIMIT_EXCEEDED: … (retry after 1m0s,

@@ -45,8 +45,24 @@ func (cl *call) logging(ctx context.Context) bool {
 	return l != nil && l.Enabled(ctx, slog.LevelDebug)
 }
 
+// logAccount records a change of the Client's trust in its
+// RateLimitAccount: the one record the SDK writes outside a call's debug
+// records, at Warn when trust is lost and Info when it is back, because a
+// fleet falling back to its own pacing is an operator's concern.
+func logAccount(ctx context.Context, l *slog.Logger, e RateLimitAccountEvent) {
+	if l == nil {
+		return
+	}
+	if e.Trusted {
+		l.LogAttrs(ctx, slog.LevelInfo, "freddy: rate-limit account answers again; pacing by the shared account")
+		return
+	}
+	l.LogAttrs(ctx, slog.LevelWarn, "freddy: rate-limit account not trusted; pacing by the Client's own view", slog.String("error", e.Err.Error()))
+}
+
 // log writes one debug record with the attempt number and, for Create, the
-// idempotency key. It is the only place the SDK writes log records.
+// idempotency key. It is the only place the SDK writes a call's log records
+// (logAccount writes the Client's).
 func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if !cl.logging(ctx) {
 		return

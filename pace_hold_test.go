@@ -55,7 +55,8 @@ func TestPaceMaxRetryWaitBoundsTheWholeHold(t *testing.T) {
 }
 
 // TestPaceDeadlineBoundsTheWholeHold: the same with a context deadline of
-// 400ms instead of the max wait.
+// 600ms instead of the max wait: the turn at 300ms leaves 300ms, more than
+// MinAttemptTime; the next, at 600ms, is the deadline itself.
 func TestPaceDeadlineBoundsTheWholeHold(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := newWindowRT(t, 1, 300*time.Millisecond)
@@ -67,7 +68,7 @@ func TestPaceDeadlineBoundsTheWholeHold(t *testing.T) {
 		refused := 0
 		for range 6 {
 			wg.Go(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+				ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 				defer cancel()
 				_, err := c.Configurations.Create(ctx, validParams())
 				if err != nil {

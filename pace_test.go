@@ -222,50 +222,6 @@ func TestPaceBothHeaderFamiliesAndThe429BodyFeedTheView(t *testing.T) {
 	}
 }
 
-// sightAt builds a sighting whose reset is d from now.
-func sightAt(now time.Time, remaining int, d time.Duration, prec int) sighting {
-	return sighting{limit: 100, remaining: remaining, hasRemaining: true, reset: now.Add(d), prec: prec}
-}
-
-func TestPaceViewMerge(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newPacer(true)
-		now := time.Now()
-		p.observe(sightAt(now, 50, 2*time.Second, precUnix), now)
-		assert.Equal(t, RateLimit{100, 50, now.Add(2 * time.Second)}, p.view())
-
-		p.observe(sightAt(now, 60, 1300*time.Millisecond, precDuration), now)
-		assert.Equal(t, RateLimit{100, 50, now.Add(1300 * time.Millisecond)}, p.view(),
-			"the more precise reset wins; the lowest remaining stays")
-		p.observe(sightAt(now, 40, time.Second, precUnix), now)
-		assert.Equal(t, RateLimit{100, 40, now.Add(1300 * time.Millisecond)}, p.view(),
-			"a less precise reset does not replace a precise one, even when earlier")
-		p.observe(sightAt(now, 45, 1200*time.Millisecond, precDuration), now)
-		assert.Equal(t, RateLimit{100, 40, now.Add(1200 * time.Millisecond)}, p.view(),
-			"the earliest of equally precise resets")
-	})
-}
-
-func TestPaceOlderWindowIgnored(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newPacer(true)
-		t0 := time.Now()
-		p.observe(sightAt(t0, 0, time.Second, precDuration), t0)
-		time.Sleep(1100 * time.Millisecond)
-		t1 := time.Now()
-		p.observe(sightAt(t1, 3, 900*time.Millisecond, precDuration), t1)
-		require.Equal(t, RateLimit{100, 3, t1.Add(900 * time.Millisecond)}, p.view())
-
-		// A response answered in the old window, arriving late, reports
-		// plenty left and the old reset (or one a few ms after it).
-		p.observe(sightAt(t1, 90, -100*time.Millisecond, precDuration), t1)
-		p.observe(sightAt(t1, 90, 5*time.Millisecond, precDuration), t1)
-		p.observe(sightAt(t1, 0, 5*time.Millisecond, precDuration), t1)
-		assert.Equal(t, RateLimit{100, 3, t1.Add(900 * time.Millisecond)}, p.view(),
-			"an older window neither brings back capacity nor spends this one")
-	})
-}
-
 func TestPace429StopsOtherCallsAndTheRetryGoesAtTheReset(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ok := fixture(t, "create_200.json")
@@ -401,9 +357,11 @@ func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newClient(t, script(reply(200, nil)))
 			ctx := context.Background()
+			cl := &call{core: c.core, callState: callState{op: op{name: "Create"}, key: c.core.keyHash}}
+			g := &gate{key: c.core.keyHash, op: &cl.op, policy: c.core.policy, maxWait: DefaultMaxRetryWait}
 			allocs := testing.AllocsPerRun(200, func() {
-				c.core.see(h, nil)
-				if err := c.core.beforeAttempt(ctx, time.Time{}, DefaultMaxRetryWait); err != nil {
+				cl.see(ctx, h, nil)
+				if err := c.core.beforeAttempt(ctx, g); err != nil {
 					t.Fatal(err)
 				}
 			})

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aitronos/freddy-go/internal/ratelimit"
 )
 
 // RateLimit is the request rate limit a response reported. The API documents
@@ -116,76 +118,69 @@ func parseReset(s string, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Precision of a reset time, lowest first: a projected next window, whole
-// Unix seconds (X-RateLimit-Reset, the body's reset_at), a wait the server
-// asked for (Retry-After, the body's retry_after), and the
-// x-ratelimit-reset-requests duration, which may carry fractions of a second.
-const (
-	precProjected = iota
-	precUnix
-	precAsked
-	precDuration
-)
-
-// sighting is what one response says about the window, for the Client's
-// view: the reset is the most precise on offer.
+// sighting is what one response says: its window, for the rate-limit model
+// (internal/ratelimit), and, for a 429, when that call alone may retry.
 type sighting struct {
-	limit, remaining int
-	hasRemaining     bool
-	reset            time.Time
-	prec             int
-	// hold is when the call that got a 429 may retry: its Retry-After. For
-	// a 429 whose headers say the request window still has room (another
-	// limit refused it) the view is left alone and only that call waits.
+	report ratelimit.Report
+	// hold is when the call that got a 429 may retry: its Retry-After (the
+	// header's or the body's, the longer). It holds that call alone.
 	hold time.Time
 }
 
 // sightingOf reads a response's header, and a 429's typed error when there is
-// one (its RetryAfter, Limit, Remaining and ResetAt already merge the body's
-// details with the headers). A 429 spends the window unless its headers say
-// requests remain.
+// one (its Limit, Remaining and ResetAt already merge the body's details with
+// the headers). Only explicit window information makes the report: the
+// rate-limit headers and the 429's details, never Retry-After (a gateway's
+// bare 429 holds its own call and nothing else). A 429 with window
+// information spends the window, unless its headers say requests remain
+// (another limit refused it).
 func sightingOf(h http.Header, rl *RateLimitError, now time.Time) sighting {
-	s := sighting{limit: headerInt(h, "X-Ratelimit-Limit", "X-Ratelimit-Limit-Requests")}
+	r := ratelimit.Report{Limit: headerInt(h, "X-Ratelimit-Limit", "X-Ratelimit-Limit-Requests")}
 	for _, k := range [...]string{"X-Ratelimit-Remaining", "X-Ratelimit-Remaining-Requests"} {
 		if n, ok := parseCount(headerValue(h, k)); ok {
-			s.remaining, s.hasRemaining = n, true
+			r.Remaining, r.HasRemaining = n, true
 			break
 		}
 	}
 	if t, ok := parseReset(headerValue(h, "X-Ratelimit-Reset-Requests"), now); ok {
-		s.reset, s.prec = t, precDuration
+		r.Reset, r.Prec = t, ratelimit.Fine
 	}
-	if rl != nil && s.hasRemaining && s.remaining > 0 {
-		if rl.RetryAfter > 0 {
-			s.hold = now.Add(rl.RetryAfter)
-		}
-		s.reset = time.Time{}
-		return s
-	}
+	var s sighting
 	if rl != nil {
-		// A 429 from the request window: whatever the headers say, nothing
-		// is left. Its own retry waits at least the Retry-After it gave,
-		// even when the reset on offer is sooner; the view keeps the
-		// precise reset for the other calls (see pacer).
 		if rl.RetryAfter > 0 {
 			s.hold = now.Add(rl.RetryAfter)
 		}
-		s.remaining, s.hasRemaining = 0, true
-		if rl.Limit > 0 {
-			s.limit = rl.Limit
-		}
-		switch {
-		case s.prec == precDuration:
-		case rl.RetryAfter > 0:
-			s.reset, s.prec = now.Add(rl.RetryAfter), precAsked
-		case !rl.ResetAt.IsZero():
-			s.reset, s.prec = rl.ResetAt, precUnix
+		if !r.HasRemaining || r.Remaining == 0 {
+			r = windowOf429(r, rl, now)
 		}
 	}
-	if s.reset.IsZero() {
+	if r.Reset.IsZero() {
 		if t, ok := parseReset(headerValue(h, "X-Ratelimit-Reset"), now); ok {
-			s.reset, s.prec = t, precUnix
+			r.Reset, r.Prec = t, ratelimit.WholeSeconds
 		}
 	}
+	s.report = r
 	return s
+}
+
+// windowOf429 completes the report of a 429 from the request window with its
+// details: nothing is left, and the reset is the most precise on offer. A 429
+// without any window information (no limit, remaining or reset, in the
+// headers or the details) leaves r as it is: no window.
+func windowOf429(r ratelimit.Report, rl *RateLimitError, now time.Time) ratelimit.Report {
+	if r.Limit == 0 && !r.HasRemaining && r.Reset.IsZero() && rl.Limit == 0 && rl.ResetAt.IsZero() && rl.window == 0 {
+		return r
+	}
+	r.Remaining, r.HasRemaining = 0, true
+	if rl.Limit > 0 {
+		r.Limit = rl.Limit
+	}
+	switch {
+	case r.Prec == ratelimit.Fine:
+	case rl.window > 0:
+		r.Reset, r.Prec = now.Add(rl.window), ratelimit.Asked
+	case !rl.ResetAt.IsZero():
+		r.Reset, r.Prec = rl.ResetAt, ratelimit.WholeSeconds
+	}
+	return r
 }

@@ -77,10 +77,12 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		return false, err
 	}
 	start := time.Now()
-	if err := c.beforeAttempt(ctx, time.Time{}, policy.MaxWait); err != nil {
+	key := c.keyOf(&o.opts.overrides)
+	if err := c.beforeAttempt(ctx, &gate{key: key, op: o, policy: policy, maxWait: policy.MaxWait}); err != nil {
 		return false, notSentError(err, 0, o.idemKey, nil, false)
 	}
-	held := time.Since(start)
+	sent := time.Now()
+	held := sent.Sub(start)
 	// An untyped nil: a typed nil []byte would make retryablehttp send an
 	// empty chunked body with a GET.
 	var raw any
@@ -88,7 +90,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 		raw = o.body
 	}
 	cl := c.calls.Get().(*call)
-	cl.op, cl.waited = *o, held
+	cl.op, cl.waited, cl.key, cl.sentAt = *o, held, key, sent
 	cl.policy, cl.rc.RetryMax, cl.attempt.Timeout = policy, policy.MaxRetries, o.opts.timeout
 	defer c.release(cl)
 	// Seam (observation hook, around the call): begin opens the
@@ -174,7 +176,7 @@ func endedBy(ctx context.Context, d retry.Decision) error {
 // transport error scrubbed. It returns the outcome for the policy, which
 // judges the error as it came, and the API error and scrubbed error, which
 // are what is kept or logged; both nil means the attempt succeeded.
-func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
+func (cl *call) observe(ctx context.Context, resp *http.Response, err error) (outcome retry.Outcome, apiErr, scrubbed error) {
 	cl.attempts++
 	cl.status, cl.header = 0, nil
 	// Read for every attempt, so that its observation never outlives it.
@@ -193,7 +195,7 @@ func (cl *call) observe(resp *http.Response, err error) (outcome retry.Outcome, 
 			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
 			cl.lastAPI = apiErr
 		}
-		cl.hold = cl.core.see(resp.Header, apiErr)
+		cl.hold = cl.see(ctx, resp.Header, apiErr)
 	}
 	if err != nil {
 		cl.lost = cl.lost || arrived
@@ -259,24 +261,24 @@ func (c *core) header(o *op) http.Header {
 }
 
 // beforeAttempt runs before every attempt is sent: the first (core.do) and
-// each retry (the PrepareRetry hook). It is the pacing seam: the Client's
-// pacer (pace.go), then the caller's Limiter. hold is the earliest time this
-// attempt may go (a 429 that held only its call). A non-nil error means the
-// attempt is not sent: the context's error, a *RateLimitError refusal, or a
-// *limiterError.
-func (c *core) beforeAttempt(ctx context.Context, hold time.Time, maxWait time.Duration) error {
+// each retry (the PrepareRetry hook). It is the pacing seam: the rate-limit
+// model or the shared account (pace.go), then the caller's Limiter. A
+// non-nil error means the attempt is not sent: the context's error, a
+// *RateLimitError refusal, or a *limiterError. No attempt passes once its
+// context is done or its deadline has come, however long it waited here.
+func (c *core) beforeAttempt(ctx context.Context, g *gate) error {
 	if err := notSendable(ctx); err != nil {
 		return err
 	}
-	if err := c.pacer.acquire(ctx, hold, maxWait); err != nil {
-		return err
+	if err := c.pace(ctx, g); err != nil {
+		return refusal(err)
 	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return &limiterError{err}
 		}
 	}
-	return nil
+	return notSendable(ctx)
 }
 
 // notSendable reports why no attempt may be sent now: the context ended, or

@@ -68,6 +68,10 @@ type callState struct {
 	final   error
 	// hold is when a retry may be sent after a 429 that held only this call.
 	hold time.Time
+	// key is the rate-limit model's identity of the call's API key;
+	// sentAt is when the current attempt passed the pacing seam.
+	key    string
+	sentAt time.Time
 	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
@@ -112,7 +116,7 @@ func (c *core) release(cl *call) {
 // Retry-After in the body see it before retryablehttp drains it); the
 // policy decides; finalError builds what the call returns when it stops.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	outcome, apiErr, err := cl.observe(resp, err)
+	outcome, apiErr, err := cl.observe(ctx, resp, err)
 	cl.logAttempt(ctx, firstErr(apiErr, err))
 	if apiErr == nil && err == nil {
 		return false, nil
@@ -138,8 +142,10 @@ func (cl *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Durati
 func (cl *call) prepareRetry(req *http.Request) error {
 	// The backoff already slept counts against the max wait, so that a
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
-	err := cl.core.beforeAttempt(req.Context(), cl.hold, cl.policy.MaxWait-time.Since(cl.waitFrom))
+	err := cl.core.beforeAttempt(req.Context(), &gate{key: cl.key, op: &cl.op, hold: cl.hold, policy: cl.policy,
+		maxWait: cl.policy.MaxWait - time.Since(cl.waitFrom)})
 	cl.stopWaitClock()
+	cl.sentAt = time.Now()
 	if err != nil {
 		cl.abandon(req.Context(), err)
 		return cl.final
