@@ -240,3 +240,7 @@ func TestTimeComesFromRedis(t *testing.T) {
 		assert.Zero(t, wait)
 	}
 }
+
+func windowOf(limit, remaining int, reset time.Duration) freddy.RateLimitWindow {
+	return freddy.RateLimitWindow{Limit: limit, Remaining: remaining, Reset: reset}
+}
