@@ -22,6 +22,10 @@ var shared *redisServer
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		if os.Getenv("LOADRUN_PROCESS") != "" {
+			// One process of the load run: its Redis is the parent's.
+			return m.Run()
+		}
 		if addr := os.Getenv("REDIS_ADDR"); addr != "" {
 			fmt.Fprintf(os.Stderr, "redisfreddy tests: Redis at REDIS_ADDR %s\n", addr)
 			shared = &redisServer{addr: addr}
