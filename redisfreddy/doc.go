@@ -45,12 +45,14 @@
 //     left it returns the time until the reset, and grants nothing.
 //  5. When the reset passes unseen (no response from the next window yet),
 //     the next window is projected: the whole limit, ending one window
-//     length after now. Now is the latest the server's next window can have
-//     started (a server that starts a window at the first request after the
-//     last one ended starts it with this send), so the projection never ends
-//     before the real window. The first response from it replaces the
-//     projected reset with the real one (earlier or later) and, by rule 2,
-//     lowers the sends left.
+//     length after now. A server with aligned windows started the next one
+//     at the reset, before now, so the projection ends after it; a server
+//     that starts a window at the first request after the last one ended
+//     starts it when this send arrives, one trip after now. The first
+//     response from the window replaces the projected reset with the real
+//     one (earlier or later) and, by rule 2, lowers the sends left; a
+//     projection is thus only trusted for the one round trip before a
+//     response, unless no response carries the headers.
 //  6. Before any window is known, sends are granted and counted (rule 1
 //     subtracts them). Nothing is known is not a reason to hold a call.
 //
@@ -69,10 +71,13 @@
 // anyway, and a Client whose account does not answer paces that attempt by
 // its own view of the headers. Every call to Redis is bounded by
 // WithTimeout (50ms by default) and by the caller's deadline, whatever the
-// redis client's own timeouts; a call that fails or times out makes the
-// account answer ErrUnavailable at once, without asking Redis, for
-// WithCooldown (1s by default); then one call tries Redis again, and the
-// account recovers when it answers. Set ContextTimeoutEnabled in the redis
+// redis client's own timeouts. A call that fails or times out returns an
+// error wrapping ErrUnavailable, and the Client paces that attempt by its own
+// view. Once three calls in a row have failed, the account answers
+// ErrUnavailable at once, without asking Redis, for WithCooldown (250ms by
+// default); then one call tries Redis again, and the account recovers when
+// it answers. One slow answer (a pause on a loaded machine) thus costs only
+// its own attempt, and a frozen Redis a few bounds per cooldown. Set ContextTimeoutEnabled in the redis
 // client's options so that a call given up on also stops waiting inside the
 // redis client.
 package redisfreddy

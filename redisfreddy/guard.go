@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// guard bounds every Redis call and, after one fails, keeps the account from
-// asking Redis for a cooldown; then lets one call probe it. A fleet whose
-// Redis is frozen thus spends at most one timeout per cooldown per Client,
-// not one per attempt.
+// guard bounds every Redis call and, after tripAfter calls in a row failed,
+// keeps the account from asking Redis for a cooldown; then lets one call
+// probe it (a failed probe starts the next cooldown). A Client whose Redis
+// is frozen thus spends a few bounds per cooldown, not one per attempt,
+// while one slow answer (a pause on a loaded machine) costs only its own
+// attempt.
 type guard struct {
 	cooldown time.Duration
 	clock    func() time.Time
@@ -20,7 +22,12 @@ type guard struct {
 	openUntil time.Time
 	// probing is set while the one call after a cooldown is out.
 	probing bool
+	// fails counts the calls in a row that failed.
+	fails int
 }
+
+// tripAfter is how many calls in a row must fail to start a cooldown.
+const tripAfter = 3
 
 // result is what one Redis call returned.
 type result struct {
@@ -101,8 +108,10 @@ func (g *guard) settle(probe bool, o outcome) {
 	}
 	switch o {
 	case answered:
-		g.openUntil = time.Time{}
+		g.openUntil, g.fails = time.Time{}, 0
 	case failed:
-		g.openUntil = g.clock().Add(g.cooldown)
+		if g.fails++; g.fails >= tripAfter || probe {
+			g.openUntil, g.fails = g.clock().Add(g.cooldown), 0
+		}
 	}
 }

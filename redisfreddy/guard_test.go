@@ -37,15 +37,33 @@ func answer(n int64, err error) func(context.Context) (int64, error) {
 	return func(context.Context) (int64, error) { return n, err }
 }
 
-func TestGuardCoolsDownAfterAFailureThenProbesOnce(t *testing.T) {
+// fail makes n calls that fail.
+func fail(t *testing.T, g *guard, n int) {
+	t.Helper()
+	for range n {
+		_, err := g.do(context.Background(), time.Second, answer(0, errRedis))
+		require.ErrorIs(t, err, ErrUnavailable)
+		require.ErrorIs(t, err, errRedis)
+	}
+}
+
+func TestGuardOneFailureCostsOnlyItsCall(t *testing.T) {
+	g, _ := newGuard()
+	for range 5 {
+		fail(t, g, tripAfter-1)
+		n, err := g.do(context.Background(), time.Second, answer(4, nil))
+		require.NoError(t, err, "Redis is asked: an answer in between starts the count again")
+		require.EqualValues(t, 4, n)
+	}
+}
+
+func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
 	g, clk := newGuard()
 	ctx := context.Background()
-	_, err := g.do(ctx, time.Second, answer(0, errRedis))
-	require.ErrorIs(t, err, ErrUnavailable)
-	require.ErrorIs(t, err, errRedis)
+	fail(t, g, tripAfter)
 
 	asked := false
-	_, err = g.do(ctx, time.Second, func(context.Context) (int64, error) { asked = true; return 0, nil })
+	_, err := g.do(ctx, time.Second, func(context.Context) (int64, error) { asked = true; return 0, nil })
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.False(t, asked, "Redis is not asked during the cooldown")
 	assert.Contains(t, err.Error(), "asking again in 1s")
@@ -76,13 +94,13 @@ func TestGuardCoolsDownAfterAFailureThenProbesOnce(t *testing.T) {
 func TestGuardAFailedProbeCoolsDownAgain(t *testing.T) {
 	g, clk := newGuard()
 	ctx := context.Background()
-	_, _ = g.do(ctx, time.Second, answer(0, errRedis))
+	fail(t, g, tripAfter)
 	clk.advance(time.Second)
 	_, err := g.do(ctx, time.Second, answer(0, errRedis))
 	require.ErrorIs(t, err, errRedis)
 	_, err = g.do(ctx, time.Second, answer(0, nil))
 	require.ErrorIs(t, err, ErrUnavailable)
-	assert.Contains(t, err.Error(), "asking again in 1s")
+	assert.Contains(t, err.Error(), "asking again in 1s", "one failed probe is enough")
 }
 
 func TestGuardTheCallerGivingUpIsNoVerdict(t *testing.T) {
@@ -129,22 +147,25 @@ func frozenRedis(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// A frozen Redis costs one bound, then nothing until the cooldown ends, even
+// A frozen Redis costs a few bounds, then nothing until the cooldown ends, even
 // with a redis client whose reads ignore the context (the default
 // ContextTimeoutEnabled false, ReadTimeout 3s).
 func TestFrozenRedisCostsOneBound(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: frozenRedis(t)})
 	t.Cleanup(func() { rdb.Close() })
 	a := newAccount(rdb, fleetKey(t))
+	for range tripAfter {
+		start := time.Now()
+		_, err := a.Reserve(context.Background(), bucket)
+		took := time.Since(start)
+		require.ErrorIs(t, err, ErrUnavailable)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Contains(t, err.Error(), "redisfreddy: reserve: redis unavailable: no answer within 50ms")
+		assert.Less(t, took, time.Second, "bounded by WithTimeout's default, 50ms")
+	}
+
 	start := time.Now()
 	_, err := a.Reserve(context.Background(), bucket)
-	took := time.Since(start)
-	require.ErrorIs(t, err, ErrUnavailable)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "redisfreddy: reserve: redis unavailable: no answer within 50ms")
-	assert.Less(t, took, time.Second, "bounded by WithTimeout's default, 50ms")
-
-	start = time.Now()
 	_, err = a.Reserve(context.Background(), bucket)
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.Less(t, time.Since(start), 10*time.Millisecond, "no Redis call during the cooldown")
@@ -177,8 +198,13 @@ func TestRecoversAfterRedisRestartsOnItsPort(t *testing.T) {
 	require.NoError(t, a.Observe(ctx, bucket, windowOf(100, 50, time.Minute)))
 
 	srv.stop()
+	for range tripAfter {
+		_, err := a.Reserve(ctx, bucket)
+		require.ErrorIs(t, err, ErrUnavailable)
+	}
 	_, err := a.Reserve(ctx, bucket)
 	require.ErrorIs(t, err, ErrUnavailable)
+	require.Contains(t, err.Error(), "asking again", "cooling down")
 
 	require.NoError(t, srv.restart())
 	clk.advance(DefaultCooldown)

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/aitronos/freddy-go"
 	"github.com/aitronos/freddy-go/freddytest"
@@ -75,6 +76,22 @@ func creates(t testing.TB, cs []*freddy.Client, goroutines int, n int64) tally {
 	return tally{Succeeded: ok.Load(), Failed: failed.Load(), PastDeadline: late.Load(), End: time.Now().UnixNano()}
 }
 
+// lostCount counts the times a Client stopped trusting its account (Redis
+// did not answer within the bound) in the load run.
+type lostCount struct{ n atomic.Int64 }
+
+func (l *lostCount) ObserveCall(ctx context.Context, _ freddy.CallInfo) (context.Context, freddy.CallObserver) {
+	return ctx, nil
+}
+
+func (l *lostCount) RateLimitAccountChanged(e freddy.RateLimitAccountEvent) {
+	if !e.Trusted {
+		l.n.Add(1)
+	}
+}
+
+var lost = &lostCount{}
+
 // sharingClients is n Clients of srv, each with its own connection to Redis
 // at addr (as n replicas would have), sharing the account named key.
 func sharingClients(t testing.TB, srv *freddytest.Server, addr, key string, n int) []*freddy.Client {
@@ -82,11 +99,11 @@ func sharingClients(t testing.TB, srv *freddytest.Server, addr, key string, n in
 	for i := range cs {
 		var opts []freddy.Option
 		if addr != "" {
-			rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true, PoolSize: 4})
+			rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 			t.Cleanup(func() { rdb.Close() })
 			opts = append(opts, WithSharedRateLimit(rdb, key))
 		}
-		c, err := srv.Client(append(opts, freddy.WithTimeout(10*time.Second))...)
+		c, err := srv.Client(append(opts, freddy.WithTimeout(10*time.Second), freddy.WithObserver(lost))...)
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
 		cs[i] = c
@@ -134,7 +151,7 @@ func TestLoadRun(t *testing.T) {
 		t.Log("the load run's figures are a real redis-server's; this is miniredis")
 	}
 	check := func(t *testing.T, r loadRow, max429 float64) {
-		t.Log(r)
+		t.Logf("%v; the account lost %d times", r, lost.n.Swap(0))
 		assert.Zero(t, r.failed)
 		assert.Zero(t, r.late)
 		assert.LessOrEqual(t, float64(r.refused)/loadCreates, max429)
@@ -170,10 +187,11 @@ func TestLoadRun(t *testing.T) {
 		if useMiniredis() {
 			t.Skip("freezing Redis needs redis-server (SIGSTOP)")
 		}
+		before := goleak.IgnoreCurrent()
 		srv := newLoadServer()
-		defer srv.Close()
 		rs := ownRedis(t)
-		cs := sharingClients(t, srv, rs.addr, fleetKey(t), 16)
+		var closers []func()
+		cs := sharingClients(closerOf(t, &closers), srv, rs.addr, fleetKey(t), 16)
 		start := time.Now()
 		outage := make(chan error, 1)
 		go func() {
@@ -187,8 +205,24 @@ func TestLoadRun(t *testing.T) {
 		r := rowOf(srv, start, creates(t, cs, loadGoroutines, loadCreates))
 		require.NoError(t, <-outage)
 		check(t, r, 0.10)
+		for _, c := range closers {
+			c()
+		}
+		srv.Close()
+		goleak.VerifyNone(t, before)
 	})
 }
+
+// closerOf is a testing.TB whose Cleanup functions are collected in
+// closers, for a test that must run them before it ends (goleak).
+func closerOf(t testing.TB, closers *[]func()) testing.TB { return &collect{TB: t, closers: closers} }
+
+type collect struct {
+	testing.TB
+	closers *[]func()
+}
+
+func (c *collect) Cleanup(f func()) { *c.closers = append(*c.closers, f) }
 
 // runProcesses runs n copies of this test binary (TestLoadRunProcess), each
 // one Client with its own Redis connection making its share of the creates
@@ -244,7 +278,7 @@ func TestLoadRunProcess(t *testing.T) {
 	creates64, _ := strconv.ParseInt(f[3], 10, 64)
 	goroutines, _ := strconv.Atoi(f[4])
 	startNs, _ := strconv.ParseInt(f[5], 10, 64)
-	rdb := redis.NewClient(&redis.Options{Addr: f[1], ContextTimeoutEnabled: true, PoolSize: 4})
+	rdb := redis.NewClient(&redis.Options{Addr: f[1], ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	c, err := freddy.NewClient(freddy.WithBaseURL(f[0]), freddy.WithAPIKey(freddytest.DefaultAPIKey),
 		freddy.WithTimeout(10*time.Second), WithSharedRateLimit(rdb, f[2]))

@@ -15,12 +15,12 @@ import (
 // Defaults of the options.
 const (
 	DefaultTimeout  = 50 * time.Millisecond
-	DefaultCooldown = time.Second
+	DefaultCooldown = 250 * time.Millisecond
 )
 
 // ErrUnavailable is wrapped by every error the account returns because Redis
-// did not answer in time, answered with an error, or failed within the last
-// cooldown.
+// did not answer in time or answered with an error, and by those it returns
+// without asking Redis during a cooldown.
 var ErrUnavailable = errors.New("redis unavailable")
 
 // Option configures WithSharedRateLimit.
@@ -37,9 +37,9 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithCooldown sets how long after a failed Redis call the account answers
-// ErrUnavailable without asking Redis, before one call tries it again. d <= 0
-// keeps DefaultCooldown.
+// WithCooldown sets how long, once three Redis calls in a row have failed,
+// the account answers ErrUnavailable without asking Redis, before one call
+// tries it again. d <= 0 keeps DefaultCooldown.
 func WithCooldown(d time.Duration) Option {
 	return func(a *account) {
 		if d > 0 {
