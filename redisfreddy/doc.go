@@ -8,8 +8,8 @@
 // The Client reads every response's rate-limit headers (the SDK's one parser;
 // this package never parses a header) and tells the account what they said
 // (freddy.RateLimitAccount.Observe); before each attempt, first and retries,
-// it asks the account for one send (Reserve). Each of the two is one Redis
-// round trip: a Lua script run by EVALSHA (EVAL when the script is not
+// it asks the account for one send (Reserve). Each of the two is at most one
+// Redis round trip: a Lua script run by EVALSHA (EVAL when the script is not
 // cached), atomic, with the time taken from Redis TIME so that the replicas'
 // clocks need not agree.
 //
@@ -57,6 +57,12 @@
 //     subtracts them). Nothing is known is not a reason to hold a call.
 //
 // A hash not written for a while (two windows and a minute) expires.
+//
+// Each script's reply also says what the window is now. An Observe that the
+// last reply shows would change nothing (the same window and limit, a reset
+// no earlier and no longer, at least as many remaining as the sends left) is
+// not sent: within a window that is most responses, so an attempt usually
+// costs one round trip, its Reserve.
 //
 // # Keys
 //

@@ -30,32 +30,33 @@ type guard struct {
 const tripAfter = 3
 
 // result is what one Redis call returned.
-type result struct {
-	n   int64
+type result[T any] struct {
+	v   T
 	err error
 }
 
-// do runs fn with a context bounded by timeout and ctx. It returns as soon as
+// do runs fn under g with a context bounded by timeout and ctx. It returns as soon as
 // either ends, even when fn does not return (a redis client whose context
 // does not bound its reads): fn's goroutine then ends with the redis client's
 // own read timeout. Errors wrap ErrUnavailable.
-func (g *guard) do(ctx context.Context, timeout time.Duration, fn func(context.Context) (int64, error)) (int64, error) {
+func do[T any](g *guard, ctx context.Context, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
 	probe, err := g.enter()
 	if err != nil {
-		return 0, err
+		return zero, err
 	}
 	if err := ctx.Err(); err != nil {
 		g.settle(probe, gaveUp)
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return zero, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ch := make(chan result, 1)
+	ch := make(chan result[T], 1)
 	go func() {
-		n, err := fn(cctx)
-		ch <- result{n, err}
+		v, err := fn(cctx)
+		ch <- result[T]{v, err}
 	}()
-	var r result
+	var r result[T]
 	select {
 	case r = <-ch:
 	case <-cctx.Done():
@@ -64,14 +65,14 @@ func (g *guard) do(ctx context.Context, timeout time.Duration, fn func(context.C
 	switch {
 	case r.err == nil:
 		g.settle(probe, answered)
-		return r.n, nil
+		return r.v, nil
 	case ctx.Err() != nil:
 		// The caller giving up says nothing about Redis.
 		g.settle(probe, gaveUp)
 	default:
 		g.settle(probe, failed)
 	}
-	return 0, fmt.Errorf("%w: %w", ErrUnavailable, r.err)
+	return zero, fmt.Errorf("%w: %w", ErrUnavailable, r.err)
 }
 
 // enter admits a call: always while Redis answers, never during the

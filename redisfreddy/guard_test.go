@@ -41,7 +41,7 @@ func answer(n int64, err error) func(context.Context) (int64, error) {
 func fail(t *testing.T, g *guard, n int) {
 	t.Helper()
 	for range n {
-		_, err := g.do(context.Background(), time.Second, answer(0, errRedis))
+		_, err := do(g, context.Background(), time.Second, answer(0, errRedis))
 		require.ErrorIs(t, err, ErrUnavailable)
 		require.ErrorIs(t, err, errRedis)
 	}
@@ -51,7 +51,7 @@ func TestGuardOneFailureCostsOnlyItsCall(t *testing.T) {
 	g, _ := newGuard()
 	for range 5 {
 		fail(t, g, tripAfter-1)
-		n, err := g.do(context.Background(), time.Second, answer(4, nil))
+		n, err := do(g, context.Background(), time.Second, answer(4, nil))
 		require.NoError(t, err, "Redis is asked: an answer in between starts the count again")
 		require.EqualValues(t, 4, n)
 	}
@@ -63,7 +63,7 @@ func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
 	fail(t, g, tripAfter)
 
 	asked := false
-	_, err := g.do(ctx, time.Second, func(context.Context) (int64, error) { asked = true; return 0, nil })
+	_, err := do(g, ctx, time.Second, func(context.Context) (int64, error) { asked = true; return 0, nil })
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.False(t, asked, "Redis is not asked during the cooldown")
 	assert.Contains(t, err.Error(), "asking again in 1s")
@@ -73,7 +73,7 @@ func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
 	probing := make(chan struct{})
 	done := make(chan error)
 	go func() {
-		_, err := g.do(ctx, time.Second, func(context.Context) (int64, error) {
+		_, err := do(g, ctx, time.Second, func(context.Context) (int64, error) {
 			close(probing)
 			<-release
 			return 7, nil
@@ -81,12 +81,12 @@ func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
 		done <- err
 	}()
 	<-probing
-	_, err = g.do(ctx, time.Second, answer(0, nil))
+	_, err = do(g, ctx, time.Second, answer(0, nil))
 	require.ErrorIs(t, err, ErrUnavailable, "one probe at a time")
 	close(release)
 	require.NoError(t, <-done)
 
-	n, err := g.do(ctx, time.Second, answer(3, nil))
+	n, err := do(g, ctx, time.Second, answer(3, nil))
 	require.NoError(t, err, "the probe's answer closes the guard")
 	assert.EqualValues(t, 3, n)
 }
@@ -96,9 +96,9 @@ func TestGuardAFailedProbeCoolsDownAgain(t *testing.T) {
 	ctx := context.Background()
 	fail(t, g, tripAfter)
 	clk.advance(time.Second)
-	_, err := g.do(ctx, time.Second, answer(0, errRedis))
+	_, err := do(g, ctx, time.Second, answer(0, errRedis))
 	require.ErrorIs(t, err, errRedis)
-	_, err = g.do(ctx, time.Second, answer(0, nil))
+	_, err = do(g, ctx, time.Second, answer(0, nil))
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.Contains(t, err.Error(), "asking again in 1s", "one failed probe is enough")
 }
@@ -106,12 +106,12 @@ func TestGuardAFailedProbeCoolsDownAgain(t *testing.T) {
 func TestGuardTheCallerGivingUpIsNoVerdict(t *testing.T) {
 	g, _ := newGuard()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := g.do(ctx, time.Second, func(context.Context) (int64, error) {
+	_, err := do(g, ctx, time.Second, func(context.Context) (int64, error) {
 		cancel()
 		return 0, context.Canceled
 	})
 	require.ErrorIs(t, err, context.Canceled)
-	_, err = g.do(context.Background(), time.Second, answer(1, nil))
+	_, err = do(g, context.Background(), time.Second, answer(1, nil))
 	assert.NoError(t, err, "the guard is still closed")
 }
 

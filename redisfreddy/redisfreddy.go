@@ -66,6 +66,9 @@ type account struct {
 	guard   guard
 	// bad is the reason the account cannot work (bad arguments).
 	bad error
+	// seen is what Redis last said of each bucket, so that Observe can
+	// skip what would change nothing.
+	seen seenSet
 	// now, when set (tests), replaces Redis TIME in the scripts.
 	now func() time.Time
 }
@@ -104,35 +107,49 @@ func (a *account) clockArg() string {
 // the send may go, or the time until the window's reset; an error wrapping
 // ErrUnavailable when Redis cannot answer within the bound.
 func (a *account) Reserve(ctx context.Context, b freddy.RateLimitBucket) (time.Duration, error) {
-	n, err := a.run(ctx, "reserve", reserveScript, b, a.clockArg())
-	return time.Duration(n) * time.Microsecond, err
+	reply, err := a.run(ctx, "reserve", reserveScript, a.key(b), a.clockArg())
+	if err != nil {
+		return 0, err
+	}
+	return micros(reply[0]), nil
 }
 
 // Observe records what one response said about b's window, in one round
-// trip. A window with no reset ahead says nothing about the future and is not
-// sent. It returns an error wrapping ErrUnavailable when Redis cannot answer
-// within the bound.
+// trip, unless what Redis last said of the window shows it would change
+// nothing. A window with no reset ahead says nothing about the future and is
+// not sent. It returns an error wrapping ErrUnavailable when Redis cannot
+// answer within the bound.
 func (a *account) Observe(ctx context.Context, b freddy.RateLimitBucket, w freddy.RateLimitWindow) error {
 	if w.Reset <= 0 || w.Limit <= 0 {
 		return nil
 	}
-	_, err := a.run(ctx, "observe", observeScript, b, a.clockArg(),
+	key := a.key(b)
+	if s, ok := a.seen.get(key); ok && a.now == nil && s.idle(time.Now(), w) {
+		return nil
+	}
+	_, err := a.run(ctx, "observe", observeScript, key, a.clockArg(),
 		strconv.Itoa(w.Limit), strconv.Itoa(max(0, w.Remaining)), strconv.FormatInt(w.Reset.Microseconds(), 10))
 	return err
 }
 
-// run runs script on b's hash through the guard.
-func (a *account) run(ctx context.Context, what string, script *redis.Script, b freddy.RateLimitBucket, args ...any) (int64, error) {
+// run runs script on the hash key through the guard, and keeps what its
+// reply says of the window.
+func (a *account) run(ctx context.Context, what string, script *redis.Script, key string, args ...any) ([]int64, error) {
 	if a.bad != nil {
-		return 0, a.bad
+		return nil, a.bad
 	}
-	n, err := a.guard.do(ctx, a.timeout, func(ctx context.Context) (int64, error) {
-		return script.Run(ctx, a.rdb, []string{a.key(b)}, args...).Int64()
+	reply, err := do(&a.guard, ctx, a.timeout, func(ctx context.Context) ([]int64, error) {
+		r, err := script.Run(ctx, a.rdb, []string{key}, args...).Int64Slice()
+		if err == nil && len(r) == 0 {
+			err = errors.New("empty reply")
+		}
+		return r, err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("redisfreddy: %s: %w", what, err)
+		return nil, fmt.Errorf("redisfreddy: %s: %w", what, err)
 	}
-	return n, nil
+	a.seen.put(key, reply, time.Now())
+	return reply, nil
 }
 
 var _ freddy.RateLimitAccount = (*account)(nil)

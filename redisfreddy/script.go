@@ -27,30 +27,39 @@ local function save()
   redis.call('HDEL', KEYS[1], 'pre')
   redis.call('PEXPIRE', KEYS[1], int((rst - now + 2 * len) / 1000 + 60000))
 end
+local function state(first)
+  if not rst then return {first} end
+  local p = 0
+  if prj then p = 1 end
+  return {first, math.floor(av), math.floor(rst - now), math.floor(len), math.floor(lim), p}
+end
 `
 
-// reserveScript books one send (rules 4-6 in doc.go). It returns 0 when the
-// send may go, or the microseconds until the window resets.
+// reserveScript books one send (rules 4-6 in doc.go). Its reply's first
+// number is 0 when the send may go, or the microseconds until the window
+// resets; the rest is the window's state after it (see state in
+// redisfreddy.go), absent while no window is known.
 var reserveScript = redis.NewScript(prelude + `
 if not rst then
   redis.call('HINCRBY', KEYS[1], 'pre', 1)
   redis.call('PEXPIRE', KEYS[1], 5000)
-  return 0
+  return state(0)
 end
 if now >= rst then
   if not prj then prv = rst end
   rst, av, prj = now + len, lim, true
 end
-if av < 1 then return rst - now end
+if av < 1 then return state(rst - now) end
 av = av - 1
 save()
-return 0
+return state(0)
 `)
 
 // observeScript merges what one response said (rules 1-3 in doc.go):
 // ARGV[2] the limit, ARGV[3] the remaining count, ARGV[4] the microseconds
-// from the response to the reset. It returns 1 when the observation changed
-// the account, 0 when it was from a window that has ended.
+// from the response to the reset. Its reply's first number is 1 when the
+// observation changed the account, 0 when it was from a window that has
+// ended; the rest is the window's state after it.
 var observeScript = redis.NewScript(prelude + `
 local limit, remaining, reset = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local ro = now + reset
@@ -58,7 +67,7 @@ if not rst then
   lim, len, rst, av = limit, reset, ro, remaining
   if pre then av = math.min(av, limit - pre) end
 elseif prv and ro <= prv + len / 2 then
-  return 0
+  return state(0)
 elseif ro > rst + len / 2 then
   if prj then
     av, len = math.min(av, remaining), math.max(len, reset)
@@ -67,7 +76,7 @@ elseif ro > rst + len / 2 then
   end
   lim, rst, prj = limit, ro, false
 elseif now >= rst then
-  return 0
+  return state(0)
 else
   lim, av, len = limit, math.min(av, remaining), math.max(len, reset)
   if prj then rst = ro else rst = math.min(rst, ro) end
@@ -75,5 +84,5 @@ else
 end
 av = math.max(av, 0)
 save()
-return 1
+return state(1)
 `)
