@@ -27,7 +27,6 @@ func (s *scripts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 
-
 func countedAccount(t *testing.T) (*account, *scripts) {
 	rdb := shared.client(t)
 	c := &scripts{}
