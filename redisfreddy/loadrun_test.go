@@ -147,7 +147,7 @@ func TestLoadRun(t *testing.T) {
 	if !*loadRun {
 		t.Skip("the load run takes about a minute: go test -run TestLoadRun -loadrun -v .")
 	}
-	if shared.cmd == nil && os.Getenv("REDIS_ADDR") == "" {
+	if shared.embedded() {
 		t.Log("the load run's figures are a real redis-server's; this is miniredis")
 	}
 	check := func(t *testing.T, r loadRow, max429 float64) {

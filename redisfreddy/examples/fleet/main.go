@@ -4,7 +4,8 @@
 // sharing one account in Redis with redisfreddy.WithSharedRateLimit, and
 // prints what the server refused in each run. Redis is REDIS_ADDR, or a
 // redis-server it starts on a free loopback port (an embedded miniredis when
-// redis-server is not installed).
+// redis-server is not installed; the example's own helper, not part of the
+// API).
 //
 //	go run -C redisfreddy ./examples/fleet
 package main
@@ -14,19 +15,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aitronos/freddy-go"
 	"github.com/aitronos/freddy-go/freddytest"
 	"github.com/aitronos/freddy-go/redisfreddy"
+	"github.com/aitronos/freddy-go/redisfreddy/internal/redistest"
 )
 
 const (
@@ -117,34 +116,10 @@ func redisAddr(w io.Writer) (addr string, stop func(), err error) {
 	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
 		return addr, func() {}, nil
 	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		m, err := miniredis.Run()
-		if err != nil {
-			return "", nil, err
-		}
-		fmt.Fprintln(w, "redis-server not found: using an embedded miniredis")
-		return m.Addr(), m.Close, nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := redistest.Start("")
 	if err != nil {
 		return "", nil, err
 	}
-	addr = l.Addr().String()
-	l.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer rdb.Close()
-	for range 200 {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return addr, stop, nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	stop()
-	return "", nil, fmt.Errorf("redis-server on %s did not answer within 2s", addr)
+	fmt.Fprintf(w, "Redis: %s on %s\n", s.Kind(), s.Addr)
+	return s.Addr, s.Stop, nil
 }
