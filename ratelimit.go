@@ -171,7 +171,7 @@ func windowOf429(r ratelimit.Report, rl *RateLimitError, now time.Time) ratelimi
 	if r.Limit == 0 && !r.HasRemaining && r.Reset.IsZero() && rl.Limit == 0 && rl.ResetAt.IsZero() && rl.window == 0 {
 		return r
 	}
-	r.Remaining, r.HasRemaining = 0, true
+	r.Remaining, r.HasRemaining, r.Refused = 0, true, true
 	if rl.Limit > 0 {
 		r.Limit = rl.Limit
 	}

@@ -46,15 +46,46 @@ type keyState struct {
 
 	mu   sync.Mutex
 	ends map[string]*endpointState
+	// recent holds the key's latest reports for rule 2 (see remember),
+	// until the key is split.
+	recent [recentReports]arrival
+	next   int
 }
 
 // endpointState is an endpoint's own window (used once split) and its
-// latest report, which rule 2 compares the next reports of other endpoints
-// with.
+// latest report (replayed into its window at the split).
 type endpointState struct {
-	w       *window
-	last    Report
-	arrived time.Time
+	w    *window
+	last Report
+}
+
+// arrival is a report as rule 2 compares it: its endpoint and when it
+// arrived.
+type arrival struct {
+	endpoint string
+	r        Report
+	at       time.Time
+}
+
+// recentReports is how many reports of a key rule 2 looks back over: more
+// than the calls a Client usually has in flight.
+const recentReports = 128
+
+// remember keeps r, on endpoint, among the recent reports; s.mu is held.
+func (s *keyState) remember(endpoint string, r Report, at time.Time) {
+	s.recent[s.next] = arrival{endpoint, r, at}
+	s.next = (s.next + 1) % recentReports
+}
+
+// each calls f on the recent reports, the latest first, until f returns
+// false; s.mu is held.
+func (s *keyState) each(f func(a *arrival) bool) {
+	for i := 1; i <= recentReports; i++ {
+		a := &s.recent[(s.next-i+recentReports)%recentReports]
+		if a.at.IsZero() || !f(a) {
+			return
+		}
+	}
 }
 
 func newKeyState() *keyState {
@@ -94,6 +125,7 @@ func (s *keyState) endpoint(name string) *endpointState {
 	e := s.ends[name]
 	if e == nil {
 		e = &endpointState{w: newWindow()}
+		e.w.afterSplit = s.split.Load()
 		s.ends[name] = e
 	}
 	return e
@@ -106,6 +138,7 @@ func (p *Pacer) Observe(key, endpoint string, r Report) {
 	if !usable(r, now) {
 		return
 	}
+	r.Arrived = now
 	s := p.state(key)
 	if s == nil {
 		return
@@ -114,13 +147,22 @@ func (p *Pacer) Observe(key, endpoint string, r Report) {
 	e := s.endpoint(endpoint)
 	if !s.split.Load() && s.splits(endpoint, r, now) {
 		s.split.Store(true)
+		s.shared.retire()
+		for _, o := range s.ends {
+			o.w.mu.Lock()
+			o.w.afterSplit = true
+			o.w.mu.Unlock()
+		}
 		for _, o := range s.ends {
 			if o != e && usable(o.last, now) {
 				o.w.observe(o.last, now)
 			}
 		}
 	}
-	e.last, e.arrived = r, now
+	e.last = r
+	if !s.split.Load() {
+		s.remember(endpoint, r, now)
+	}
 	w := s.shared
 	if s.split.Load() {
 		w = e.w
@@ -131,20 +173,54 @@ func (p *Pacer) Observe(key, endpoint string, r Report) {
 }
 
 // splits is rule 2: whether r, on endpoint, shows that endpoint's window is
-// not the one another endpoint's latest report described. s.mu is held.
+// not the one the key's other endpoints report. Each test is sound whatever
+// other Clients send on the key:
+//   - a report from another endpoint that arrived before r was sent, with
+//     its window still current, gave another reset, or a remaining count
+//     not above r's (a shared count only falls);
+//   - the server counted fewer requests in the window when it answered r
+//     than this Client had answers from the window before r was sent
+//     (each was counted before r was).
+//
+// s.mu is held.
 func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
-	for name, o := range s.ends {
-		if name == endpoint || o.arrived.IsZero() || r.Sent.Before(o.arrived) || !o.last.Reset.After(now) {
-			continue
-		}
-		if !within(r.Reset, o.last.Reset, s.shared.tolerance(r.Prec, o.last.Prec)) {
-			return true
-		}
-		if r.HasRemaining && o.last.HasRemaining && o.last.Remaining > 0 && r.Remaining >= o.last.Remaining {
-			return true
-		}
+	if r.Sent.IsZero() || !r.HasRemaining {
+		return false
 	}
-	return false
+	split := false
+	s.each(func(a *arrival) bool {
+		if a.at.After(r.Sent) || !a.r.Reset.After(now) || a.endpoint == endpoint {
+			return true
+		}
+		tol := s.shared.tolerance(r.Prec, a.r.Prec)
+		split = !within(r.Reset, a.r.Reset, tol) || (a.r.HasRemaining && a.r.Remaining > 0 && r.Remaining >= a.r.Remaining)
+		return false
+	})
+	if split || r.Remaining == 0 {
+		return split
+	}
+	w := s.shared
+	w.mu.Lock()
+	seen, limit, reset, tol := w.seen, w.limit, w.reset, w.tolerance(r.Prec, w.prec)
+	current := w.live.Load() && w.prec != Projected && within(r.Reset, reset, tol)
+	w.mu.Unlock()
+	if r.Limit > 0 {
+		limit = r.Limit
+	}
+	if !current || limit <= 0 {
+		return false
+	}
+	answered := seen
+	s.each(func(a *arrival) bool {
+		if !a.at.After(r.Sent) {
+			return false
+		}
+		if a.r.HasRemaining && within(a.r.Reset, reset, tol) {
+			answered--
+		}
+		return true
+	})
+	return limit-r.Remaining < 1+answered
 }
 
 // Acquire returns when an attempt on endpoint with key may be sent: at once
@@ -163,7 +239,11 @@ func (p *Pacer) Acquire(ctx context.Context, key, endpoint string, hold time.Tim
 	if s == nil {
 		return nil
 	}
-	return s.window(endpoint).acquire(ctx, start, lim)
+	for {
+		if err := s.window(endpoint).acquire(ctx, start, lim); err != errRetired {
+			return err
+		}
+	}
 }
 
 // View is the window of key's latest report: with one window per

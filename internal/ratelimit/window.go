@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +38,11 @@ type Report struct {
 	// reported.
 	Reset time.Time
 	Prec  Precision
+	// Refused is set for a 429 from this window.
+	Refused bool
+	// Arrived is when the response arrived; zero is the time it is
+	// observed.
+	Arrived time.Time
 	// Sent is when the request was sent (rule 2 compares it with other
 	// endpoints' arrivals).
 	Sent time.Time
@@ -58,31 +65,46 @@ type window struct {
 	// live is set once a report made the window: until then an attempt
 	// costs this one load.
 	live atomic.Bool
+	// unseen counts the sends made before the first report.
+	unseen atomic.Int64
 	// credit is sends that may go without the lock: already taken from
 	// left and counted in own when it was granted.
 	credit atomic.Int64
 
-	mu     sync.Mutex
-	limit  int
-	left   int
+	mu    sync.Mutex
+	limit int
+	left  int
+	// start is when the window began, as far as the Client can tell.
+	start  time.Time
 	reset  time.Time
 	prec   Precision
 	length time.Duration
+	// prevLength is the window before's length: a projection takes the
+	// longer of the two, so that a window first reported late does not
+	// project a short one.
+	prevLength time.Duration
 	// ended is the reset of the window that ended last, and its precision:
 	// its late reports are stale (rule 5).
 	ended     time.Time
 	endedPrec Precision
-	// next is the earliest time of the next spaced send (rule 7).
-	next time.Time
 	// own counts this Client's sends in the window, seen its reports with a
 	// remaining count; share is its part of the requests counted (rule 9).
 	own, seen int
-	// base is the server's count at this Client's first report in the
-	// window.
-	base  int
+	// What the window's reports said, for the share (see note).
+	remaining, refused, before int
+	spent, bound               bool
+	// whole is false for a window whose answers were not all counted
+	// here (the first of an endpoint's after the split); first is set for
+	// a window this Client did not see begin, whose count before its first
+	// answer is taken to be others' from before it came.
+	whole, first bool
 	share float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
+	// retired is set when the window was split (see retire); afterSplit
+	// on the windows that replaced it, whose first window's earlier sends
+	// went through the one retired.
+	retired, afterSplit bool
 }
 
 func newWindow() *window { return &window{share: 1} }
@@ -97,6 +119,14 @@ func (w *window) tolerance(a, b Precision) time.Duration {
 		tol = min(tol, w.length/2)
 	}
 	return tol
+}
+
+// arrivedAt is when r arrived: its Arrived, or now.
+func arrivedAt(r Report, now time.Time) time.Time {
+	if r.Arrived.IsZero() {
+		return now
+	}
+	return r.Arrived
 }
 
 func within(a, b time.Time, tol time.Duration) bool {
@@ -139,20 +169,36 @@ func (w *window) observe(r Report, now time.Time) {
 // open starts a window as r reported it. The sends made in a projected
 // window are the reported window's.
 func (w *window) open(r Report, now time.Time) {
-	own := 0
-	if w.live.Load() && w.prec == Projected {
-		own = w.own
+	// The sends made before the first report, less the one reported, may
+	// still be on their way: the room they will take is not in r.
+	own, inFlight := int(w.unseen.Swap(0)), 0
+	if own > 0 {
+		inFlight = own - 1
 	}
+	whole := (!w.live.Load() && !w.afterSplit) || w.prec == Projected
+	projected := w.live.Load() && w.prec == Projected
 	if r.Limit > 0 {
 		w.limit = r.Limit
 	}
-	w.left = max(w.limit, 1)
-	if r.HasRemaining {
-		w.left = r.Remaining
+	room := max(w.limit, 1)
+	if projected {
+		// The projection already counts the sends made in it, some of
+		// which r's count may not hold yet.
+		own, room = w.own, w.left
 	}
-	w.reset, w.prec, w.length = r.Reset, r.Prec, r.Reset.Sub(now)
-	w.next, w.own, w.seen = time.Time{}, own, 0
-	w.count(r)
+	w.left = room
+	if r.HasRemaining {
+		w.left = min(room, max(0, r.Remaining-inFlight))
+	}
+	// The window began one length before its reset: the longest of the
+	// ended window's and the time this report left to its reset.
+	left := r.Reset.Sub(arrivedAt(r, now))
+	w.prevLength, w.length = w.length, left
+	w.reset, w.prec, w.start = r.Reset, r.Prec, r.Reset.Add(-max(left, w.prevLength))
+	w.clear(own)
+	w.whole = whole
+	w.first = !projected
+	w.note(r, now)
 	w.live.Store(true)
 	w.wakeAll()
 }
@@ -171,41 +217,65 @@ func (w *window) merge(r Report, now time.Time) {
 		}
 		w.reset, w.prec = r.Reset, r.Prec
 	}
-	w.length = max(w.length, w.reset.Sub(now))
-	w.count(r)
+	w.length = max(w.length, w.reset.Sub(arrivedAt(r, now)))
+	w.note(r, now)
 }
 
-// count updates this Client's share from a report of the window (rule 9):
-// between its first report in the window and this one, the server counted
-// counted-base requests, of which seen-1 were this Client's (its own
-// answers arrive in order but for a few). A report of no remaining is left
-// out: its count is clamped at the limit. Above 90% the Client is taken to
-// be alone.
-func (w *window) count(r Report) {
-	if !r.HasRemaining || r.Remaining == 0 || w.limit <= 0 {
+// note keeps what a report of the window says for this Client's share
+// (rule 9, settled when the window ends): whether the window was spent,
+// how much it had left, how many of this Client's requests it refused, and
+// how much others had counted before this Client's first request, when that
+// came late in the window.
+func (w *window) note(r Report, now time.Time) {
+	if !r.HasRemaining {
 		return
 	}
-	counted := w.limit - min(r.Remaining, w.limit)
-	w.seen++
-	if w.seen == 1 {
-		w.base = counted
+	w.remaining = r.Remaining
+	if r.Remaining == 0 {
+		w.spent = true
+	}
+	if r.Refused {
+		w.refused++
+	}
+	if w.seen++; w.seen == 1 && w.limit > 0 && (w.first || r.Sent.Sub(w.start) > w.length/10) {
+		w.before = max(0, w.limit-r.Remaining-1)
+	}
+}
+
+// settle updates this Client's share as a window ends (rule 9). In a window
+// the server spent, the share is the part of the window this Client's
+// requests took (of the part left when it came, if it came late): its
+// responses that reported the window, less the 429s. Responses, not sends:
+// a send near a reset may be counted in either window, its response says
+// which.
+// In a window left with room while the share held this Client back, the
+// share grows by a quarter, when the room left would give each Client like
+// it at least one more send.
+func (w *window) settle() {
+	if w.limit <= 0 || !w.whole {
 		return
 	}
-	if counted <= w.base {
-		return
+	switch {
+	case w.spent:
+		took := float64(max(1, w.seen-w.refused))
+		w.share = min(1, took/float64(max(1, w.limit-w.before)))
+	case w.bound && float64(w.remaining)*w.share >= 1:
+		w.share = min(1, w.share*1.25)
 	}
-	w.share = min(1, float64(w.seen-1)/float64(counted-w.base))
 	if w.share >= aloneShare {
 		w.share = 1
 	}
 }
 
+// aloneShare: a share above it is taken for the whole window; a Client's
+// own requests are counted in the window next to it by a few.
 const aloneShare = 0.9
 
 // quota is the sends this Client may make in the window (rule 9).
 func (w *window) quota() int {
 	if w.share >= 1 {
-		return max(w.limit, w.left)
+		// Alone: the room is the only bound.
+		return math.MaxInt32
 	}
 	return max(1, int(w.share*float64(w.limit)))
 }
@@ -216,12 +286,23 @@ func (w *window) roll(now time.Time) {
 	if now.Before(w.reset) {
 		return
 	}
+	w.settle()
 	w.ended, w.endedPrec = w.reset, w.prec
-	w.left, w.own, w.seen, w.next = max(w.limit, 1), 0, 0, time.Time{}
-	w.reset, w.prec = w.reset.Add(w.length), Projected
+	w.left = max(w.limit, 1)
+	w.clear(0)
+	w.whole, w.first = true, false
+	length := max(w.length, w.prevLength)
+	w.start, w.reset, w.prec = w.reset, w.reset.Add(length), Projected
 	if !now.Before(w.reset) {
-		w.reset = now.Add(w.length)
+		w.start, w.reset = now, now.Add(length)
 	}
+}
+
+// clear forgets the window's counts as another opens; own is the sends
+// already made in it.
+func (w *window) clear(own int) {
+	w.own, w.seen = own, 0
+	w.remaining, w.refused, w.before, w.spent, w.bound = 0, 0, 0, false, false
 }
 
 // reclaim takes the credit not yet used back under the lock.
@@ -232,14 +313,13 @@ func (w *window) reclaim() {
 	}
 }
 
-// grant hands out the sends that may go without looking: those before the
-// spaced half (rule 7) and within this Client's share (rule 9), in the
-// current window only.
+// grant hands out the sends that may go without looking: the window's room
+// within this Client's share (rules 7 and 9), in the current window only.
 func (w *window) grant(now time.Time) {
 	if !now.Before(w.reset) {
 		return
 	}
-	g := min(w.left-w.limit/2, w.quota()-w.own)
+	g := min(w.left, w.quota()-w.own)
 	if g > 0 {
 		w.left -= g
 		w.own += g
@@ -267,19 +347,13 @@ func (w *window) turn(now time.Time) time.Time {
 	w.reclaim()
 	defer w.grant(now)
 	w.roll(now)
-	spaced := w.left*2 <= w.limit
 	switch {
-	case w.left > 0 && w.own < w.quota() && (!spaced || !now.Before(w.next)):
-		if spaced && w.limit > 0 {
-			w.next = now.Add(w.length / time.Duration(4*w.limit))
-		}
+	case w.left > 0 && w.own < w.quota():
 		w.left--
 		w.own++
 		return time.Time{}
-	case w.left > 0 && w.own < w.quota():
-		// The next spaced slot: looked at again then rather than booked
-		// now, for by then a response may say the window is spent.
-		return w.next
+	case w.left > 0:
+		w.bound = true
 	}
 	return w.reset
 }
@@ -306,14 +380,38 @@ func (w *window) wakeAll() {
 	}
 }
 
+// errRetired tells acquire's caller to look up its window again: the
+// window was split into one per endpoint (rule 2).
+var errRetired = errors.New("ratelimit: window retired")
+
+// retire ends the window's use: its credit is withdrawn and its waiters
+// look up their window again.
+func (w *window) retire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.reclaim()
+	w.retired = true
+	w.wakeAll()
+}
+
 // acquire waits for this Client's turn in the window (rule 7) within lim
-// (rule 8); start is when the attempt began waiting.
+// (rule 8); start is when the attempt began waiting. Before the first
+// report it counts the send, so that the first window knows what this
+// Client had sent before it (see open).
 func (w *window) acquire(ctx context.Context, start time.Time, lim Limits) error {
-	if !w.live.Load() || w.acquireFast() {
+	if !w.live.Load() {
+		w.unseen.Add(1)
+		return nil
+	}
+	if w.acquireFast() {
 		return nil
 	}
 	w.mu.Lock()
 	for {
+		if w.retired {
+			w.mu.Unlock()
+			return errRetired
+		}
 		now := time.Now()
 		until := w.turn(now)
 		if until.IsZero() {
