@@ -26,9 +26,11 @@ var ErrUnavailable = errors.New("redis unavailable")
 // Option configures WithSharedRateLimit.
 type Option func(*account)
 
-// WithTimeout bounds each Redis call the account makes (one per attempt and
-// one per response); the caller's deadline bounds it too. d <= 0 keeps
-// DefaultTimeout.
+// WithTimeout bounds each Redis call the account makes (one per attempt, and
+// one for a response that may change the window); the caller's deadline
+// bounds it too. The Client bounds each call to its account as well
+// (freddy.DefaultAccountTimeout, also 50ms), so a longer d only matters to
+// an account used outside a Client. d <= 0 keeps DefaultTimeout.
 func WithTimeout(d time.Duration) Option {
 	return func(a *account) {
 		if d > 0 {
