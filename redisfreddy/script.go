@@ -17,14 +17,15 @@ if not now then
 end
 local s = redis.call('HMGET', KEYS[1], 'lim', 'len', 'rst', 'av', 'prv', 'prj', 'pre')
 local lim, len, rst, av, prv = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4]), tonumber(s[5])
+if prv == 0 then prv = nil end
 local prj, pre = s[6] == '1', tonumber(s[7])
 local function int(x) return string.format('%d', math.floor(x)) end
 local function save()
   local p = '0'
   if prj then p = '1' end
-  redis.call('HSET', KEYS[1], 'lim', int(lim), 'len', int(len), 'rst', int(rst), 'av', int(av), 'prj', p)
-  if prv then redis.call('HSET', KEYS[1], 'prv', int(prv)) end
-  redis.call('HDEL', KEYS[1], 'pre')
+  local q = prv or 0
+  redis.call('HSET', KEYS[1], 'lim', int(lim), 'len', int(len), 'rst', int(rst), 'av', int(av), 'prj', p, 'prv', int(q))
+  if pre then redis.call('HDEL', KEYS[1], 'pre') end
   redis.call('PEXPIRE', KEYS[1], int((rst - now + 2 * len) / 1000 + 60000))
 end
 local function state(first)
@@ -47,11 +48,13 @@ if not rst then
 end
 if now >= rst then
   if not prj then prv = rst end
-  rst, av, prj = now + len, lim, true
+  rst, av, prj = now + len, lim - 1, true
+  save()
+  return state(0)
 end
 if av < 1 then return state(rst - now) end
-av = av - 1
-save()
+-- Only the count changes: the window, and so the expiry, stay.
+av = redis.call('HINCRBY', KEYS[1], 'av', -1)
 return state(0)
 `)
 
