@@ -79,11 +79,12 @@
 // WithTimeout (50ms by default) and by the caller's deadline, whatever the
 // redis client's own timeouts. A call that fails or times out returns an
 // error wrapping ErrUnavailable, and the Client paces that attempt by its own
-// view. Once three calls in a row have failed, the account answers
-// ErrUnavailable at once, without asking Redis, for WithCooldown (250ms by
-// default); then one call tries Redis again, and the account recovers when
-// it answers. One slow answer (a pause on a loaded machine) thus costs only
-// its own attempt, and a frozen Redis a few bounds per cooldown. Set ContextTimeoutEnabled in the redis
+// view. Once calls have failed for 100ms with no answer in between, the
+// account answers ErrUnavailable at once, without asking Redis, for
+// WithCooldown (250ms by default); then one call tries Redis again, and the
+// account recovers when it answers. A stall (a pause on a loaded machine
+// that makes every call out at that moment late) thus costs only those
+// attempts, and a frozen Redis a few bounds per cooldown. Set ContextTimeoutEnabled in the redis
 // client's options so that a call given up on also stops waiting inside the
 // redis client.
 package redisfreddy

@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// guard bounds every Redis call and, after tripAfter calls in a row failed,
-// keeps the account from asking Redis for a cooldown; then lets one call
-// probe it (a failed probe starts the next cooldown). A Client whose Redis
-// is frozen thus spends a few bounds per cooldown, not one per attempt,
-// while one slow answer (a pause on a loaded machine) costs only its own
-// attempt.
+// guard bounds every Redis call and, once calls have failed with no answer
+// in between for tripSpan, keeps the account from asking Redis for a
+// cooldown; then lets one call probe it (a failed probe starts the next
+// cooldown). A Client whose Redis is frozen thus spends a few bounds per
+// cooldown, not one per attempt, while a stall on a loaded machine (every
+// call out at that moment late at once) costs only those calls.
 type guard struct {
 	cooldown time.Duration
 	clock    func() time.Time
@@ -22,12 +22,14 @@ type guard struct {
 	openUntil time.Time
 	// probing is set while the one call after a cooldown is out.
 	probing bool
-	// fails counts the calls in a row that failed.
-	fails int
+	// failingSince is when the calls started failing; zero after an
+	// answer.
+	failingSince time.Time
 }
 
-// tripAfter is how many calls in a row must fail to start a cooldown.
-const tripAfter = 3
+// tripSpan is how long calls must have failed, with no answer in between,
+// to start a cooldown.
+const tripSpan = 100 * time.Millisecond
 
 // result is what one Redis call returned.
 type result[T any] struct {
@@ -109,10 +111,14 @@ func (g *guard) settle(probe bool, o outcome) {
 	}
 	switch o {
 	case answered:
-		g.openUntil, g.fails = time.Time{}, 0
+		g.openUntil, g.failingSince = time.Time{}, time.Time{}
 	case failed:
-		if g.fails++; g.fails >= tripAfter || probe {
-			g.openUntil, g.fails = g.clock().Add(g.cooldown), 0
+		now := g.clock()
+		if g.failingSince.IsZero() {
+			g.failingSince = now
+		}
+		if probe || now.Sub(g.failingSince) >= tripSpan {
+			g.openUntil, g.failingSince = now.Add(g.cooldown), time.Time{}
 		}
 	}
 }

@@ -47,20 +47,33 @@ func fail(t *testing.T, g *guard, n int) {
 	}
 }
 
-func TestGuardOneFailureCostsOnlyItsCall(t *testing.T) {
-	g, _ := newGuard()
+// failFor makes calls fail for tripSpan.
+func failFor(t *testing.T, g *guard, clk *fakeClock) {
+	t.Helper()
+	fail(t, g, 1)
+	clk.advance(tripSpan)
+	fail(t, g, 1)
+}
+
+// A stall (every call out at that moment failing at once) or failures with
+// answers in between cost only their own calls.
+func TestGuardAStallCostsOnlyItsCalls(t *testing.T) {
+	g, clk := newGuard()
 	for range 5 {
-		fail(t, g, tripAfter-1)
+		fail(t, g, 20)
+		clk.advance(tripSpan - time.Millisecond)
+		fail(t, g, 20)
 		n, err := do(g, context.Background(), time.Second, answer(4, nil))
-		require.NoError(t, err, "Redis is asked: an answer in between starts the count again")
+		require.NoError(t, err, "Redis is asked: an answer in between starts again")
 		require.EqualValues(t, 4, n)
+		clk.advance(tripSpan)
 	}
 }
 
-func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
+func TestGuardCoolsDownAfterFailingForASpanThenProbesOnce(t *testing.T) {
 	g, clk := newGuard()
 	ctx := context.Background()
-	fail(t, g, tripAfter)
+	failFor(t, g, clk)
 
 	asked := false
 	_, err := do(g, ctx, time.Second, func(context.Context) (int64, error) { asked = true; return 0, nil })
@@ -94,7 +107,7 @@ func TestGuardCoolsDownAfterFailuresInARowThenProbesOnce(t *testing.T) {
 func TestGuardAFailedProbeCoolsDownAgain(t *testing.T) {
 	g, clk := newGuard()
 	ctx := context.Background()
-	fail(t, g, tripAfter)
+	failFor(t, g, clk)
 	clk.advance(time.Second)
 	_, err := do(g, ctx, time.Second, answer(0, errRedis))
 	require.ErrorIs(t, err, errRedis)
@@ -154,7 +167,8 @@ func TestFrozenRedisCostsOneBound(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: frozenRedis(t)})
 	t.Cleanup(func() { rdb.Close() })
 	a := newAccount(rdb, fleetKey(t))
-	for range tripAfter {
+	// Each call costs its bound until calls have failed for tripSpan.
+	for range int(tripSpan/DefaultTimeout) + 1 {
 		start := time.Now()
 		_, err := a.Reserve(context.Background(), bucket)
 		took := time.Since(start)
@@ -196,11 +210,12 @@ func TestRecoversAfterRedisRestartsOnItsPort(t *testing.T) {
 	require.NoError(t, a.Observe(ctx, bucket, windowOf(100, 50, time.Minute)))
 
 	srv.stop()
-	for range tripAfter {
-		_, err := a.Reserve(ctx, bucket)
-		require.ErrorIs(t, err, ErrUnavailable)
-	}
 	_, err := a.Reserve(ctx, bucket)
+	require.ErrorIs(t, err, ErrUnavailable)
+	clk.advance(tripSpan)
+	_, err = a.Reserve(ctx, bucket)
+	require.ErrorIs(t, err, ErrUnavailable)
+	_, err = a.Reserve(ctx, bucket)
 	require.ErrorIs(t, err, ErrUnavailable)
 	require.Contains(t, err.Error(), "asking again", "cooling down")
 

@@ -39,9 +39,9 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithCooldown sets how long, once three Redis calls in a row have failed,
-// the account answers ErrUnavailable without asking Redis, before one call
-// tries it again. d <= 0 keeps DefaultCooldown.
+// WithCooldown sets how long, once Redis calls have failed for 100ms with no
+// answer in between, the account answers ErrUnavailable without asking
+// Redis, before one call tries it again. d <= 0 keeps DefaultCooldown.
 func WithCooldown(d time.Duration) Option {
 	return func(a *account) {
 		if d > 0 {
