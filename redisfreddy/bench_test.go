@@ -29,14 +29,32 @@ func BenchmarkReserve(b *testing.B) {
 	}
 }
 
+// BenchmarkObserve: a response that lowers the window's count (sent: one
+// round trip) and one that changes nothing (skipped: no round trip).
 func BenchmarkObserve(b *testing.B) {
-	a := newAccount(shared.client(b), fleetKey(b), WithTimeout(time.Second))
-	ctx := context.Background()
-	for b.Loop() {
-		if err := a.Observe(ctx, bucket, windowOf(100, 50, time.Minute)); err != nil {
+	b.Run("sent", func(b *testing.B) {
+		a := newAccount(shared.client(b), fleetKey(b), WithTimeout(time.Second))
+		ctx := context.Background()
+		remaining := 1_000_000_000
+		for b.Loop() {
+			remaining--
+			if err := a.Observe(ctx, bucket, windowOf(1_000_000_000, remaining, time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("skipped", func(b *testing.B) {
+		a := newAccount(shared.client(b), fleetKey(b), WithTimeout(time.Second))
+		ctx := context.Background()
+		if err := a.Observe(ctx, bucket, windowOf(100, 50, time.Hour)); err != nil {
 			b.Fatal(err)
 		}
-	}
+		for b.Loop() {
+			if err := a.Observe(ctx, bucket, windowOf(100, 50, time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkCreate(b *testing.B) {
