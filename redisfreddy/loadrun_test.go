@@ -78,7 +78,21 @@ func creates(t testing.TB, cs []*freddy.Client, goroutines int, n int64) tally {
 
 // lostCount counts the times a Client stopped trusting its account (Redis
 // did not answer within the bound) in the load run.
-type lostCount struct{ n atomic.Int64 }
+type lostCount struct {
+	n atomic.Int64
+	// why counts the errors by text, the deadline's figure cut off.
+	mu  sync.Mutex
+	why map[string]int
+}
+
+// report returns and resets the count and its reasons.
+func (l *lostCount) report() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := fmt.Sprintf("%d times %v", l.n.Swap(0), l.why)
+	l.why = nil
+	return s
+}
 
 func (l *lostCount) ObserveCall(ctx context.Context, _ freddy.CallInfo) (context.Context, freddy.CallObserver) {
 	return ctx, nil
@@ -87,6 +101,16 @@ func (l *lostCount) ObserveCall(ctx context.Context, _ freddy.CallInfo) (context
 func (l *lostCount) RateLimitAccountChanged(e freddy.RateLimitAccountEvent) {
 	if !e.Trusted {
 		l.n.Add(1)
+		why := e.Err.Error()
+		if i := strings.Index(why, "within"); i >= 0 {
+			why = why[:i]
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.why == nil {
+			l.why = map[string]int{}
+		}
+		l.why[why]++
 	}
 }
 
@@ -151,7 +175,7 @@ func TestLoadRun(t *testing.T) {
 		t.Log("the load run's figures are a real redis-server's; this is miniredis")
 	}
 	check := func(t *testing.T, r loadRow, max429 float64) {
-		t.Logf("%v; the account lost %d times", r, lost.n.Swap(0))
+		t.Logf("%v; the account lost %s", r, lost.report())
 		assert.Zero(t, r.failed)
 		assert.Zero(t, r.late)
 		assert.LessOrEqual(t, float64(r.refused)/loadCreates, max429)
