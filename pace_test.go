@@ -27,7 +27,7 @@ type windowRT struct {
 }
 
 func newWindowRT(t *testing.T, limit int, window time.Duration) *windowRT {
-	return &windowRT{ws: &windowServer{limit: limit, window: window, ok: fixture(t, "create_200.json")}}
+	return &windowRT{ws: &windowServer{limit: limit, window: window, ok: fixture(t, "create_200.json"), list: fixture(t, "list_200.json")}}
 }
 
 func (w *windowRT) RoundTrip(r *http.Request) (*http.Response, error) {

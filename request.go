@@ -301,6 +301,9 @@ func (cl *call) abandon(ctx context.Context, err error) {
 	cl.core.policy.Budget.Refund()
 	cl.retries--
 	cl.final = notSentError(err, cl.attempts, cl.op.idemKey, cl.lastAPI, true)
+	if last := keptAnswer(err, cl.lastAPI); last != nil {
+		cl.final = last
+	}
 	cl.log(ctx, "freddy: retry abandoned", slog.String("reason", err.Error()))
 }
 

@@ -11,11 +11,14 @@
 //     of it (KeyOf), never by the key. Each bucket has at most one current
 //     window.
 //  2. Sharing. The endpoints of one key share one window until the headers
-//     show they do not: a response on endpoint B, sent after a response on
-//     endpoint A of the same key arrived and while A's window was current,
-//     that reports another reset, or at least as many requests remaining
-//     as A's did (a shared count only falls). From then on each endpoint of
-//     that key has its own window. Nothing else splits or merges buckets.
+//     show they do not; then each endpoint of that key has its own window,
+//     for the Client's life. Two observations show it, each sound however
+//     many other Clients use the key: a report from another endpoint that
+//     arrived before this request was sent, of a window still current,
+//     gave another reset or a remaining count not above this one's (a
+//     shared count only falls); or the server counted fewer requests when
+//     it answered this one than this Client had answers of the window
+//     before sending it. Nothing else splits or merges buckets.
 //  3. Window. Only explicit window information makes a window or changes
 //     it: a reset together with a limit or a remaining count (the
 //     rate-limit headers, a 429's details). A response with none of it (a
@@ -29,33 +32,35 @@
 //     never more than half the window) of the current window's is that
 //     window: the lowest remaining wins (less this Client's sends since),
 //     and the most precise reset (the earliest of equally precise ones).
-//     One of the window that just ended is stale and changes nothing. Any
-//     other report with a later reset opens a new window, as reported.
+//     One within the tolerance of the window that just ended is stale and
+//     changes nothing. One with a later reset while the window is current
+//     (another limit's) only lowers the room. When the window has ended,
+//     the next report opens the next window as reported.
 //  6. Length. A window's length is the longest time to its reset that a
-//     report of that window gave. It is kept for that window only: it
-//     projects the next window when the current one ends unreported (the
-//     limit is back, the reset one length on), and nothing else carries
-//     over, so one odd report costs at most one window.
+//     report of that window gave, from when the report arrived. When a
+//     window ends unreported the next is projected: the limit is back, and
+//     the reset is the longer of the last two lengths on. Nothing else
+//     carries over, so one odd report costs at most two windows.
 //  7. Send. An attempt goes at once while its bucket's window has room and
 //     this Client has not used its share (rule 9); each send takes one from
-//     the room. Once half the window is spent, sends are spaced at four
-//     times the window's average rate. Otherwise it waits for the reset (or
-//     its spaced turn) and looks again: at the reset at most the window's
-//     count goes, so waiters do not stampede.
+//     the room. Otherwise it waits for the reset and looks again: at the
+//     reset at most the window's count goes, so waiters do not stampede.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at
 //     once, without waiting. A Hold (the earliest time one call may go,
 //     from its own 429's Retry-After) holds that call alone, by the same
 //     rules, and never the bucket.
-//  9. Share. Other Clients on the same key (replicas) show in the headers
-//     as the remaining count falling faster than this Client's own
-//     responses account for. This Client's share of a window is the part
-//     of the requests counted so far that were its own; it sends at most
-//     that share of the window's limit, carried to the next window until
-//     that window's first report. Alone, the share is the whole window.
+//  9. Share. Other Clients on the same key (replicas, each with its own
+//     view) show in a window the server spent: this Client's answers from
+//     it, less its 429s, were only part of the window (of the part left
+//     when it first came, for a window it did not see begin). That part is
+//     its share, and in the next windows it sends at most that share of the
+//     limit; a window left with room while the share held this Client back
+//     grows the share by a quarter. Alone (within one answer, or above
+//     90%), the share is the whole window and no bound at all.
 //
-// Cost. Before any window is reported an attempt costs one atomic load;
-// while its window has room, one atomic load and one compare-and-swap, no
-// allocation, no lock.
+// Cost. Before any window is reported an attempt costs one atomic add;
+// while its window has room, one atomic load and one compare-and-swap (the
+// room is handed out in advance, as credit), no allocation, no lock.
 package ratelimit

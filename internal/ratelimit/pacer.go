@@ -182,6 +182,9 @@ func (p *Pacer) Observe(key, endpoint string, r Report) {
 //     than this Client had answers from the window before r was sent
 //     (each was counted before r was).
 //
+// "Before" is strict: an answer that arrived at the very time r was sent
+// (a coarse clock) proves nothing.
+//
 // s.mu is held.
 func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	if r.Sent.IsZero() || !r.HasRemaining {
@@ -189,7 +192,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	}
 	split := false
 	s.each(func(a *arrival) bool {
-		if a.at.After(r.Sent) || !a.r.Reset.After(now) || a.endpoint == endpoint {
+		if !a.at.Before(r.Sent) || !a.r.Reset.After(now) || a.endpoint == endpoint {
 			return true
 		}
 		tol := s.shared.tolerance(r.Prec, a.r.Prec)
@@ -202,7 +205,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	w := s.shared
 	w.mu.Lock()
 	seen, limit, reset, tol := w.seen, w.limit, w.reset, w.tolerance(r.Prec, w.prec)
-	current := w.live.Load() && w.prec != Projected && within(r.Reset, reset, tol)
+	current := w.live.Load() && w.prec != Projected && now.Before(reset) && within(r.Reset, reset, tol)
 	w.mu.Unlock()
 	if r.Limit > 0 {
 		limit = r.Limit
@@ -212,7 +215,7 @@ func (s *keyState) splits(endpoint string, r Report, now time.Time) bool {
 	}
 	answered := seen
 	s.each(func(a *arrival) bool {
-		if !a.at.After(r.Sent) {
+		if a.at.Before(r.Sent) {
 			return false
 		}
 		if a.r.HasRemaining && within(a.r.Reset, reset, tol) {

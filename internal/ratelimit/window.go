@@ -98,7 +98,7 @@ type window struct {
 	// a window this Client did not see begin, whose count before its first
 	// answer is taken to be others' from before it came.
 	whole, first bool
-	share float64
+	share        float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
 	// retired is set when the window was split (see retire); afterSplit
@@ -257,8 +257,13 @@ func (w *window) settle() {
 	}
 	switch {
 	case w.spent:
-		took := float64(max(1, w.seen-w.refused))
-		w.share = min(1, took/float64(max(1, w.limit-w.before)))
+		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before))
+		w.share = min(1, took/room)
+		if took+1 >= aloneShare*room {
+			// Within one answer of alone: an answer counted in the window
+			// next to it.
+			w.share = 1
+		}
 	case w.bound && float64(w.remaining)*w.share >= 1:
 		w.share = min(1, w.share*1.25)
 	}

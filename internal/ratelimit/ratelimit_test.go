@@ -1,0 +1,324 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Each test is named after the rule of doc.go it checks, and runs in a
+// synctest bubble: time is fake and exact.
+
+const key = "k"
+
+var roomy = Limits{MaxWait: time.Minute, MinAttempt: 250 * time.Millisecond}
+
+// report is a report of limit 10 with remaining left and the reset d from
+// now, sent a millisecond ago.
+func report(left int, d time.Duration) Report {
+	now := time.Now()
+	return Report{Limit: 10, Remaining: left, HasRemaining: true, Reset: now.Add(d), Prec: Fine, Sent: now.Add(-time.Millisecond)}
+}
+
+// acquireAt returns how long Acquire held, and its error.
+func acquireAt(p *Pacer, endpoint string, lim Limits) (time.Duration, error) {
+	start := time.Now()
+	err := p.Acquire(context.Background(), key, endpoint, time.Time{}, lim)
+	return time.Since(start), err
+}
+
+func mustView(t *testing.T, p *Pacer, k string) (int, int, time.Time) {
+	t.Helper()
+	l, r, reset, ok := p.View(k)
+	if !ok {
+		t.Fatal("no view")
+	}
+	return l, r, reset
+}
+
+func TestRule1BucketKeyIsAHash(t *testing.T) {
+	secret := "fk_live_SECRETKEY_0123456789"
+	h := KeyOf(secret)
+	if h == KeyOf("fk_live_SECRETKEY_0123456788") || h != KeyOf(secret) {
+		t.Fatal("a key's identity must be its own and stable")
+	}
+	for i := 0; i+4 <= len(secret); i++ {
+		if strings.Contains(h, secret[i:i+4]) {
+			t.Fatalf("the hash holds part of the key: %q", secret[i:i+4])
+		}
+	}
+	synctest.Test(t, func(t *testing.T) {
+		p := New(h)
+		p.Observe("other", "Create", report(0, time.Minute))
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("another key's spent window held this key: %v %v", d, err)
+		}
+		if err := p.Acquire(context.Background(), "other", "Create", time.Time{}, Limits{MaxWait: time.Second}); err == nil {
+			t.Fatal("the other key's window is its own")
+		}
+	})
+}
+
+func TestRule2SharingSplitsWhenAnotherEndpointsCountDoesNotFall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(4, 10*time.Second))
+		time.Sleep(2 * time.Millisecond)
+		p.Observe(key, "List", report(4, 10*time.Second))
+		if !p.Split(key) {
+			t.Fatal("a List sent after the Create's answer reported as many left: its own window")
+		}
+		for range 3 {
+			if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+				t.Fatal("the Create window had room")
+			}
+		}
+	})
+}
+
+func TestRule2SharingSplitsWhenFewerCountedThanAnswered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		for i := range 5 {
+			p.Observe(key, []string{"Create", "List"}[i%2], report(9-i, 10*time.Second))
+			time.Sleep(2 * time.Millisecond)
+		}
+		if p.Split(key) {
+			t.Fatal("a count falling by one an answer is a shared window")
+		}
+		// Three answers of Create so far; a Create counted third sent after
+		// five answers: its count is not shared with List's.
+		p.Observe(key, "Create", report(7, 10*time.Second))
+		if !p.Split(key) {
+			t.Fatal("the server counted 3 where this Client had 5 answers: not one window")
+		}
+	})
+}
+
+func TestRule2SharingKeptWithOtherClients(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		left := 100
+		for i := range 40 {
+			left -= 3 // two other Clients' requests between each of ours
+			p.Observe(key, []string{"Create", "List", "Get"}[i%3], Report{Limit: 200, Remaining: left, HasRemaining: true,
+				Reset: time.Now().Add(10 * time.Second), Prec: Fine, Sent: time.Now().Add(-time.Millisecond)})
+			time.Sleep(2 * time.Millisecond)
+		}
+		if p.Split(key) {
+			t.Fatal("one window shared by several Clients must stay one")
+		}
+	})
+}
+
+func TestRule3OnlyExplicitWindowInformation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", Report{Reset: time.Now().Add(30 * time.Minute), Prec: Asked})
+		if _, _, _, ok := p.View(key); ok {
+			t.Fatal("a reset alone, with no limit or remaining, made a window")
+		}
+		p.Observe(key, "Create", Report{Limit: 5, Remaining: 0, HasRemaining: true})
+		if _, _, _, ok := p.View(key); ok {
+			t.Fatal("counts without a reset made a window")
+		}
+	})
+}
+
+func TestRule4Horizon(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(0, time.Hour+time.Second))
+		p.Observe(key, "Create", report(0, -time.Second))
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatal("a reset beyond the hour or in the past held a call")
+		}
+		p.Observe(key, "Create", report(0, time.Hour))
+		if _, err := acquireAt(p, "Create", roomy); err == nil {
+			t.Fatal("a reset within the hour is believed")
+		}
+	})
+}
+
+func TestRule5SameWindowMerges(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		now := time.Now()
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 6, HasRemaining: true, Reset: now.Add(2 * time.Second), Prec: WholeSeconds})
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 8, HasRemaining: true, Reset: now.Add(1300 * time.Millisecond), Prec: Fine})
+		if _, left, reset := mustView(t, p, key); left != 6 || !reset.Equal(now.Add(1300*time.Millisecond)) {
+			t.Fatalf("lowest remaining and the precise reset: got %d %v", left, reset.Sub(now))
+		}
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 5, HasRemaining: true, Reset: now.Add(1200 * time.Millisecond), Prec: Fine})
+		if _, left, reset := mustView(t, p, key); left != 5 || !reset.Equal(now.Add(1200*time.Millisecond)) {
+			t.Fatal("the earliest of equally precise resets")
+		}
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 2, HasRemaining: true, Reset: now.Add(30 * time.Second), Prec: Fine})
+		if _, left, reset := mustView(t, p, key); left != 2 || !reset.Equal(now.Add(1200*time.Millisecond)) {
+			t.Fatal("a later reset while current only lowers the room")
+		}
+	})
+}
+
+func TestRule5StaleReportOfTheEndedWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(0, time.Second))
+		time.Sleep(time.Second)
+		p.Observe(key, "Create", report(3, 900*time.Millisecond))
+		time.Sleep(100 * time.Millisecond)
+		// Late answers of the window that ended at 1.9s arrive at 2.0s.
+		time.Sleep(900 * time.Millisecond)
+		p.Observe(key, "Create", report(9, 5*time.Millisecond))
+		if _, left, _ := mustView(t, p, key); left != 10 {
+			t.Fatalf("a stale report changed the projected window: %d", left)
+		}
+	})
+}
+
+func TestRule6LengthIsThisWindowsOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// 100ms windows, then one report of a 30s reset (another limit's),
+		// then the 100ms windows again.
+		p.Observe(key, "Create", report(5, 100*time.Millisecond))
+		time.Sleep(100 * time.Millisecond)
+		p.Observe(key, "Create", report(0, 30*time.Second))
+		time.Sleep(30 * time.Second)
+		for range 3 {
+			p.Observe(key, "Create", report(4, 100*time.Millisecond))
+			time.Sleep(100 * time.Millisecond)
+		}
+		_, _, reset := mustView(t, p, key)
+		if d := time.Until(reset); d > 100*time.Millisecond {
+			t.Fatalf("the projected window is %v long: one odd report changed the length for good", d)
+		}
+	})
+}
+
+func TestRule7SendAtOnceWhileRoomThenAtTheReset(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(3, time.Second))
+		for range 3 {
+			if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+				t.Fatal("room: at once")
+			}
+		}
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != time.Second {
+			t.Fatalf("spent: at the reset, got %v %v", d, err)
+		}
+		for range 9 {
+			if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+				t.Fatal("the projected window's room")
+			}
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != time.Second {
+			t.Fatal("at most the window's count per window")
+		}
+	})
+}
+
+func TestRule8HoldRefusedByDeadlineMinAttemptAndMaxWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(0, time.Second))
+		for _, tc := range []struct {
+			deadline time.Duration
+			maxWait  time.Duration
+			why      string
+		}{
+			{time.Second, time.Minute, "after the context deadline"},
+			{time.Second + 100*time.Millisecond, time.Minute, "leaves less than 250ms"},
+			{time.Minute, 500 * time.Millisecond, "max retry wait 500ms"},
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
+			start := time.Now()
+			err := p.Acquire(ctx, key, "Create", time.Time{}, Limits{MaxWait: tc.maxWait, MinAttempt: 250 * time.Millisecond})
+			cancel()
+			var r *Refusal
+			if !errors.As(err, &r) || !strings.Contains(r.Why, tc.why) || r.Wait != time.Second || time.Since(start) != 0 {
+				t.Fatalf("%s: got %v after %v", tc.why, err, time.Since(start))
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second+250*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		if err := p.Acquire(ctx, key, "Create", time.Time{}, roomy); err != nil || time.Since(start) != time.Second {
+			t.Fatal("a turn leaving MinAttempt is waited for")
+		}
+	})
+}
+
+func TestRule8HoldIsTheCallsAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		start := time.Now()
+		if err := p.Acquire(context.Background(), key, "Create", start.Add(2*time.Second), roomy); err != nil || time.Since(start) != 2*time.Second {
+			t.Fatal("the call is held to its Hold")
+		}
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatal("another call is not")
+		}
+	})
+}
+
+func TestRule9ShareFromASpentWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// A window of 10 another Client shares: this Client's answers say
+		// 8, 6, 4 and 2 left, then 0 (spent): it took 4 of 10.
+		p.Observe(key, "Create", report(9, time.Second))
+		for _, left := range []int{7, 5, 3, 1} {
+			if _, err := acquireAt(p, "Create", roomy); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+			p.Observe(key, "Create", report(left-1, time.Second-time.Duration(10-left)*time.Millisecond))
+		}
+		time.Sleep(time.Second)
+		sent := 0
+		for {
+			if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
+				break
+			}
+			sent++
+		}
+		if sent != 5 {
+			t.Fatalf("its share of the next window: %d of 10, want 5 (5 answers of 10)", sent)
+		}
+	})
+}
+
+func TestRule9AloneIsTheWholeWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(9, time.Second))
+		for left := 8; left >= 0; left-- {
+			if _, err := acquireAt(p, "Create", roomy); err != nil {
+				t.Fatal(err)
+			}
+			p.Observe(key, "Create", report(left, time.Second))
+		}
+		time.Sleep(time.Second)
+		for i := range 10 {
+			if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+				t.Fatalf("alone, the whole window: held at send %d", i+1)
+			}
+		}
+	})
+}
+
+// TestCostWhileRoom: an attempt while the window has room allocates
+// nothing.
+func TestCostWhileRoom(t *testing.T) {
+	p := New(key)
+	p.Observe(key, "Create", Report{Limit: 1 << 30, Remaining: 1 << 30, HasRemaining: true, Reset: time.Now().Add(time.Minute), Prec: Fine})
+	ctx := context.Background()
+	if a := testing.AllocsPerRun(1000, func() { _ = p.Acquire(ctx, key, "Create", time.Time{}, roomy) }); a != 0 {
+		t.Fatalf("%v allocations", a)
+	}
+}
