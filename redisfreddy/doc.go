@@ -22,11 +22,12 @@
 // the observation arrives, which is after the server made the response, so a
 // reset is never earlier than the server's. The rules:
 //
-//  1. A window is known only from what a response said. The first response
-//     the account hears of makes the window: its reset, its limit, its
-//     remaining count less the sends granted before it that it may not have
-//     counted (those booked while no window was known), and its reset as the
-//     window's length.
+//  1. A window is known only from what a response said (one with no reset
+//     ahead or no limit says nothing). The first response the account hears
+//     of makes the window: its reset, its limit, its reset as the window's
+//     length, and as the sends left the lower of its remaining count and
+//     the limit less the sends booked while no window was known (the server
+//     may not have counted them all yet).
 //  2. Within a window, a response can only lower the sends left: they are
 //     the lowest remaining count the server reported less the sends booked
 //     since (kept as: sends left = min(sends left, remaining)). A response
@@ -36,7 +37,9 @@
 //     the longest reset reported in it.
 //  3. A new window when the reset moves on: a response whose reset is more
 //     than half a window after the current one starts a new window with the
-//     remaining count it reports. A response whose reset is within half a
+//     remaining count it reports (while the current window is projected, it
+//     is that window's first response: rule 5). A response whose reset is
+//     within half a
 //     window of an ended window's reset is a late answer from that window
 //     and changes nothing; nor does one that arrives after the current
 //     window's reset and does not move it on.
