@@ -39,10 +39,9 @@
 //     than half a window after the current one starts a new window with the
 //     remaining count it reports (while the current window is projected, it
 //     is that window's first response: rule 5). A response whose reset is
-//     within half a
-//     window of an ended window's reset is a late answer from that window
-//     and changes nothing; nor does one that arrives after the current
-//     window's reset and does not move it on.
+//     within half a window of an ended window's reset is a late answer from
+//     that window and changes nothing; nor does one that arrives after the
+//     current window's reset and does not move it on.
 //  4. Reserve grants a send while the window has sends left, and books it.
 //     At a window's start the whole window may go at once. When none are
 //     left it returns the time until the reset, and grants nothing.
