@@ -53,7 +53,10 @@ type RateLimitWindow struct {
 
 // WithRateLimitAccount makes the Client keep its account of the rate-limit
 // windows in a, shared with every Client given the same account, instead of
-// in memory alone. A nil a keeps the in-memory account.
+// in memory alone. A nil a keeps the in-memory account. Each call to a is
+// bounded by DefaultAccountTimeout and the call's deadline; while a fails or
+// does not answer, the Client paces by its own view, and an Observer that
+// implements RateLimitAccountObserver hears of each change.
 func WithRateLimitAccount(a RateLimitAccount) Option {
 	return clientOnly("WithRateLimitAccount", func(c *config) error { c.account = a; return nil })
 }

@@ -78,7 +78,7 @@ func TestPaceSpentWindowHoldsUntilTheResetAndReleasesAtMostTheLimit(t *testing.T
 		}
 		assert.Equal(t, map[int]int{0: 10, 1: 10, 2: 5}, perWindow)
 		times := rt.times()
-		assert.Equal(t, time.Duration(0), times[9].Sub(start), "calls go at once while the window has room, to its last")
+		assert.Equal(t, time.Duration(0), times[9].Sub(start), "alone, calls go at once while the window has room, to its last")
 		assert.Equal(t, time.Second, times[10].Sub(start), "the first held call goes at the reset")
 	})
 }

@@ -45,6 +45,11 @@
 //     this Client has not used its share (rule 9); each send takes one from
 //     the room. Otherwise it waits for the reset and looks again: at the
 //     reset at most the window's count goes, so waiters do not stampede.
+//     When other Clients send on the window (the server counted more in it
+//     than this Client sent, or its share is below the whole), the
+//     window's second half is spaced at four times its average rate, so
+//     that each sees the others' sends in the headers before the window
+//     runs out. Alone, nothing is spaced.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at

@@ -322,3 +322,29 @@ func TestCostWhileRoom(t *testing.T) {
 		t.Fatalf("%v allocations", a)
 	}
 }
+
+func TestRule7SpacedHalfWhenOthersSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		// One send of this Client's, and the server counted 4 in the
+		// window: others send on the key.
+		p.Observe(key, "Create", report(9, time.Second))
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		p.Observe(key, "Create", report(6, time.Second-time.Millisecond))
+		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+			t.Fatal("the first half goes at once")
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+			t.Fatal("the first spaced send goes at once")
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != 25*time.Millisecond {
+			t.Fatalf("the next is spaced at four times the window's average rate: %v", d)
+		}
+	})
+}

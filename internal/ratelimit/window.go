@@ -92,7 +92,7 @@ type window struct {
 	own, seen int
 	// What the window's reports said, for the share (see note).
 	remaining, refused, before int
-	spent, bound               bool
+	spent, bound, others       bool
 	// whole is false for a window whose answers were not all counted
 	// here (the first of an endpoint's after the split); first is set for
 	// a window this Client did not see begin, whose count before its first
@@ -101,6 +101,8 @@ type window struct {
 	share        float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
+	// next is the earliest time of the next spaced send (rule 7).
+	next time.Time
 	// retired is set when the window was split (see retire); afterSplit
 	// on the windows that replaced it, whose first window's earlier sends
 	// went through the one retired.
@@ -175,8 +177,8 @@ func (w *window) open(r Report, now time.Time) {
 	if own > 0 {
 		inFlight = own - 1
 	}
-	whole := (!w.live.Load() && !w.afterSplit) || w.prec == Projected
 	projected := w.live.Load() && w.prec == Projected
+	whole := (!w.live.Load() && !w.afterSplit) || projected
 	if r.Limit > 0 {
 		w.limit = r.Limit
 	}
@@ -240,6 +242,10 @@ func (w *window) note(r Report, now time.Time) {
 	if w.seen++; w.seen == 1 && w.limit > 0 && (w.first || r.Sent.Sub(w.start) > w.length/10) {
 		w.before = max(0, w.limit-r.Remaining-1)
 	}
+	if w.whole && w.limit-r.Remaining-w.before > max(w.own, 1) {
+		// More counted since this Client came than it sent: others send.
+		w.others = true
+	}
 }
 
 // settle updates this Client's share as a window ends (rule 9). In a window
@@ -270,6 +276,13 @@ func (w *window) settle() {
 	if w.share >= aloneShare {
 		w.share = 1
 	}
+}
+
+// crowded reports whether other Clients were seen on the window: a share
+// below the whole, or a server count in this window above what this
+// Client sent in it (rule 7 spaces the second half then).
+func (w *window) crowded() bool {
+	return w.others || w.share < 1
 }
 
 // aloneShare: a share above it is taken for the whole window; a Client's
@@ -306,8 +319,8 @@ func (w *window) roll(now time.Time) {
 // clear forgets the window's counts as another opens; own is the sends
 // already made in it.
 func (w *window) clear(own int) {
-	w.own, w.seen = own, 0
-	w.remaining, w.refused, w.before, w.spent, w.bound = 0, 0, 0, false, false
+	w.own, w.seen, w.next = own, 0, time.Time{}
+	w.remaining, w.refused, w.before, w.spent, w.bound, w.others = 0, 0, 0, false, false, false
 }
 
 // reclaim takes the credit not yet used back under the lock.
@@ -319,12 +332,16 @@ func (w *window) reclaim() {
 }
 
 // grant hands out the sends that may go without looking: the window's room
-// within this Client's share (rules 7 and 9), in the current window only.
+// before its spaced half, within this Client's share (rules 7 and 9), in
+// the current window only.
 func (w *window) grant(now time.Time) {
 	if !now.Before(w.reset) {
 		return
 	}
 	g := min(w.left, w.quota()-w.own)
+	if w.crowded() {
+		g = min(g, w.left-w.limit/2)
+	}
 	if g > 0 {
 		w.left -= g
 		w.own += g
@@ -352,11 +369,19 @@ func (w *window) turn(now time.Time) time.Time {
 	w.reclaim()
 	defer w.grant(now)
 	w.roll(now)
+	spaced := w.crowded() && w.left*2 <= w.limit
 	switch {
-	case w.left > 0 && w.own < w.quota():
+	case w.left > 0 && w.own < w.quota() && (!spaced || !now.Before(w.next)):
+		if spaced {
+			w.next = now.Add(w.length / time.Duration(4*w.limit))
+		}
 		w.left--
 		w.own++
 		return time.Time{}
+	case w.left > 0 && w.own < w.quota():
+		// The next spaced slot: looked at again then rather than booked
+		// now, for by then a response may say the window is spent.
+		return w.next
 	case w.left > 0:
 		w.bound = true
 	}
