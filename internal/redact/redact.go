@@ -82,6 +82,12 @@ func New(apiKey string, credentials map[string]any) *Scrubber {
 		// index costs 8 bytes a byte.
 		secret = secret[:min(len(secret), maxIndexed)]
 		for _, v := range forms(secret) {
+			if len(v) < MinSecretLen {
+				// A decoded form can be shorter than the value ("0%00"
+				// URL-decodes to 2 bytes); like a short value, it is no
+				// secret, and le32 needs MinSecretLen bytes.
+				continue
+			}
 			if len(v) < Window {
 				if s.short == nil {
 					s.short = map[uint32][]string{}
