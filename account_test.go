@@ -251,9 +251,10 @@ func TestAccountFallbackAndRecovery(t *testing.T) {
 	}
 }
 
-// TestAccountCallNeverPastTheDeadline: a frozen account holds an attempt
-// no longer than the call's deadline, and the attempt is then not sent.
-func TestAccountCallNeverPastTheDeadline(t *testing.T) {
+// TestAccountNeverCostsACallItsDeadline: a frozen account holds an attempt
+// for at most half the time left before the call's deadline; the attempt is
+// then paced by the Client's own view and sent, and the account loses trust.
+func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := script(reply(200, fixture(t, "create_200.json")))
 		f := make(chan struct{})
@@ -265,9 +266,9 @@ func TestAccountCallNeverPastTheDeadline(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := c.Configurations.Create(ctx, validParams())
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Equal(t, 20*time.Millisecond, time.Since(start))
-		assert.Empty(t, rt.requests(), "not sent at its deadline")
-		assert.Empty(t, w.trusted(), "the call's own deadline is no verdict on the account")
+		require.NoError(t, err, "a frozen account fails no call")
+		assert.Equal(t, 10*time.Millisecond, time.Since(start), "half the time left went to the account")
+		assert.Len(t, rt.requests(), 1)
+		assert.Equal(t, []bool{false}, w.trusted(), "the account did not answer in its time")
 	})
 }

@@ -9,8 +9,9 @@ import (
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
-// and never goes past the call's deadline, unless the account names its own
-// bound (RateLimitAccountTimeout).
+// unless the account names its own bound (RateLimitAccountTimeout). A call
+// with a deadline gives its account at most half the time left, keeping the
+// rest to send the attempt.
 const DefaultAccountTimeout = 50 * time.Millisecond
 
 // RateLimitAccountTimeout may be implemented by a RateLimitAccount to name
@@ -92,9 +93,16 @@ func (g *accountGate) observe(ctx context.Context, b RateLimitBucket, w RateLimi
 }
 
 // ask runs f under the bound and ctx, and returns when either ends even if
-// f does not: an account that ignores its context cannot hold the call.
+// f does not: an account that ignores its context cannot hold the call. The
+// account gets at most half the time left before ctx's deadline, so that a
+// call whose account does not answer still has the rest to be sent, paced
+// by the Client's own view: no call fails because its account is slow.
 func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Duration, error)) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, g.bound)
+	bound := g.bound
+	if d, ok := ctx.Deadline(); ok {
+		bound = min(bound, time.Until(d)/2)
+	}
+	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	type answer struct {
 		d   time.Duration

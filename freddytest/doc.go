@@ -153,8 +153,9 @@
 // (Server.Client), turn pacing off for a Client or for one call
 // (freddy.WithRateLimitPacing(false): the call is sent at once, and a 429
 // waits its Retry-After), or inject FaultGatewayRateLimit, a 429 that says
-// nothing about the window: it holds the call that got it alone and does
-// not spend the Client's view. See the RateLimits example.
+// nothing about the window: it holds the call that got it alone, and the
+// Client's view keeps its window and reset (the send counts as one, as
+// every send does). See the RateLimits example.
 //
 // # Control API
 //

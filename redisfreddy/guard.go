@@ -2,6 +2,7 @@ package redisfreddy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -55,6 +56,14 @@ func do[T any](g *guard, ctx context.Context, timeout time.Duration, fn func(con
 	defer cancel()
 	ch := make(chan result[T], 1)
 	go func() {
+		// A panicking redis client (a typed-nil one, say) is a failed
+		// call, not the end of the process: this goroutine is ours, and
+		// no caller could recover it.
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result[T]{err: fmt.Errorf("the redis client panicked: %v", p)}
+			}
+		}()
 		v, err := fn(cctx)
 		ch <- result[T]{v, err}
 	}()
@@ -68,8 +77,10 @@ func do[T any](g *guard, ctx context.Context, timeout time.Duration, fn func(con
 	case r.err == nil:
 		g.settle(probe, answered)
 		return r.v, nil
-	case ctx.Err() != nil:
-		// The caller giving up says nothing about Redis.
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The caller giving up says nothing about Redis. A deadline does:
+		// Redis did not answer in the time it had (the Client's bound on
+		// the account is this bound, so the two end together).
 		g.settle(probe, gaveUp)
 	default:
 		g.settle(probe, failed)

@@ -193,7 +193,8 @@ func TestACallsDeadlineBoundsTheRedisCall(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	deadline, _ := ctx.Deadline()
 	assert.Less(t, time.Since(deadline), 500*time.Millisecond, "returned at the call's deadline, not WithTimeout's minute")
-	// The caller's deadline is no verdict on Redis: not cooling down.
+	// One call's deadline starts no cooldown by itself: calls must have
+	// failed for tripSpan (TestGuardADeadlineIsAVerdict).
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	_, err = a.Reserve(ctx, bucket)
@@ -235,4 +236,37 @@ func TestBadArgumentsSayWhy(t *testing.T) {
 	assert.EqualError(t, err, "redisfreddy: WithSharedRateLimit: the redis client is nil")
 	err = newAccount(shared.client(t), "").Observe(context.Background(), bucket, windowOf(1, 1, time.Second))
 	assert.EqualError(t, err, "redisfreddy: WithSharedRateLimit: the key is empty")
+}
+
+// A call whose deadline ends before Redis answers is a failure of Redis (the
+// Client bounds its account calls by this bound, so the two end together):
+// failing for tripSpan starts the cooldown. Only a cancel is no verdict.
+func TestGuardADeadlineIsAVerdict(t *testing.T) {
+	g, clk := newGuard()
+	frozen := func(ctx context.Context) (int64, error) { <-ctx.Done(); return 0, ctx.Err() }
+	short := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		_, err := do(g, ctx, time.Millisecond, frozen)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+	short()
+	clk.advance(tripSpan)
+	short()
+	_, err := do(g, context.Background(), time.Second, answer(1, nil))
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), "asking again", "cooling down: no Redis call")
+}
+
+// A typed nil client is refused like a nil one, and a redis client that
+// panics is a failed call, not a crash of the process.
+func TestANilOrPanickingClientFailsTheCallOnly(t *testing.T) {
+	var typedNil *redis.Client
+	_, err := newAccount(typedNil, "fleet").Reserve(context.Background(), bucket)
+	assert.EqualError(t, err, "redisfreddy: WithSharedRateLimit: the redis client is nil")
+
+	type broken struct{ redis.UniversalClient } // every method panics
+	_, err = newAccount(broken{}, "fleet").Reserve(context.Background(), bucket)
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), "the redis client panicked")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -84,12 +85,19 @@ func newAccount(rdb redis.UniversalClient, key string, opts ...Option) *account 
 		}
 	}
 	switch {
-	case rdb == nil:
+	case rdb == nil || isNilPointer(rdb):
 		a.bad = errors.New("redisfreddy: WithSharedRateLimit: the redis client is nil")
 	case key == "":
 		a.bad = errors.New("redisfreddy: WithSharedRateLimit: the key is empty")
 	}
 	return a
+}
+
+// isNilPointer reports a typed nil in the interface (a *redis.Client
+// constructor that returned nil), which == nil does not catch.
+func isNilPointer(rdb redis.UniversalClient) bool {
+	v := reflect.ValueOf(rdb)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // AccountTimeout is the bound the Client puts on each call to the account:

@@ -34,8 +34,11 @@
 //     and the most precise reset (the earliest of equally precise ones).
 //     One within the tolerance of the window that just ended is stale and
 //     changes nothing. One with a later reset while the window is current
-//     (another limit's) only lowers the room. When the window has ended,
-//     the next report opens the next window as reported.
+//     (another limit's) only lowers the room. One with a sooner reset
+//     (outside the tolerance) is the server correcting the window held, an
+//     odd report's: it opens the window it reports, and the odd window's
+//     length is forgotten. When the window has ended, the next report opens
+//     the next window as reported.
 //  6. Length. A window's length is the longest time to its reset that a
 //     report of that window gave, from when the report arrived. When a
 //     window ends unreported the next is projected: the limit is back, and

@@ -179,6 +179,36 @@ func TestRule5StaleReportOfTheEndedWindow(t *testing.T) {
 	})
 }
 
+// One report of a far reset (under the horizon) after a window ended opens
+// a window that would hold every send for 30 minutes; the next report of
+// the server's real, sooner reset replaces it, and the odd length projects
+// nothing.
+func TestRule5ASoonerResetReplacesAnOddWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		p.Observe(key, "Create", report(5, 200*time.Millisecond))
+		time.Sleep(300 * time.Millisecond)
+		p.Observe(key, "Create", report(1, 30*time.Minute))
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the odd window's one send: %v %v", d, err)
+		}
+		p.Observe(key, "Create", report(4, 200*time.Millisecond))
+		for range 4 {
+			if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+				t.Fatalf("the server's window has room: sent at once, got %v %v", d, err)
+			}
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != 200*time.Millisecond {
+			t.Fatalf("spent: held until the server's reset, got %v", d)
+		}
+		time.Sleep(200 * time.Millisecond)
+		_, _, reset := mustView(t, p, key)
+		if d := time.Until(reset); d > 200*time.Millisecond {
+			t.Fatalf("the projected window is %v long: the odd report's length carried over", d)
+		}
+	})
+}
+
 func TestRule6LengthIsThisWindowsOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)

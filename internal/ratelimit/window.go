@@ -162,6 +162,13 @@ func (w *window) observe(r Report, now time.Time) {
 		w.open(r, now)
 	case within(r.Reset, w.reset, w.tolerance(r.Prec, w.prec)):
 		w.merge(r, now)
+	case r.Reset.Before(w.reset):
+		// The server says this window resets sooner than the one held,
+		// which an odd report (a reset far away, under the horizon) made:
+		// the server's word wins, and the odd window's length is
+		// forgotten, so that it projects nothing (rules 5 and 6).
+		w.length = 0
+		w.open(r, now)
 	case r.Reset.After(w.reset):
 		// A later reset while the window is current: another window of
 		// the server's (a gateway's, a second limit's); its count still
