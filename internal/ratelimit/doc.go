@@ -46,7 +46,10 @@
 //     carries over, so one odd report costs at most two windows.
 //  7. Send. An attempt goes at once while its bucket's window has room and
 //     this Client has not used its share (rule 9); each send takes one from
-//     the room. Otherwise it waits for the reset and looks again: at the
+//     the room. Sends made before the first report are counted: those
+//     the first report's count does not hold yet (its limit less its
+//     remaining) are on their way and take their room. Otherwise it
+//     waits for the reset and looks again: at the
 //     reset at most the window's count goes, so waiters do not stampede.
 //     When other Clients send on the window (the server counted more in it
 //     than this Client sent, or its share is below the whole), the

@@ -445,6 +445,27 @@ func TestRule10UnsentBeforeTheFirstReport(t *testing.T) {
 	})
 }
 
+// A burst before the first report: of this Client's sends, those the
+// server's count already holds (limit - remaining) are not in flight; the
+// rest are, and take their room. The burst and the room after it add up to
+// the window, neither more nor less.
+func TestRule7FirstWindowInFlightIsWhatTheServerHasNotCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		for range 8 {
+			if _, err := p.Acquire(context.Background(), key, "Create", time.Time{}, roomy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first answer: the server counted 3 of the 8 (remaining 7 of
+		// 10); 5 are on their way, so 2 more may go.
+		p.Observe(key, "Create", report(7, 10*time.Second))
+		if _, r, _ := mustView(t, p, key); r != 2 {
+			t.Fatalf("remaining %d, want 2: 10 in the window in all", r)
+		}
+	})
+}
+
 func TestRule10BookCountsAnAccountsSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)

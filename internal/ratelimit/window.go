@@ -187,6 +187,11 @@ func (w *window) open(r Report, now time.Time) {
 	own, inFlight := int(w.unseen.Swap(0)), 0
 	if own > 0 {
 		inFlight = own - 1
+		if r.Limit > 0 && r.HasRemaining {
+			// The server counted limit-remaining requests: those of this
+			// Client's sends are not on their way any more.
+			inFlight = min(inFlight, max(0, own-(r.Limit-r.Remaining)))
+		}
 	}
 	projected := w.live.Load() && w.prec == Projected
 	whole := (!w.live.Load() && !w.afterSplit) || projected
