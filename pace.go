@@ -112,3 +112,31 @@ func refusal(err error) error {
 	return &RateLimitError{APIError: APIError{Message: r.Error()}, RetryAfter: r.Wait,
 		Limit: r.Limit, Remaining: r.Remaining, ResetAt: r.Reset}
 }
+
+// refusedAhead is the refusal a retry would meet at its turn, known before
+// its backoff is slept: it goes no sooner than the backoff (wait), its own
+// hold (a 429's) and its window's turn (ratelimit.Pacer.Turn). nil when the
+// turn may be waited for, when pacing adds nothing to the backoff (the
+// policy judged that), or when a shared account paces the call (its turn is
+// the account's to say).
+func (cl *call) refusedAhead(ctx context.Context, wait time.Duration) error {
+	if !cl.policy.Paced || cl.core.account != nil {
+		return nil
+	}
+	now := time.Now()
+	after := now.Add(wait)
+	at := after
+	for _, t := range [...]time.Time{cl.hold, cl.core.pacer.Turn(cl.key, cl.op.name, now)} {
+		if t.After(at) {
+			at = t
+		}
+	}
+	if !at.After(after) {
+		return nil
+	}
+	lim := ratelimit.Limits{MaxWait: cl.policy.MaxWait, MinAttempt: cl.policy.MinAttempt}
+	if r := lim.Refuse(ctx, now, at); r != nil {
+		return refusal(r)
+	}
+	return nil
+}

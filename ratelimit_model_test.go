@@ -176,3 +176,22 @@ func TestRetryRefusedByThePacerKeepsItsAnswer(t *testing.T) {
 		assert.False(t, errors.Is(err, context.DeadlineExceeded))
 	})
 }
+
+// TestRetryRefusedByThePacerIsRefusedBeforeItsBackoff: a 500 whose headers
+// say the window is spent for 30s, further than the max retry wait: the
+// retry's turn would be refused, so the call returns its 500 at once, with
+// RetryAfter the time to the reset, without sleeping the backoff first.
+func TestRetryRefusedByThePacerIsRefusedBeforeItsBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(500, fixture(t, "error_500.json"), "X-Ratelimit-Limit-Requests", "10",
+			"X-Ratelimit-Remaining-Requests", "0", "X-Ratelimit-Reset-Requests", "30s"), reply(200, fixture(t, "create_200.json")))
+		c := newClient(t, rt)
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		var se *ServerError
+		require.ErrorAs(t, err, &se, "the 500 it got, not a refusal")
+		assert.Equal(t, 30*time.Second, se.RetryAfter, "to the reset")
+		assert.Zero(t, time.Since(start), "at once: no backoff slept before the refusal")
+		assert.Len(t, rt.requests(), 1)
+	})
+}

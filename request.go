@@ -349,11 +349,18 @@ func notSendable(ctx context.Context) error {
 func (cl *call) abandon(ctx context.Context, err error) {
 	cl.core.policy.Budget.Refund()
 	cl.retries--
-	cl.final = notSentError(err, cl.attempts, cl.op.idemKey, cl.lastAPI, true)
-	if last := keptAnswer(err, cl.lastAPI); last != nil {
-		cl.final = last
-	}
+	cl.final = cl.refusedRetry(err)
 	cl.log(ctx, "freddy: retry abandoned", slog.String("reason", err.Error()))
+}
+
+// refusedRetry is the call's error when err keeps its retry from being
+// sent: the last response's typed error when pacing refused it (keptAnswer),
+// else a not-sent error around err.
+func (cl *call) refusedRetry(err error) error {
+	if last := keptAnswer(err, cl.lastAPI); last != nil {
+		return last
+	}
+	return notSentError(err, cl.attempts, cl.op.idemKey, cl.lastAPI, true)
 }
 
 // decodeError completes a decoder's error with what only the request path

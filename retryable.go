@@ -134,6 +134,12 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	d := cl.policy.Decide(ctx, outcome)
 	cl.logDecision(ctx, d)
 	if d.Retry {
+		if err := cl.refusedAhead(ctx, d.Wait); err != nil {
+			// Pacing would refuse the retry at its turn: said now, not
+			// after the backoff.
+			cl.final = cl.refusedRetry(err)
+			return false, cl.final
+		}
 		cl.grant(d, outcome.Err)
 		return true, nil
 	}

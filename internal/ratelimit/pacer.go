@@ -249,6 +249,19 @@ func (p *Pacer) Acquire(ctx context.Context, key, endpoint string, hold time.Tim
 	}
 }
 
+// Turn is the earliest time an attempt on key's endpoint may go by its
+// window as it stands: now while the window has room (and this Client its
+// share), the reset otherwise. It takes nothing: a retry looks before its
+// backoff whether its turn would be refused (rule 8), so that it is
+// refused at once rather than after the backoff.
+func (p *Pacer) Turn(key, endpoint string, now time.Time) time.Time {
+	s := p.state(key)
+	if s == nil {
+		return now
+	}
+	return s.window(endpoint).peek(now)
+}
+
 // View is the window of key's latest report: with one window per
 // endpoint, the endpoint that answered last. ok is false before any report.
 func (p *Pacer) View(key string) (limit, remaining int, reset time.Time, ok bool) {

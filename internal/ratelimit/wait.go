@@ -47,6 +47,12 @@ func (l Limits) refuse(ctx context.Context, start, now, at time.Time) *Refusal {
 	return &Refusal{Wait: wait, Why: why}
 }
 
+// Refuse is the refusal an attempt that began waiting at start and would go
+// at at meets (rule 8), or nil when it may wait.
+func (l Limits) Refuse(ctx context.Context, start, at time.Time) *Refusal {
+	return l.refuse(ctx, start, time.Now(), at)
+}
+
 // HoldUntil waits until at, by rule 8: a *Refusal at once when the wait may
 // not be made, ctx's error when it ends first. start is when the attempt's
 // hold began.

@@ -416,6 +416,23 @@ func (w *window) turn(now time.Time) time.Time {
 	return w.reset
 }
 
+// peek is turn without taking a send: now while the window has room and
+// this Client its share, the reset otherwise.
+func (w *window) peek(now time.Time) time.Time {
+	if !w.live.Load() {
+		return now
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.reclaim()
+	defer w.grant(now)
+	w.roll(now)
+	if w.left > 0 && w.own < w.quota() {
+		return now
+	}
+	return w.reset
+}
+
 // view is the window as a RateLimit would report it.
 func (w *window) view() (limit, remaining int, reset time.Time) {
 	w.mu.Lock()
