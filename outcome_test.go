@@ -182,6 +182,22 @@ func TestOutcomeUnknownOnEveryWrite(t *testing.T) {
 	})
 }
 
+// A 3xx net/http does not follow (a 303 without Location, a 300, a 304)
+// answering a write: the server received it and may have acted (a 303
+// follows a create). A read so answered changed nothing.
+func TestOutcomeUnknownOnAnUnfollowedRedirect(t *testing.T) {
+	for _, status := range []int{300, 301, 302, 303, 304, 307} {
+		rt := script(reply(status, nil))
+		_, err := newClient(t, rt, WithMaxRetries(0)).Configurations.Create(context.Background(), validParams())
+		require.Error(t, err, "%d", status)
+		assert.ErrorIs(t, err, ErrOutcomeUnknown, "Create answered %d", status)
+		rt = script(reply(status, nil))
+		_, err = newClient(t, rt, WithMaxRetries(0)).Configurations.Get(context.Background(), "pconf_1")
+		require.Error(t, err, "%d", status)
+		assert.NotErrorIs(t, err, ErrOutcomeUnknown, "Get answered %d", status)
+	}
+}
+
 // A hand-built test double can say so too.
 func TestOutcomeUnknownOnAHandBuiltError(t *testing.T) {
 	var err error = &ServerError{APIError: APIError{StatusCode: 500, OutcomeUnknown: true}}

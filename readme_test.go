@@ -3,6 +3,7 @@ package freddy_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,10 +64,10 @@ func httpStatus(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
-	case errors.Is(err, freddy.ErrInvalidParams), errors.Is(err, freddy.ErrValidation):
-		return http.StatusBadRequest // the caller's input: nothing was done
 	case errors.Is(err, freddy.ErrOutcomeUnknown):
 		return http.StatusBadGateway // a write may have happened: look it up before repeating it
+	case errors.Is(err, freddy.ErrInvalidParams), errors.Is(err, freddy.ErrValidation):
+		return http.StatusBadRequest // the caller's input: nothing was done
 	case errors.Is(err, freddy.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, freddy.ErrConflict):
@@ -211,6 +212,16 @@ func TestReadmeSwitchOverEveryOutcome(t *testing.T) {
 			_, err := c.Configurations.Update(ctx, created.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALIDTOKEN")})
 			return err
 		}, "the server refused the request as sent", http.StatusBadRequest},
+		{"a 500, then a 400 on its retry", func() error {
+			// The first attempt may have acted: the 400 that follows
+			// does not make it "nothing was done".
+			srv.Inject(freddytest.Fault{Kind: freddytest.FaultServerError})
+			_, err := c.Configurations.Update(ctx, created.ID, freddy.UpdateConfigurationParams{Credentials: freddy.BearerCredentials("ghp_INVALIDTOKEN")})
+			if !errors.Is(err, freddy.ErrValidation) {
+				return fmt.Errorf("want a validation error, got %w", err)
+			}
+			return err
+		}, "the server may have acted: look the configuration up before writing again", http.StatusBadGateway},
 		{"401", func() error {
 			_, err := e2eClient(t, srv, freddy.WithAPIKey("fk_wrong_00000000")).Configurations.Get(ctx, created.ID)
 			return err

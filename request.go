@@ -215,7 +215,10 @@ func (cl *call) observe(ctx context.Context, resp *http.Response, err error) (ou
 	}
 	if err == nil {
 		cl.status, cl.header = resp.StatusCode, resp.Header
-		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500
+		// A 5xx, or a 3xx net/http did not follow (no Location, a 300,
+		// a 304): the request reached a server that answered something
+		// other than a refusal, and a write may have been acted on.
+		cl.serverFailed = cl.serverFailed || resp.StatusCode >= 500 || (resp.StatusCode >= 300 && resp.StatusCode < 400)
 		ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, bodyLimit(resp.StatusCode))
 		resp.Body = http.NoBody

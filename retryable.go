@@ -80,7 +80,8 @@ type callState struct {
 	// sentAt is when the current attempt passed the pacing seam.
 	key    string
 	sentAt time.Time
-	// serverFailed: some attempt got a 5xx (ErrOutcomeUnknown).
+	// serverFailed: some attempt got a 5xx or an unfollowed 3xx
+	// (ErrOutcomeUnknown).
 	serverFailed bool
 	// waitFrom is when the wait before a granted retry began; zero when no
 	// wait is under way (see stopWaitClock).
