@@ -17,7 +17,8 @@ import (
 //     escapes (%XX, hex in either case) are undone, in one pass;
 //   - every rune's case is folded (unicode.ToLower of unicode.ToUpper: the
 //     variants strings.ToUpper, ToLower and ToTitle give, and any mix of
-//     them, read the same).
+//     them, read the same), and the letters whose full case mapping
+//     changes their length read as what they expand to ("ß" as "ss").
 // A match in the view marks the bytes of the text it was read from.
 
 // view returns t as a consumer reads it and, for each byte of the view, the
@@ -52,7 +53,11 @@ func view[T bytestring](t T) (v []byte, from []int32, ok bool) {
 			continue
 		}
 		before := len(v)
-		v = utf8.AppendRune(v, foldRune(r))
+		if x, ok := expansions[foldRune(r)]; ok {
+			v = append(v, x...)
+		} else {
+			v = utf8.AppendRune(v, foldRune(r))
+		}
 		for range len(v) - before {
 			from = append(from, at)
 		}
@@ -69,6 +74,14 @@ func mayDecode[T bytestring](t T) bool {
 		}
 	}
 	return false
+}
+
+// expansions are the letters whose full case mapping changes their length
+// (Python's, JavaScript's and Java's upper-casing turn "ß" into "SS", "ﬁ"
+// into "FI"; Go's keeps them): their view is the letters they expand to, so
+// that an echo in either form reads the same.
+var expansions = map[rune]string{
+	'ß': "ss", '\uFB00': "ff", '\uFB01': "fi", '\uFB02': "fl", '\uFB03': "ffi", '\uFB04': "ffl", '\uFB05': "st", '\uFB06': "st",
 }
 
 // foldRune is the case every variant of r shares.

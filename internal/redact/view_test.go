@@ -154,3 +154,20 @@ func TestViewMarksWholeEscapes(t *testing.T) {
 		t.Fatalf("clean text changed: %q", got)
 	}
 }
+
+// A credential upper-cased the way Python, JavaScript and Java do it ("ß"
+// becomes "SS", "ﬁ" becomes "FI"), or lower-cased after that, leaves no
+// 8-byte window of the echo: its view reads as the secret's.
+func TestLengthChangingCaseMapping(t *testing.T) {
+	const secret = "große-straße-maße-ﬁnal"
+	s := New("fk_test_0123456789abcdef", map[string]any{"password": secret})
+	for _, echo := range []string{"GROSSE-STRASSE-MASSE-FINAL", "grosse-strasse-masse-final", "Grosse-Straße-MASSE-ﬁnal", "GROẞE-STRAẞE-MAẞE-FINAL"} {
+		out := strings.ToLower(s.String("bad password " + echo + "."))
+		low := strings.ToLower(echo)
+		for i := 0; i+8 <= len(low); i++ {
+			if strings.Contains(out, low[i:i+8]) {
+				t.Fatalf("echo %q: window %q left in %q", echo, low[i:i+8], out)
+			}
+		}
+	}
+}
