@@ -194,6 +194,9 @@ func TestE2EEveryFaultCostsAnAttemptAndCreatesExactlyOne(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run(f.Kind.String(), func(t *testing.T) {
+			// Each fault has its own server and Client; run together, the
+			// stalls and the 429's wait overlap instead of adding up.
+			t.Parallel()
 			srv := freddytest.Start(t)
 			srv.Inject(f, f)
 			// Only a stall needs the attempt timeout to end it; the

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aitronos/freddy-go/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,7 +24,7 @@ func TestSilentByDefault(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSilentByDefault$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "FREDDY_SILENT_CHILD=1")
+	cmd.Env = testenv.Environ("FREDDY_SILENT_CHILD=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "child failed: %s %s", stdout.String(), stderr.String())

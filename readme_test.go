@@ -332,7 +332,7 @@ func TestReadmeAndExamplesBuildInAnotherModule(t *testing.T) {
 	write("example_test.go", strings.Replace(string(example), "package freddy_test", "package provision_test", 1))
 	cmd := exec.Command("go", testenv.GoTestArgs("-count=1", "-v", ".")...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	cmd.Env = testenv.Environ("GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	for _, want := range []string{"--- PASS: TestConnectGitHub", "--- PASS: ExampleConfigurationsService_Create", "--- PASS: ExampleConfigurationsService_ListAll"} {

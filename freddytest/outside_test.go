@@ -35,7 +35,7 @@ func TestTestBenchInAnotherModule(t *testing.T) {
 	write("testbench_test.go", src)
 	cmd := exec.Command("go", testenv.GoTestArgs("-count=1", "-v", ".")...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	cmd.Env = testenv.Environ("GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	for _, want := range []string{"--- PASS: TestOnlyTheHealthCheckFails", "--- PASS: TestLifecycleOverTLS"} {

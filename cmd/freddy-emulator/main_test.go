@@ -16,6 +16,7 @@ import (
 	"time"
 
 	freddy "github.com/aitronos/freddy-go"
+	"github.com/aitronos/freddy-go/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -173,7 +174,7 @@ type process struct {
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), emulatorMain+"=1")
+	cmd.Env = testenv.Environ(emulatorMain + "=1")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	p := &process{cmd: cmd, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}, exited: make(chan error, 1)}

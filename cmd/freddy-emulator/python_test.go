@@ -1,9 +1,10 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/aitronos/freddy-go/internal/testenv"
 )
 
 // pythonFixture runs docs/testing.md's Python example, a stdlib-only fixture that
@@ -17,7 +18,7 @@ func pythonFixture(t *testing.T, bin string) {
 	cmd := exec.Command(python, "../../examples/python-emulator/test_emulator.py")
 	// bin is this test binary: the emulator's processes the fixture starts
 	// inherit emulatorMain, which makes them run the emulator's main.
-	cmd.Env = append(os.Environ(), "FREDDY_EMULATOR="+bin, emulatorMain+"=1")
+	cmd.Env = testenv.Environ("FREDDY_EMULATOR="+bin, emulatorMain+"=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -9,6 +9,7 @@ package testenv
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,25 @@ func GoTestArgs(args ...string) []string {
 		out = append(out, "-race")
 	}
 	return append(out, args...)
+}
+
+// Environ returns os.Environ() with extra appended and GORACE telling the
+// race detector not to wait at exit, for a process a test starts (the test
+// binary itself as the emulator, a go test of another module). A
+// race-built program otherwise sleeps a second before it exits, to let
+// other threads report; a race still fails the process (exit status 66)
+// and its test. Options the caller's GORACE sets are kept, and win.
+func Environ(extra ...string) []string {
+	env := os.Environ()
+	race := "atexit_sleep_ms=0"
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+			race += " " + v
+			env = append(env[:i:i], env[i+1:]...)
+			break
+		}
+	}
+	return append(append(env, "GORACE="+race), extra...)
 }
 
 // WriteFiles writes files (slash-separated path under root → content),
