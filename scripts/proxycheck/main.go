@@ -26,7 +26,7 @@ func run(root, out, consumers string) error {
 	if err != nil {
 		return err
 	}
-	problems := r.checkRequirements()
+	problems := append(r.checkRequirements(), r.checkDirectives()...)
 	w, err := readWorkFile(root, r.Core.Path)
 	switch {
 	case err == nil:

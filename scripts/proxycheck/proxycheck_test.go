@@ -65,6 +65,34 @@ func TestASideModuleMustRequireTheChangelogVersion(t *testing.T) {
 	}
 }
 
+// TestAPublishedGoModHasNoReplaceOrExclude: a proxy user's build ignores
+// both, in the core's go.mod as in a side module's, one-line or block form;
+// go.work's replace (goodWork has one) is fine.
+func TestAPublishedGoModHasNoReplaceOrExclude(t *testing.T) {
+	for _, c := range []struct{ file, directive, want string }{
+		{"side/go.mod", "replace " + core + " v0.4.0 => ../", `side/go.mod has "replace ` + core + ` v0.4.0 => ../"`},
+		{"go.mod", "exclude (\n\tgo.example/other v1.2.3\n)", `./go.mod has "exclude go.example/other v1.2.3"`},
+	} {
+		root := repo(t, "v0.4.0", goodWork)
+		appendFile(t, filepath.Join(root, c.file), "\n"+c.directive+"\n")
+		if p := problems(t, root); !strings.Contains(p, c.want) {
+			t.Errorf("%s with %q: got %q, want it to say %q", c.file, c.directive, p, c.want)
+		}
+	}
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestGoWorkMustUseEveryModuleAndReplaceTheReleasedCore(t *testing.T) {
 	p := problems(t, repo(t, "v0.4.0", "go 1.26.0\n\nuse .\n\nreplace "+core+" v0.3.0 => ./\n"))
 	for _, want := range []string{"go.work does not use ./side", `go.work replaces ` + core + ` "v0.3.0" => ./, want v0.4.0`} {
