@@ -12,7 +12,7 @@ func TestNewestRelease(t *testing.T) {
 		"# C\n\n## 0.4.0\n\n## [0.3.0] - 2026-12-03\n": "v0.4.0",
 		"# C\n\n## [0.3.0] - 2026-12-03\n":             "v0.3.0",
 		"# C\n\n## v1.2.3\n":                           "v1.2.3",
-		"# C\n\n## [Unreleased]\n\n## 0.4.0\n":          "v0.4.0",
+		"# C\n\n## [Unreleased]\n\n## 0.4.0\n":         "v0.4.0",
 		"# C\n\n### 9.9.9\n\n## Unreleased\n":          "",
 	} {
 		got, err := NewestRelease(text)
