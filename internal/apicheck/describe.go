@@ -6,9 +6,9 @@
 //	pkg github.com/aitronos/freddy-go, type APIError struct, StatusCode int
 //	pkg github.com/aitronos/freddy-go, const DefaultMaxRetryWait time.Duration
 //
-// The description comes from the type checker (go/types over the module's
-// source, see load.go), so it is what a caller compiles against, not how
-// the source spells it: a constant's or variable's type, a method set
+// The description comes from the compiler's view of each package (go/types
+// over its export data, see load.go), so it is what a caller compiles
+// against, not how the source spells it: a constant's or variable's type, a method set
 // including the methods promoted from embedded types, promoted fields, an
 // interface's whole method set, what an alias stands for. Types of this
 // package are unqualified, others carry their import path
@@ -45,17 +45,13 @@ func Describe(root string, m modules.Module) ([]string, error) {
 	for _, p := range pkgs {
 		paths = append(paths, p.ImportPath)
 	}
-	l, err := load(filepath.Join(root, filepath.FromSlash(m.Dir)), paths)
+	checked, err := load(filepath.Join(root, filepath.FromSlash(m.Dir)), paths)
 	if err != nil {
 		return nil, err
 	}
 	var lines []string
 	for _, path := range paths {
-		pkg, err := l.check(path)
-		if err != nil {
-			return nil, err
-		}
-		lines = append(lines, describePackage(pkg)...)
+		lines = append(lines, describePackage(checked[path])...)
 	}
 	slices.Sort(lines)
 	return slices.Compact(lines), nil
