@@ -6,11 +6,11 @@
 package modules
 
 import (
-	"bufio"
 	"fmt"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -85,36 +85,16 @@ func Find(root string) ([]Module, error) {
 }
 
 // read parses the module, go, require, replace and exclude directives of
-// dir's go.mod, in their one-line and block forms.
+// dir's go.mod.
 func read(root, dir string) (Module, error) {
 	name := filepath.Join(root, filepath.FromSlash(dir), "go.mod")
-	f, err := os.Open(name)
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return Module{}, err
 	}
-	defer f.Close()
 	m := Module{Dir: dir, Requires: map[string]string{}}
-	block := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "//")
-		fields := strings.Fields(line)
+	for directive, fields := range Directives(string(b)) {
 		switch {
-		case len(fields) == 0:
-			continue
-		case block != "" && fields[0] == ")":
-			block = ""
-			continue
-		case block == "" && len(fields) == 2 && fields[1] == "(":
-			block = fields[0]
-			continue
-		}
-		directive := block
-		if directive == "" {
-			directive, fields = fields[0], fields[1:]
-		}
-		switch {
-		case len(fields) == 0:
 		case directive == "module":
 			m.Path = strings.Trim(fields[0], `"`)
 		case directive == "go":
@@ -127,13 +107,41 @@ func read(root, dir string) (Module, error) {
 			m.Excludes = append(m.Excludes, strings.Join(fields, " "))
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return Module{}, err
-	}
 	if m.Path == "" {
 		return Module{}, fmt.Errorf("%s: no module line", name)
 	}
 	return m, nil
+}
+
+// Directives yields each entry of a go.mod or go.work text with its
+// directive, in the one-line ("require m v1") and block ("require (" …
+// ")") forms alike, comments removed: ("require", ["m", "v1"]). An entry
+// has at least one field.
+func Directives(text string) iter.Seq2[string, []string] {
+	return func(yield func(string, []string) bool) {
+		block := ""
+		for line := range strings.Lines(text) {
+			line, _, _ = strings.Cut(line, "//")
+			fields := strings.Fields(line)
+			switch {
+			case len(fields) == 0:
+				continue
+			case block != "" && fields[0] == ")":
+				block = ""
+				continue
+			case block == "" && len(fields) == 2 && fields[1] == "(":
+				block = fields[0]
+				continue
+			}
+			directive := block
+			if directive == "" {
+				directive, fields = fields[0], fields[1:]
+			}
+			if len(fields) > 0 && !yield(directive, fields) {
+				return
+			}
+		}
+	}
 }
 
 // Package is a public package of a module: one a user can import.

@@ -32,29 +32,19 @@ func TestBreakingIsTheNewestSectionsOnly(t *testing.T) {
 	}
 }
 
-// TestPendingBreaking: the Breaking entries the next release announces are
-// those of every section above the newest released (dated) one, whether
-// it is headed "## [Unreleased]" or "## X.Y.Z" with no date yet.
-func TestPendingBreaking(t *testing.T) {
-	for text, want := range map[string]string{
-		"# C\n\n## [Unreleased]\n\n### Breaking changes\n- U\n\n## 0.4.0\n\n### Breaking\n- P\n\n### Fixed\n- F\n\n## [0.3.0] - 2026-12-03\n\n### Breaking changes\n- Old\n": "- U\n\n- P\n\n",
-		"# C\n\n## Unreleased\n\n### Breaking changes\n- U\n\n## [0.4.0] - 2026-12-08\n\n### Breaking changes\n- Old\n":                                                      "- U\n\n",
-		"# C\n\n## 0.4.0\n\n### Breaking changes\n- P\n\n## Notes\n\n### Breaking changes\n- not a release\n":                                                                "- P\n\n",
+// TestPendingBreakingAndLastRelease: the Breaking entries the next release
+// announces are those of every section above the newest released (dated)
+// one, whether it is headed "## [Unreleased]" or "## X.Y.Z" with no date
+// yet; a "## " heading that is no release ends a section.
+func TestPendingBreakingAndLastRelease(t *testing.T) {
+	for text, want := range map[string]struct{ pending, last string }{
+		"# C\n\n## [Unreleased]\n\n### Breaking changes\n- U\n\n## 0.4.0\n\n### Breaking\n- P\n\n### Fixed\n- F\n\n## [0.3.0] - 2026-12-03\n\n### Breaking changes\n- Old\n\n## [0.2.0] - 2026-11-25\n": {"- U\n\n- P\n\n", "v0.3.0"},
+		"# C\n\n## Unreleased\n\n### Breaking changes\n- U\n\n## v0.4.0 - 2026-12-08\n\n### Breaking changes\n- Old\n":                                                                                  {"- U\n\n", "v0.4.0"},
+		"# C\n\n## 0.4.0\n\n### Breaking changes\n- P\n\n## Notes\n\n### Breaking changes\n- not a release\n":                                                                                           {"- P\n\n", ""},
 	} {
-		if got := ParseChangelog(text).PendingBreaking(); got != want {
-			t.Errorf("PendingBreaking(%q) = %q, want %q", text, got, want)
-		}
-	}
-}
-
-func TestLastRelease(t *testing.T) {
-	for text, want := range map[string]string{
-		"## [Unreleased]\n## 0.4.0\n## [0.3.0] - 2026-12-03\n## [0.2.0] - 2026-11-25\n": "v0.3.0",
-		"## 0.4.0\n## v0.3.0 - 2026-12-03\n":                                            "v0.3.0",
-		"## 0.1.0\n":                                                                    "",
-	} {
-		if got := ParseChangelog(text).LastRelease(); got != want {
-			t.Errorf("LastRelease(%q) = %q, want %q", text, got, want)
+		c := ParseChangelog(text)
+		if got := (struct{ pending, last string }{c.PendingBreaking(), c.LastRelease()}); got != want {
+			t.Errorf("ParseChangelog(%q): PendingBreaking, LastRelease = %q, want %q", text, got, want)
 		}
 	}
 }

@@ -27,25 +27,7 @@ func readWorkFile(root, corePath string) (*workFile, error) {
 		return nil, err
 	}
 	w := &workFile{}
-	block := ""
-	for line := range strings.Lines(string(b)) {
-		line, _, _ = strings.Cut(line, "//")
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		if fields[0] == ")" {
-			block = ""
-			continue
-		}
-		if (fields[0] == "use" || fields[0] == "replace") && len(fields) == 2 && fields[1] == "(" {
-			block = fields[0]
-			continue
-		}
-		directive := block
-		if directive == "" {
-			directive, fields = fields[0], fields[1:]
-		}
+	for directive, fields := range modules.Directives(string(b)) {
 		switch {
 		case directive == "use" && len(fields) == 1:
 			w.Use = append(w.Use, path.Clean(strings.Trim(fields[0], `"`)))
