@@ -5,8 +5,8 @@
 // checks what a proxy user depends on: every side module (a directory below
 // the root with its own go.mod) requires the core at exactly that version,
 // never v0.0.0 or another, no published go.mod has a replace or exclude
-// directive, and the checked-in go.work uses every module and points the
-// core's version at this checkout.
+// directive, and each side module's go.work uses that module alone and
+// points the core's version at this checkout (see workfile.go).
 //
 //	go run ./scripts/proxycheck -root . -out DIR
 //
@@ -60,7 +60,7 @@ func (r *release) checkRequirements() []string {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s/go.mod does not require %s; a side module requires the core at the version it is released with (%s)", side.Dir, r.Core.Path, r.Version))
 		case got != r.Version:
-			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through go.work)", side.Dir, r.Core.Path, got, r.Version))
+			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through the module's go.work)", side.Dir, r.Core.Path, got, r.Version))
 		}
 	}
 	return problems
