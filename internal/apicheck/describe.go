@@ -26,11 +26,10 @@ package apicheck
 
 import (
 	"fmt"
+	"go/types"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"go/types"
 
 	"github.com/aitronos/freddy-go/internal/modules"
 )
