@@ -4,8 +4,11 @@
 # scripts/proxycheck), then, in a fresh module outside the repository, `go
 # get`s each module alone from it and builds and runs a program importing
 # every public package of that module. It fails when a side module requires
-# the core at v0.0.0 or at a version CHANGELOG does not name, when go.work
-# misses a module, or when a module does not build from the proxy alone.
+# the core at v0.0.0 or at a version CHANGELOG does not name, when a
+# published go.mod has a replace or exclude directive, when a side module's
+# go.work is missing, uses another module or replaces another core version,
+# when there is a go.work at the root, or when a module does not build from
+# the proxy alone.
 #
 #   scripts/proxycheck.sh
 #

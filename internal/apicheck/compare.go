@@ -28,7 +28,8 @@ func FileName(root string, m modules.Module) (string, error) {
 }
 
 // Diff returns the lines of want missing from got (removed or changed:
-// callers break) and the lines of got missing from want (added).
+// callers break) and the lines of got missing from want (added). Both are
+// sorted.
 func Diff(want, got []string) (removed, added []string) {
 	for _, l := range want {
 		if _, found := slices.BinarySearch(got, l); !found {
@@ -43,44 +44,136 @@ func Diff(want, got []string) (removed, added []string) {
 	return removed, added
 }
 
-// Identifier returns the most specific name a line describes: the
-// function, method, field, interface method, type, constant or variable.
-func Identifier(line string) string {
-	_, decl, _ := strings.Cut(line, ", ")
-	if m := member.FindStringSubmatch(decl); m != nil {
-		// "type T struct, F int", "type T interface, M() error",
-		// "type T struct, embedded *E".
-		return leadingName(strings.TrimLeft(strings.TrimPrefix(m[1], "embedded "), "*"))
-	}
+// Subject is what a line describes: the package's import path, the
+// top-level identifier, and the member of a type (method, field, embedded
+// type, interface method) when the line is one.
+type Subject struct {
+	Pkg, Name, Member string
+}
+
+var ident = regexp.MustCompile(`^[\pL_][\pL\pN_]*`)
+
+// SubjectOf parses a line of an api/*.txt file.
+func SubjectOf(line string) Subject {
+	pkg, decl, _ := strings.Cut(strings.TrimPrefix(line, "pkg "), ", ")
+	s := Subject{Pkg: pkg}
 	kind, rest, _ := strings.Cut(decl, " ")
-	if kind == "method" {
-		_, rest, _ = strings.Cut(rest, ") ")
+	switch kind {
+	case "method": // "method (*T[K]) M(…) …"
+		recv, m, _ := strings.Cut(strings.TrimPrefix(rest, "("), ") ")
+		s.Name = ident.FindString(strings.TrimLeft(recv, "*"))
+		s.Member = ident.FindString(m)
+	case "type": // "type T[K any] struct, F int"
+		s.Name = ident.FindString(rest)
+		after := skipBrackets(rest[len(s.Name):])
+		for _, kind := range []string{" struct, ", " interface, "} {
+			if member, ok := strings.CutPrefix(after, kind); ok {
+				s.Member = memberName(member)
+			}
+		}
+	default: // const, var, func
+		s.Name = ident.FindString(rest)
 	}
-	return leadingName(rest)
+	return s
 }
 
-// member is a struct field's or interface method's line.
-var member = regexp.MustCompile(`^type \S+ (?:struct|interface), (.*)$`)
-
-var name = regexp.MustCompile(`^[\pL_][\pL\pN_]*(\.[\pL_][\pL\pN_]*)?`)
-
-// leadingName returns the identifier s starts with ("pkg.T" for a
-// qualified embedded type: its last part).
-func leadingName(s string) string {
-	n := name.FindString(s)
-	if i := strings.LastIndex(n, "."); i >= 0 {
-		n = n[i+1:]
+// skipBrackets drops a leading type parameter list ("[K comparable, V any]").
+func skipBrackets(s string) string {
+	if !strings.HasPrefix(s, "[") {
+		return s
 	}
-	return n
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			if depth--; depth == 0 {
+				return s[i+1:]
+			}
+		}
+	}
+	return s
 }
 
-// Unannounced returns the removed or changed lines whose identifier the
-// CHANGELOG's Breaking entries do not name.
-func Unannounced(removed []string, breaking string) []string {
+// memberName returns a struct or interface line's member: a field's or
+// method's name, an embedded type's name without its package and type
+// arguments; "" for the lines about the type as a whole.
+func memberName(m string) string {
+	switch {
+	case strings.HasPrefix(m, "embedded "):
+		t := strings.TrimLeft(strings.TrimPrefix(m, "embedded "), "*")
+		t, _, _ = strings.Cut(t, "[")
+		return t[strings.LastIndex(t, ".")+1:]
+	case strings.HasPrefix(m, "promoted "):
+		return ident.FindString(strings.TrimPrefix(m, "promoted "))
+	case m == "unexported methods" || strings.HasPrefix(m, "type set "):
+		return ""
+	}
+	return ident.FindString(m)
+}
+
+// Qualified returns the name a Breaking entry writes for s: the package's
+// name, the identifier, the member ("freddy.Client.RateLimit").
+func (s Subject) Qualified(pkgNames map[string]string) string {
+	q := qualifiers(s.Pkg, pkgNames)[0] + "." + s.Name
+	if s.Member != "" {
+		q += "." + s.Member
+	}
+	return q
+}
+
+// qualifiers are the spellings of a package in a Breaking entry: its name
+// (when the package still exists), the last element of its path, its path.
+func qualifiers(pkgPath string, pkgNames map[string]string) []string {
+	var qs []string
+	if n := pkgNames[pkgPath]; n != "" {
+		qs = append(qs, n)
+	}
+	return slices.Compact(append(qs, path.Base(pkgPath), pkgPath))
+}
+
+// names reports whether breaking names the package-qualified identifier
+// q.id as a whole: not part of a longer name on either side
+// (otelfreddy.Option is not freddy.Option, freddy.Client.Do is not
+// freddy.Client).
+func names(breaking, qualifier, id string) bool {
+	re := regexp.MustCompile(`(?:^|[^\pL\pN_./-])` + regexp.QuoteMeta(qualifier+"."+id) + `(?:$|[^\pL\pN_.]|\.(?:$|[^\pL\pN_]))`)
+	return re.MatchString(breaking)
+}
+
+// Unannounced returns the removed or changed lines that the CHANGELOG's
+// Breaking entries do not name in the package-qualified form: the
+// identifier ("freddy.Option", or its package's path,
+// "github.com/aitronos/freddy-go.Option"), for a member the type and the
+// member ("freddy.Client.RateLimit"). A member's removal is also
+// announced by naming its type when the type's own line is removed or
+// changed too (the type went away or changed kind).
+func Unannounced(removed []string, breaking string, pkgNames map[string]string) []string {
+	typeChanged := map[Subject]bool{}
+	for _, l := range removed {
+		if s := SubjectOf(l); s.Member == "" {
+			typeChanged[s] = true
+		}
+	}
 	var missing []string
 	for _, l := range removed {
-		id := Identifier(l)
-		if id == "" || !regexp.MustCompile(`\b`+regexp.QuoteMeta(id)+`\b`).MatchString(breaking) {
+		s := SubjectOf(l)
+		announced := false
+		for _, q := range qualifiers(s.Pkg, pkgNames) {
+			switch {
+			case s.Name == "":
+			case s.Member == "":
+				announced = names(breaking, q, s.Name)
+			default:
+				announced = names(breaking, q, s.Name+"."+s.Member) ||
+					typeChanged[Subject{Pkg: s.Pkg, Name: s.Name}] && names(breaking, q, s.Name)
+			}
+			if announced {
+				break
+			}
+		}
+		if !announced {
 			missing = append(missing, l)
 		}
 	}
@@ -88,15 +181,11 @@ func Unannounced(removed []string, breaking string) []string {
 }
 
 // Report says how the code's API differs from file's and what to do.
-func Report(file, version string, removed, added []string, unannounced []string) string {
+func Report(file string, removed, added []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s differs from the code's API.\n", file)
 	if len(removed) > 0 {
-		fmt.Fprintf(&b, "Removed or changed, which breaks callers: CHANGELOG.md's %s section needs an entry under \"### Breaking changes\" naming each one", strings.TrimPrefix(version, "v"))
-		if len(unannounced) > 0 {
-			fmt.Fprintf(&b, " (not named there yet: %s)", strings.Join(identifiers(unannounced), ", "))
-		}
-		b.WriteString(":\n")
+		b.WriteString("Removed or changed:\n")
 		for _, l := range removed {
 			b.WriteString("  - " + l + "\n")
 		}
@@ -111,10 +200,18 @@ func Report(file, version string, removed, added []string, unannounced []string)
 	return b.String()
 }
 
-func identifiers(lines []string) []string {
+// ReleaseReport says which lines of the last release's API (released, the
+// file it was read from) the code lost or changed without a Breaking entry.
+func ReleaseReport(released, version string, unannounced []string, pkgNames map[string]string) string {
+	var b strings.Builder
 	var ids []string
-	for _, l := range lines {
-		ids = append(ids, Identifier(l))
+	for _, l := range unannounced {
+		ids = append(ids, SubjectOf(l).Qualified(pkgNames))
 	}
-	return slices.Compact(ids)
+	fmt.Fprintf(&b, "Removed or changed since %s (%s), which breaks callers: CHANGELOG.md needs an entry under \"### Breaking changes\" in its Unreleased (or not yet dated) section naming each one, package-qualified (not named there yet: %s):\n",
+		version, released, strings.Join(slices.Compact(ids), ", "))
+	for _, l := range unannounced {
+		b.WriteString("  - " + l + "\n")
+	}
+	return b.String()
 }

@@ -1,26 +1,32 @@
 // Package apicheck describes the public API of this repository's modules,
-// one line per exported identifier with its signature as written in the
-// source, in the spirit of Go's own api/*.txt:
+// one line per exported identifier, in the spirit of Go's own api/*.txt:
 //
 //	pkg github.com/aitronos/freddy-go, func NewClient(...Option) (*Client, error)
 //	pkg github.com/aitronos/freddy-go, method (*Client) RateLimit() RateLimit
 //	pkg github.com/aitronos/freddy-go, type APIError struct, StatusCode int
+//	pkg github.com/aitronos/freddy-go, const DefaultMaxRetryWait time.Duration
+//
+// The description comes from the compiler's view of each package (go/types
+// over its export data, see load.go), so it is what a caller compiles
+// against, not how the source spells it: a constant's or variable's type, a method set
+// including the methods promoted from embedded types, promoted fields, an
+// interface's whole method set, what an alias stands for. Types of this
+// package are unqualified, others carry their import path
+// (go.opentelemetry.io/otel/metric.MeterProvider); parameter names, which
+// callers do not depend on, are left out.
+//
+// A constant's value is left out: a new value compiles for every caller
+// (Version changes every release, a default may be tuned); it is behaviour,
+// guarded by tests. Its type, typed or untyped, is the API.
 //
 // TestAPI compares the description with the checked-in api/<module>.txt
-// and fails naming each difference. The description is read from the
-// syntax alone (go/ast), so that one module's check needs none of another
-// module's dependencies: types are printed as the source spells them, and
-// what a struct gets from an embedded type is listed as "embedded T".
+// and with the last release's (api/vX.Y.Z/), and fails naming each
+// difference.
 package apicheck
 
 import (
-	"bytes"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
-	"os"
+	"go/types"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,16 +37,20 @@ import (
 // Describe returns the sorted API lines of every public package of m.
 func Describe(root string, m modules.Module) ([]string, error) {
 	pkgs, err := modules.Packages(root, m)
+	if err != nil || len(pkgs) == 0 {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range pkgs {
+		paths = append(paths, p.ImportPath)
+	}
+	checked, err := load(filepath.Join(root, filepath.FromSlash(m.Dir)), paths)
 	if err != nil {
 		return nil, err
 	}
 	var lines []string
-	for _, p := range pkgs {
-		pl, err := describePackage(p)
-		if err != nil {
-			return nil, err
-		}
-		lines = append(lines, pl...)
+	for _, path := range paths {
+		lines = append(lines, describePackage(checked[path])...)
 	}
 	slices.Sort(lines)
 	return slices.Compact(lines), nil
@@ -48,194 +58,168 @@ func Describe(root string, m modules.Module) ([]string, error) {
 
 // describer collects the lines of one package.
 type describer struct {
-	fset  *token.FileSet
-	pkg   string
+	pkg   *types.Package
 	lines []string
 }
 
-func describePackage(p modules.Package) ([]string, error) {
-	d := &describer{fset: token.NewFileSet(), pkg: p.ImportPath}
-	entries, err := os.ReadDir(p.Dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if !modules.IsSource(e) {
-			continue
-		}
-		f, err := parser.ParseFile(d.fset, filepath.Join(p.Dir, e.Name()), nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil, err
-		}
-		for _, decl := range f.Decls {
-			switch decl := decl.(type) {
-			case *ast.FuncDecl:
-				d.funcDecl(decl)
-			case *ast.GenDecl:
-				d.genDecl(decl)
+func describePackage(pkg *types.Package) []string {
+	d := &describer{pkg: pkg}
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		switch obj := scope.Lookup(name).(type) {
+		case *types.Const:
+			if obj.Exported() {
+				d.add("const %s %s", name, d.typ(obj.Type()))
 			}
+		case *types.Var:
+			if obj.Exported() {
+				d.add("var %s %s", name, d.typ(obj.Type()))
+			}
+		case *types.Func:
+			if obj.Exported() {
+				sig := obj.Type().(*types.Signature)
+				d.add("func %s%s%s", name, d.typeParams(sig.TypeParams()), d.signature(sig))
+			}
+		case *types.TypeName:
+			d.typeName(obj)
 		}
 	}
-	return d.lines, nil
+	return d.lines
 }
 
 func (d *describer) add(format string, args ...any) {
-	d.lines = append(d.lines, "pkg "+d.pkg+", "+fmt.Sprintf(format, args...))
+	d.lines = append(d.lines, "pkg "+d.pkg.Path()+", "+fmt.Sprintf(format, args...))
 }
 
-// expr prints a node as gofmt would, on one line.
-func (d *describer) expr(n ast.Node) string {
-	var b bytes.Buffer
-	if err := printer.Fprint(&b, d.fset, n); err != nil {
-		return fmt.Sprintf("<%v>", err)
+// typeName adds an exported type's lines. An unexported type's exported
+// methods and fields reach callers only through an exported type that
+// embeds it, whose lines list them.
+func (d *describer) typeName(obj *types.TypeName) {
+	if !obj.Exported() {
+		return
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// signature prints a function type without the "func" keyword and without
-// parameter names, which callers do not depend on.
-func (d *describer) signature(ft *ast.FuncType) string {
-	s := d.fieldTypes(ft.Params, true)
-	switch {
-	case ft.Results == nil || len(ft.Results.List) == 0:
-	case len(ft.Results.List) == 1 && len(ft.Results.List[0].Names) <= 1:
-		s += " " + d.expr(ft.Results.List[0].Type)
+	if obj.IsAlias() {
+		d.add("type %s = %s", obj.Name(), d.typ(types.Unalias(obj.Type())))
+		return
+	}
+	named, ok := obj.Type().(*types.Named)
+	if !ok {
+		return
+	}
+	decl := obj.Name() + d.typeParams(named.TypeParams())
+	switch u := named.Underlying().(type) {
+	case *types.Struct:
+		d.add("type %s struct", decl)
+		d.fields(decl, named, u)
+	case *types.Interface:
+		d.add("type %s interface", decl)
+		d.interfaceMethods(decl, u)
+		return // its methods are its lines
 	default:
-		s += " " + d.fieldTypes(ft.Results, true)
+		d.add("type %s %s", decl, d.typ(u))
 	}
-	return s
+	d.methods(named)
 }
 
-// fieldTypes prints a parameter list's types, one per parameter.
-func (d *describer) fieldTypes(fl *ast.FieldList, parens bool) string {
-	var types []string
-	if fl != nil {
-		for _, f := range fl.List {
-			n := max(len(f.Names), 1)
-			for range n {
-				types = append(types, d.expr(f.Type))
-			}
-		}
-	}
-	s := strings.Join(types, ", ")
-	if parens {
-		s = "(" + s + ")"
-	}
-	return s
-}
-
-func (d *describer) typeParams(fl *ast.FieldList) string {
-	if fl == nil || len(fl.List) == 0 {
-		return ""
-	}
-	var groups []string
-	for _, f := range fl.List {
+// methods adds the method set of *T, declared and promoted alike, each
+// with the receiver it needs: (T) when a T value has it, (*T) when only a
+// pointer does.
+func (d *describer) methods(named *types.Named) {
+	recv := named.Obj().Name()
+	if tps := named.TypeParams(); tps.Len() > 0 {
 		var names []string
-		for _, n := range f.Names {
-			names = append(names, n.Name)
+		for tp := range tps.TypeParams() {
+			names = append(names, tp.Obj().Name())
 		}
-		groups = append(groups, strings.Join(names, ", ")+" "+d.expr(f.Type))
+		recv += "[" + strings.Join(names, ", ") + "]"
 	}
-	return "[" + strings.Join(groups, ", ") + "]"
-}
-
-func (d *describer) funcDecl(fn *ast.FuncDecl) {
-	if !fn.Name.IsExported() {
-		return
-	}
-	if fn.Recv == nil {
-		d.add("func %s%s%s", fn.Name.Name, d.typeParams(fn.Type.TypeParams), d.signature(fn.Type))
-		return
-	}
-	recv := fn.Recv.List[0].Type
-	base := recv
-	if star, ok := base.(*ast.StarExpr); ok {
-		base = star.X
-	}
-	switch b := base.(type) {
-	case *ast.IndexExpr:
-		base = b.X
-	case *ast.IndexListExpr:
-		base = b.X
-	}
-	if id, ok := base.(*ast.Ident); !ok || !id.IsExported() {
-		return
-	}
-	d.add("method (%s) %s%s", d.expr(recv), fn.Name.Name, d.signature(fn.Type))
-}
-
-func (d *describer) genDecl(gd *ast.GenDecl) {
-	var lastType string // an iota group's specs take the type of the last one that names it
-	for _, spec := range gd.Specs {
-		switch s := spec.(type) {
-		case *ast.TypeSpec:
-			d.typeSpec(s)
-		case *ast.ValueSpec:
-			kind := gd.Tok.String()
-			typ := ""
-			if s.Type != nil {
-				typ = " " + d.expr(s.Type)
-			}
-			if gd.Tok == token.CONST {
-				if s.Type != nil || len(s.Values) > 0 {
-					lastType = typ
-				}
-				typ = lastType
-			}
-			for _, name := range s.Names {
-				if !name.IsExported() {
-					continue
-				}
-				// A constant's value is left out: it is behaviour (Version
-				// changes every release), guarded by tests, not by the API.
-				d.add("%s %s%s", kind, name.Name, typ)
-			}
-		}
-	}
-}
-
-func (d *describer) typeSpec(s *ast.TypeSpec) {
-	if !s.Name.IsExported() {
-		return
-	}
-	name := s.Name.Name + d.typeParams(s.TypeParams)
-	if s.Assign.IsValid() {
-		d.add("type %s = %s", name, d.expr(s.Type))
-		return
-	}
-	switch t := s.Type.(type) {
-	case *ast.StructType:
-		d.members(name, "struct", t.Fields, func(n *ast.Ident, f *ast.Field) string {
-			if !n.IsExported() {
-				return ""
-			}
-			return n.Name + " " + d.expr(f.Type)
-		})
-	case *ast.InterfaceType:
-		// A named interface member is a method; unexported ones count too:
-		// they decide who can implement the interface.
-		d.members(name, "interface", t.Methods, func(n *ast.Ident, f *ast.Field) string {
-			return n.Name + d.signature(f.Type.(*ast.FuncType))
-		})
-	default:
-		d.add("type %s %s", name, d.expr(s.Type))
-	}
-}
-
-// members adds the line of a struct or interface type, then one per
-// embedded type and one per named member that describe does not leave out
-// ("").
-func (d *describer) members(name, kind string, fl *ast.FieldList, describe func(*ast.Ident, *ast.Field) string) {
-	d.add("type %s %s", name, kind)
-	for _, f := range fl.List {
-		if len(f.Names) == 0 {
-			d.add("type %s %s, embedded %s", name, kind, d.expr(f.Type))
+	values := types.NewMethodSet(named)
+	pointers := types.NewMethodSet(types.NewPointer(named))
+	for sel := range pointers.Methods() {
+		f := sel.Obj()
+		if !f.Exported() {
 			continue
 		}
-		for _, n := range f.Names {
-			if line := describe(n, f); line != "" {
-				d.add("type %s %s, %s", name, kind, line)
-			}
+		r := "*" + recv
+		if values.Lookup(f.Pkg(), f.Name()) != nil {
+			r = recv
 		}
+		d.add("method (%s) %s%s", r, f.Name(), d.signature(sel.Type().(*types.Signature)))
+	}
+}
+
+// fields adds a struct's exported fields, its exported embedded types, and
+// the exported fields promoted from embedded types (however deep, as the
+// selector rules resolve them: an ambiguous name is no field).
+func (d *describer) fields(decl string, named *types.Named, st *types.Struct) {
+	direct := map[string]bool{}
+	for f := range st.Fields() {
+		direct[f.Name()] = true
+		switch {
+		case !f.Exported():
+		case f.Embedded():
+			d.add("type %s struct, embedded %s", decl, d.typ(f.Type()))
+		default:
+			d.add("type %s struct, %s %s", decl, f.Name(), d.typ(f.Type()))
+		}
+	}
+	for _, name := range promotedNames(st, map[*types.Named]bool{named: true}) {
+		if direct[name] {
+			continue
+		}
+		obj, index, _ := types.LookupFieldOrMethod(named, true, d.pkg, name)
+		if v, ok := obj.(*types.Var); ok && v.IsField() && len(index) > 1 {
+			d.add("type %s struct, promoted %s %s", decl, name, d.typ(v.Type()))
+		}
+	}
+}
+
+// promotedNames returns the exported field names of the structs st embeds,
+// recursively: the candidates for promotion.
+func promotedNames(st *types.Struct, seen map[*types.Named]bool) []string {
+	var names []string
+	for f := range st.Fields() {
+		if !f.Embedded() {
+			continue
+		}
+		t := types.Unalias(f.Type())
+		if p, ok := t.(*types.Pointer); ok {
+			t = types.Unalias(p.Elem())
+		}
+		n, ok := t.(*types.Named)
+		if !ok || seen[n] {
+			continue
+		}
+		seen[n] = true
+		if inner, ok := n.Underlying().(*types.Struct); ok {
+			for g := range inner.Fields() {
+				if g.Exported() {
+					names = append(names, g.Name())
+				}
+			}
+			names = append(names, promotedNames(inner, seen)...)
+		}
+	}
+	return names
+}
+
+// interfaceMethods adds an interface's whole method set, embedded
+// interfaces' methods included. Unexported methods are one line: they
+// decide that no other package can implement it. A constraint's type set
+// is one line.
+func (d *describer) interfaceMethods(decl string, it *types.Interface) {
+	unexported := false
+	for f := range it.Methods() {
+		if !f.Exported() {
+			unexported = true
+			continue
+		}
+		d.add("type %s interface, %s%s", decl, f.Name(), d.signature(f.Type().(*types.Signature)))
+	}
+	if unexported {
+		d.add("type %s interface, unexported methods", decl)
+	}
+	if !it.IsMethodSet() {
+		d.add("type %s interface, type set %s", decl, types.TypeString(it, types.RelativeTo(d.pkg)))
 	}
 }

@@ -6,16 +6,14 @@
 package modules
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -24,8 +22,12 @@ import (
 type Module struct {
 	Path string // module path, from its module line
 	Dir  string // its directory, relative to the root, slash-separated ("." for the core)
+	Go   string // its go directive ("1.25")
 	// Requires maps each required module path to its version.
 	Requires map[string]string
+	// Replaces and Excludes are the replace and exclude directives, one
+	// per entry as written ("example.com/m v1.0.0 => ../m").
+	Replaces, Excludes []string
 }
 
 // SkipDir reports directories that hold no module or public package of the
@@ -82,41 +84,64 @@ func Find(root string) ([]Module, error) {
 	return mods, nil
 }
 
-// read parses the module and require lines of dir's go.mod.
+// read parses the module, go, require, replace and exclude directives of
+// dir's go.mod.
 func read(root, dir string) (Module, error) {
 	name := filepath.Join(root, filepath.FromSlash(dir), "go.mod")
-	f, err := os.Open(name)
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return Module{}, err
 	}
-	defer f.Close()
 	m := Module{Dir: dir, Requires: map[string]string{}}
-	inRequire := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "//")
-		fields := strings.Fields(line)
+	for directive, fields := range Directives(string(b)) {
 		switch {
-		case len(fields) == 0:
-		case inRequire && fields[0] == ")":
-			inRequire = false
-		case inRequire && len(fields) >= 2:
+		case directive == "module":
+			m.Path = strings.Trim(fields[0], `"`)
+		case directive == "go":
+			m.Go = fields[0]
+		case directive == "require" && len(fields) >= 2:
 			m.Requires[fields[0]] = fields[1]
-		case fields[0] == "module" && len(fields) == 2:
-			m.Path = strings.Trim(fields[1], `"`)
-		case fields[0] == "require" && len(fields) == 2 && fields[1] == "(":
-			inRequire = true
-		case fields[0] == "require" && len(fields) >= 3:
-			m.Requires[fields[1]] = fields[2]
+		case directive == "replace":
+			m.Replaces = append(m.Replaces, strings.Join(fields, " "))
+		case directive == "exclude":
+			m.Excludes = append(m.Excludes, strings.Join(fields, " "))
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return Module{}, err
 	}
 	if m.Path == "" {
 		return Module{}, fmt.Errorf("%s: no module line", name)
 	}
 	return m, nil
+}
+
+// Directives yields each entry of a go.mod or go.work text with its
+// directive, in the one-line ("require m v1") and block ("require (" …
+// ")") forms alike, comments removed: ("require", ["m", "v1"]). An entry
+// has at least one field.
+func Directives(text string) iter.Seq2[string, []string] {
+	return func(yield func(string, []string) bool) {
+		block := ""
+		for line := range strings.Lines(text) {
+			line, _, _ = strings.Cut(line, "//")
+			fields := strings.Fields(line)
+			switch {
+			case len(fields) == 0:
+				continue
+			case block != "" && fields[0] == ")":
+				block = ""
+				continue
+			case block == "" && len(fields) == 2 && fields[1] == "(":
+				block = fields[0]
+				continue
+			}
+			directive := block
+			if directive == "" {
+				directive, fields = fields[0], fields[1:]
+			}
+			if len(fields) > 0 && !yield(directive, fields) {
+				return
+			}
+		}
+	}
 }
 
 // Package is a public package of a module: one a user can import.
@@ -185,56 +210,4 @@ func PackageName(dir string) (string, error) {
 func IsSource(e fs.DirEntry) bool {
 	n := e.Name()
 	return !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go")
-}
-
-// releaseHeading is a CHANGELOG release heading: "## 0.4.0",
-// "## [0.3.0] - 2026-12-03", "## v0.4.0".
-var releaseHeading = regexp.MustCompile(`^## \[?v?(\d+\.\d+\.\d+)\]?(\s|$)`)
-
-// Release is CHANGELOG.md's newest section.
-type Release struct {
-	Version string // "v0.4.0"
-	Text    string // the section, its heading included
-}
-
-// NewestRelease returns the first (newest) release section of a
-// CHANGELOG.md's text.
-func NewestRelease(changelog string) (Release, error) {
-	var r Release
-	var b strings.Builder
-	for line := range strings.Lines(changelog) {
-		if strings.HasPrefix(line, "## ") {
-			if r.Version != "" {
-				break
-			}
-			if m := releaseHeading.FindStringSubmatch(strings.TrimRight(line, "\r\n")); m != nil {
-				r.Version = "v" + m[1]
-			}
-		}
-		if r.Version != "" {
-			b.WriteString(line)
-		}
-	}
-	if r.Version == "" {
-		return r, errors.New(`CHANGELOG.md: no release heading ("## X.Y.Z")`)
-	}
-	r.Text = b.String()
-	return r, nil
-}
-
-// Breaking returns the lines under the section's "### Breaking …"
-// headings.
-func (r Release) Breaking() string {
-	var b strings.Builder
-	in := false
-	for line := range strings.Lines(r.Text) {
-		if strings.HasPrefix(line, "### ") {
-			in = strings.HasPrefix(strings.ToLower(line), "### breaking")
-			continue
-		}
-		if in {
-			b.WriteString(line)
-		}
-	}
-	return b.String()
 }

@@ -12,6 +12,7 @@ func TestNewestRelease(t *testing.T) {
 		"# C\n\n## 0.4.0\n\n## [0.3.0] - 2026-12-03\n": "v0.4.0",
 		"# C\n\n## [0.3.0] - 2026-12-03\n":             "v0.3.0",
 		"# C\n\n## v1.2.3\n":                           "v1.2.3",
+		"# C\n\n## [Unreleased]\n\n## 0.4.0\n":         "v0.4.0",
 		"# C\n\n### 9.9.9\n\n## Unreleased\n":          "",
 	} {
 		got, err := NewestRelease(text)
@@ -31,16 +32,33 @@ func TestBreakingIsTheNewestSectionsOnly(t *testing.T) {
 	}
 }
 
+// TestPendingBreakingAndLastRelease: the Breaking entries the next release
+// announces are those of every section above the newest released (dated)
+// one, whether it is headed "## [Unreleased]" or "## X.Y.Z" with no date
+// yet; a "## " heading that is no release ends a section.
+func TestPendingBreakingAndLastRelease(t *testing.T) {
+	for text, want := range map[string]struct{ pending, last string }{
+		"# C\n\n## [Unreleased]\n\n### Breaking changes\n- U\n\n## 0.4.0\n\n### Breaking\n- P\n\n### Fixed\n- F\n\n## [0.3.0] - 2026-12-03\n\n### Breaking changes\n- Old\n\n## [0.2.0] - 2026-11-25\n": {"- U\n\n- P\n\n", "v0.3.0"},
+		"# C\n\n## Unreleased\n\n### Breaking changes\n- U\n\n## v0.4.0 - 2026-12-08\n\n### Breaking changes\n- Old\n":                                                                                  {"- U\n\n", "v0.4.0"},
+		"# C\n\n## 0.4.0\n\n### Breaking changes\n- P\n\n## Notes\n\n### Breaking changes\n- not a release\n":                                                                                           {"- P\n\n", ""},
+	} {
+		c := ParseChangelog(text)
+		if got := (struct{ pending, last string }{c.PendingBreaking(), c.LastRelease()}); got != want {
+			t.Errorf("ParseChangelog(%q): PendingBreaking, LastRelease = %q, want %q", text, got, want)
+		}
+	}
+}
+
 func TestFindAndPackages(t *testing.T) {
 	root := t.TempDir()
 	testenv.WriteFiles(t, root, map[string]string{
-		"go.mod":                "module example.com/core\n\nrequire (\n\texample.com/dep v1.0.0 // indirect\n)\n",
+		"go.mod":                "module example.com/core\n\ngo 1.25\n\nrequire (\n\texample.com/dep v1.0.0 // indirect\n)\n\nexclude example.com/dep v0.9.0\n",
 		"core.go":               "package core\n",
 		"core_test.go":          "package core_test\n",
 		"internal/x/x.go":       "package x\n",
 		"cmd/tool/main.go":      "package main\n",
 		"sub/sub.go":            "package sub\n",
-		"side/go.mod":           "module example.com/core/side\n\nrequire example.com/core v0.4.0\n",
+		"side/go.mod":           "module example.com/core/side\n\nrequire example.com/core v0.4.0\n\nreplace (\n\texample.com/core v0.4.0 => ../ // a comment\n)\n",
 		"side/side.go":          "package side\n",
 		"testdata/mod/go.mod":   "module example.com/ignored\n",
 		".hidden/go.mod":        "module example.com/hidden\n",
@@ -51,8 +69,8 @@ func TestFindAndPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Module{
-		{Path: "example.com/core", Dir: ".", Requires: map[string]string{"example.com/dep": "v1.0.0"}},
-		{Path: "example.com/core/side", Dir: "side", Requires: map[string]string{"example.com/core": "v0.4.0"}},
+		{Path: "example.com/core", Dir: ".", Go: "1.25", Requires: map[string]string{"example.com/dep": "v1.0.0"}, Excludes: []string{"example.com/dep v0.9.0"}},
+		{Path: "example.com/core/side", Dir: "side", Requires: map[string]string{"example.com/core": "v0.4.0"}, Replaces: []string{"example.com/core v0.4.0 => ../"}},
 	}
 	if !reflect.DeepEqual(mods, want) {
 		t.Fatalf("Find = %+v, want %+v", mods, want)

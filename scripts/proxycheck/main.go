@@ -26,14 +26,8 @@ func run(root, out, consumers string) error {
 	if err != nil {
 		return err
 	}
-	problems := r.checkRequirements()
-	w, err := readWorkFile(root, r.Core.Path)
-	switch {
-	case err == nil:
-		problems = append(problems, r.checkWorkFile(w)...)
-	case len(r.Sides) > 0:
-		problems = append(problems, fmt.Sprintf("go.work: %v: a clone builds the side modules against its own core through go.work", err))
-	}
+	problems := append(r.checkRequirements(), r.checkDirectives()...)
+	problems = append(problems, r.checkWorkFiles(root)...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}

@@ -4,8 +4,9 @@
 // (https://go.dev/ref/mod#goproxy-protocol). Before writing anything it
 // checks what a proxy user depends on: every side module (a directory below
 // the root with its own go.mod) requires the core at exactly that version,
-// never v0.0.0 or another, and the checked-in go.work uses every module and
-// points the core's version at this checkout.
+// never v0.0.0 or another, no published go.mod has a replace or exclude
+// directive, and each side module's go.work uses that module alone and
+// points the core's version at this checkout (see workfile.go).
 //
 //	go run ./scripts/proxycheck -root . -out DIR
 //
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/aitronos/freddy-go/internal/modules"
 )
@@ -58,8 +60,26 @@ func (r *release) checkRequirements() []string {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s/go.mod does not require %s; a side module requires the core at the version it is released with (%s)", side.Dir, r.Core.Path, r.Version))
 		case got != r.Version:
-			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through go.work)", side.Dir, r.Core.Path, got, r.Version))
+			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through the module's go.work)", side.Dir, r.Core.Path, got, r.Version))
 		}
 	}
+	return problems
+}
+
+// checkDirectives returns one problem per replace or exclude directive in a
+// published go.mod (the core's or a side module's). A proxy user's build
+// ignores them (they apply only to the main module), so the module would
+// build here and differently, or not at all, there. go.work's replace is
+// the clone's, not published, and fine.
+func (r *release) checkDirectives() []string {
+	var problems []string
+	for _, m := range append([]modules.Module{r.Core}, r.Sides...) {
+		for kind, directives := range map[string][]string{"replace": m.Replaces, "exclude": m.Excludes} {
+			for _, d := range directives {
+				problems = append(problems, fmt.Sprintf("%s/go.mod has \"%s %s\": a published go.mod has no replace or exclude (a proxy user's build ignores it); a clone's replace goes in go.work", m.Dir, kind, d))
+			}
+		}
+	}
+	slices.Sort(problems)
 	return problems
 }

@@ -21,7 +21,7 @@ func tree(t *testing.T, files map[string]string) string {
 }
 
 // repo is a repository with a core and one side module requiring the core
-// at sideRequires, and the given go.work.
+// at sideRequires, and the given side/go.work.
 func repo(t *testing.T, sideRequires, work string) string {
 	return tree(t, map[string]string{
 		"CHANGELOG.md":        "# Changelog\n\n## 0.4.0\n\n### x\n\n## [0.3.0] - 2026-12-03\n",
@@ -33,11 +33,11 @@ func repo(t *testing.T, sideRequires, work string) string {
 		"side/side.go":        "package side\n",
 		"side/sub/sub.go":     "package sub\n",
 		"side/testdata/x.txt": "data\n",
-		"go.work":             work,
+		"side/go.work":        work,
 	})
 }
 
-const goodWork = "go 1.26.0\n\nuse (\n\t.\n\t./side\n)\n\nreplace " + core + " v0.4.0 => ./\n"
+const goodWork = "go 1.26.0\n\nuse .\n\nreplace " + core + " v0.4.0 => ../\n"
 
 // problems runs every check proxycheck makes before writing a proxy.
 func problems(t *testing.T, root string) string {
@@ -65,9 +65,56 @@ func TestASideModuleMustRequireTheChangelogVersion(t *testing.T) {
 	}
 }
 
-func TestGoWorkMustUseEveryModuleAndReplaceTheReleasedCore(t *testing.T) {
-	p := problems(t, repo(t, "v0.4.0", "go 1.26.0\n\nuse .\n\nreplace "+core+" v0.3.0 => ./\n"))
-	for _, want := range []string{"go.work does not use ./side", `go.work replaces ` + core + ` "v0.3.0" => ./, want v0.4.0`} {
+// TestAPublishedGoModHasNoReplaceOrExclude: a proxy user's build ignores
+// both, in the core's go.mod as in a side module's, one-line or block form;
+// go.work's replace (goodWork has one) is fine.
+func TestAPublishedGoModHasNoReplaceOrExclude(t *testing.T) {
+	for _, c := range []struct{ file, directive, want string }{
+		{"side/go.mod", "replace " + core + " v0.4.0 => ../", `side/go.mod has "replace ` + core + ` v0.4.0 => ../"`},
+		{"go.mod", "exclude (\n\tgo.example/other v1.2.3\n)", `./go.mod has "exclude go.example/other v1.2.3"`},
+	} {
+		root := repo(t, "v0.4.0", goodWork)
+		appendFile(t, filepath.Join(root, c.file), "\n"+c.directive+"\n")
+		if p := problems(t, root); !strings.Contains(p, c.want) {
+			t.Errorf("%s with %q: got %q, want it to say %q", c.file, c.directive, p, c.want)
+		}
+	}
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEachSideModuleHasItsOwnWorkspace: a side module's go.work uses that
+// module alone (with the core or another module in it, go work sync would
+// change their go.mod) and reads the released core from the checkout; no
+// go.work at the root.
+func TestEachSideModuleHasItsOwnWorkspace(t *testing.T) {
+	for work, want := range map[string]string{
+		"go 1.26.0\n\nuse (\n\t.\n\t..\n)\n\nreplace " + core + " v0.4.0 => ../\n": `side/go.work uses ["." ".."], want only "."`,
+		"go 1.26.0\n\nuse .\n\nreplace " + core + " v0.3.0 => ../\n":               `side/go.work replaces ` + core + ` "v0.3.0" => "..", want v0.4.0 => ..`,
+		"go 1.26.0\n\nuse .\n\nreplace " + core + " v0.4.0 => ./\n":                `side/go.work replaces ` + core + ` "v0.4.0" => ".", want v0.4.0 => ..`,
+		"go 1.26.0\n\nuse .\n": `side/go.work replaces ` + core + ` "" => "", want v0.4.0 => ..`,
+	} {
+		if p := problems(t, repo(t, "v0.4.0", work)); !strings.Contains(p, want) {
+			t.Errorf("side/go.work %q: got %q, want it to say %q", work, p, want)
+		}
+	}
+	root := repo(t, "v0.4.0", goodWork)
+	if err := os.Remove(filepath.Join(root, "side", "go.work")); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFiles(t, root, map[string]string{"go.work": "go 1.26.0\n\nuse (\n\t.\n\t./side\n)\n"})
+	p := problems(t, root)
+	for _, want := range []string{"side/go.work: open", "go.work at the root: the core would be a workspace module"} {
 		if !strings.Contains(p, want) {
 			t.Errorf("got %q, want it to say %q", p, want)
 		}
