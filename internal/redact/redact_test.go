@@ -413,9 +413,17 @@ func FuzzScrub(f *testing.F) {
 	f.Add("abcd", "", "", uint8(5), uint8(0), uint8(0))
 	f.Add("**REDACTED**", "***", "***", uint8(0), uint8(1), uint8(2))
 	f.Add("line\nbreak\ttab\u2028sep", `msg "`, `"`, uint8(5), uint8(7), uint8(1))
+	f.Add("ᾶᾳ-ﬁ-և-ŉ-ǰ-İstanbul", "msg ", "", uint8(10), uint8(0), uint8(0))
+	f.Add("Crème-brûlée-café-비밀번호-Ｆｕｌｌ", "", " end", uint8(14), uint8(0), uint8(0))
+	f.Add(`p&ss<w>rd"it's-Straße`, "<p>", "</p>", uint8(18), uint8(0), uint8(0))
+	special := loadSpecialCasing(f)
 	f.Fuzz(func(t *testing.T, secret, prefix, suffix string, enc, cutStart, cutLen uint8) {
 		s := New(secret, map[string]any{"copy": secret, "type": "bearer"})
 		encs := encodings(secret)
+		if k := int(enc) % (len(encs) + len(echoTransforms)); k >= len(encs) {
+			fuzzEcho(t, s, secret, prefix, suffix, echoTransforms[k-len(encs)](secret, special))
+			return
+		}
 		piece := encs[int(enc)%len(encs)]
 		if len(piece) > Window && cutLen != 255 {
 			from := int(cutStart) % (len(piece) - Window + 1)

@@ -283,6 +283,11 @@ func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 	case c == '&':
 		if n := refLen(t, i); n > 0 {
 			ref := string(t[i : i+n])
+			if ref[n-1] != ';' {
+				// A numeric one; html reads "&#0" at the end of its
+				// input as text, a browser as U+FFFD.
+				ref += ";"
+			}
 			if d := html.UnescapeString(ref); d != ref {
 				return append(out, d...), n
 			}

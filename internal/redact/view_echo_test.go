@@ -308,3 +308,102 @@ func TestCombiningMarksInAnyOrder(t *testing.T) {
 	marks := strings.Repeat("\u0301\u0323", 50000)
 	assert.Equal(t, "a"+marks, New("zzzzzzzzzz", nil).String("a"+marks))
 }
+
+// specialCasing is Python's full case mappings longer than one rune
+// (testdata/unicode_echoes.json), by mapping name and rune.
+type specialCasing map[string]map[string]string
+
+func loadSpecialCasing(tb testing.TB) specialCasing {
+	b, err := os.ReadFile("testdata/unicode_echoes.json")
+	require.NoError(tb, err)
+	var d struct{ Special specialCasing }
+	require.NoError(tb, json.Unmarshal(b, &d))
+	return d.Special
+}
+
+// fullCase maps every rune of s as Python's str.upper, lower or title does
+// one rune (no context: a final sigma lowers to σ, which reads the same).
+func (sc specialCasing) fullCase(name string, s string, simple func(rune) rune) string {
+	var b strings.Builder
+	for _, c := range s {
+		if m, ok := sc[name][string(c)]; ok {
+			b.WriteString(m)
+			continue
+		}
+		b.WriteRune(simple(c))
+	}
+	return b.String()
+}
+
+// echoTransforms are the forms FuzzScrub echoes a secret in beyond
+// encodings: case mapped (Go's simple and Python's full mappings),
+// decomposed and case-folded (the view's table without composing, Python's
+// casefold of NFKD), composed and folded (the view itself), HTML-escaped and
+// doubly encoded.
+var echoTransforms = []func(string, specialCasing) string{
+	func(s string, sc specialCasing) string { return sc.fullCase("upper", s, unicode.ToUpper) },
+	func(s string, sc specialCasing) string { return sc.fullCase("lower", s, unicode.ToLower) },
+	func(s string, sc specialCasing) string { return sc.fullCase("title", s, unicode.ToTitle) },
+	func(s string, _ specialCasing) string { return strings.ToUpper(s) },
+	func(s string, _ specialCasing) string { return decomposedFold(s) },
+	func(s string, _ specialCasing) string { return string(mustView(s)) },
+	func(s string, _ specialCasing) string { return html.EscapeString(s) },
+	func(s string, _ specialCasing) string {
+		return htmlForms(rand.New(rand.NewPCG(uint64(len(s)), 1)), s)[5]
+	},
+	func(s string, _ specialCasing) string { return doubleForms(s)[0] },
+	func(s string, _ specialCasing) string { return doubleForms(s)[2] },
+}
+
+// decomposedFold reads every rune of s through the view's table (Hangul
+// syllables decomposed by rule) without putting marks in order or
+// composing them again.
+func decomposedFold(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if x := c - hangulFirst; 0 <= x && x < hangulCount {
+			b.WriteRune(jamoL + x/(21*28))
+			b.WriteRune(jamoV + x%(21*28)/28)
+			if x%28 != 0 {
+				b.WriteRune(jamoT + x%28)
+			}
+			continue
+		}
+		if k, ok := slices.BinarySearch(viewRunes[:], c); ok {
+			b.WriteString(viewData[viewOff[k]:viewOff[k+1]])
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// fuzzEcho checks a secret echoed whole in another form, set apart from
+// prefix and suffix by spaces (so no escape or mark joins across): when
+// the echo reads as the secret and that is Window bytes or more, no
+// Window-byte run of the echo survives. A secret without escapes of its own
+// must read the same in every form.
+func fuzzEcho(t *testing.T, s *Scrubber, secret, prefix, suffix, echo string) {
+	if !utf8.ValidString(secret) || len(secret) < MinSecretLen {
+		return
+	}
+	want, got := string(mustView(secret)), string(mustView(echo))
+	if got != want {
+		// HTML reads "&#0;" and "&#128;" as U+FFFD and "€": a control
+		// character's reference is not the character.
+		if !strings.ContainsAny(secret, `\%&`) && !strings.ContainsFunc(secret, unicode.IsControl) {
+			t.Fatalf("echo %q of %q reads %q, the secret %q", echo, secret, got, want)
+		}
+		return
+	}
+	in := prefix + " " + echo + " " + suffix
+	out := s.String(in)
+	if len(want) < Window {
+		return
+	}
+	for _, w := range windows(echo, Window) {
+		if leaked(out, w) {
+			t.Fatalf("window %q of echo %q of %q survived\nin  %q\nout %q", w, echo, secret, in, out)
+		}
+	}
+}

@@ -2,7 +2,8 @@
 """Writes testdata/unicode_echoes.json: secrets and the forms Python gives
 them (str.upper, lower, title, casefold, swapcase; NFC, NFD, NFKC, NFKD; a
 few of those combined; every character HTML-escaped by name where Python's
-html.entities has one), whole and as pieces, for view_echo_test.go.
+html.entities has one), whole and as pieces, and Python's full case mappings longer than one rune,
+for view_echo_test.go and FuzzScrub.
 
 Run from internal/redact: python3 gen/echoes.py
 """
@@ -80,6 +81,20 @@ def pieces(s):
     return out
 
 
+def special():
+    """Python's full case mappings that are not one rune long, for the
+    fuzz test's own upper, lower and title casing."""
+    out = {"upper": {}, "lower": {}, "title": {}}
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        c = chr(cp)
+        for name, m in (("upper", c.upper()), ("lower", c.lower()), ("title", c.title())):
+            if len(m) != 1:
+                out[name][c] = m
+    return out
+
+
 def main():
     rnd = random.Random(23)
     secrets = list(HAND)
@@ -88,7 +103,7 @@ def main():
         s = "".join(rnd.choice(POOL) for _ in range(n))
         # A secret does not start with a mark.
         secrets.append("k" + s)
-    out = {"unicode": unicodedata.unidata_version, "secrets": []}
+    out = {"unicode": unicodedata.unidata_version, "secrets": [], "special": special()}
     for s in secrets:
         out["secrets"].append({
             "secret": s,
