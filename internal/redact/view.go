@@ -3,6 +3,7 @@ package redact
 import (
 	"html"
 	"slices"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -60,18 +61,16 @@ func view[T bytestring](t T) (v []byte, from []int32, ok bool) {
 	}
 	// Escapes first, then runes: a rune percent-encoded byte by byte is
 	// whole only once its bytes are decoded.
-	dec, decFrom, _ := unescapeAll(t, nil)
+	dec, decFrom, changed := unescapeAll(t, nil)
 	for range decodePasses - 1 {
-		if !mayDecode(dec) {
+		if !changed || !hasEscape(dec) {
 			break
 		}
-		again, againFrom, changed := unescapeAll(dec, decFrom)
-		if !changed {
-			break
-		}
-		dec, decFrom = again, againFrom
+		dec, decFrom, changed = unescapeAll(dec, decFrom)
 	}
-	r := reader{v: make([]byte, 0, len(dec)), from: make([]int32, 0, len(dec))}
+	// Decomposing makes the view a little longer than the text at most
+	// letters ("é" is 2 bytes, e and U+0301 3) until compose.
+	r := reader{v: make([]byte, 0, len(dec)+len(dec)/2), from: make([]int32, 0, len(dec)+len(dec)/2)}
 	for i := 0; i < len(dec); {
 		c, at := dec[i], decFrom[i]
 		if c < utf8.RuneSelf {
@@ -87,6 +86,9 @@ func view[T bytestring](t T) (v []byte, from []int32, ok bool) {
 		}
 		r.rune(ru, at)
 		i += n
+	}
+	if !r.compose {
+		return r.v, r.from, true
 	}
 	v, from = compose(r.v, r.from)
 	return v, from, true
@@ -123,11 +125,35 @@ func mayDecode[T bytestring](t T) bool {
 	return false
 }
 
+// hasEscape reports whether t holds something shaped like an escape
+// unescape undoes.
+func hasEscape(t []byte) bool {
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '%':
+			if i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]) {
+				return true
+			}
+		case '&':
+			if refLen(t, i) > 0 {
+				return true
+			}
+		case '\\':
+			if i+1 < len(t) && indexByte(`"\/bfnrtu`, t[i+1]) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // reader builds a view rune by rune.
 type reader struct {
 	v    []byte
 	from []int32
 	run  int // combining marks at the end of v, in canonical order
+	// compose is set once v holds a rune that can join the one before it.
+	compose bool
 }
 
 // rune appends what r reads as.
@@ -149,6 +175,9 @@ func (w *reader) emit(c rune, at int32) {
 		return
 	}
 	class := combiningClass(c)
+	if !w.compose && c >= 0x300 && (class > 0 || jamoV <= c && c < jamoT+28 || isStarterSecond(c)) {
+		w.compose = true
+	}
 	if class == 0 || w.run >= maxMarks {
 		w.v = utf8.AppendRune(w.v, c)
 		for len(w.from) < len(w.v) {
@@ -166,11 +195,13 @@ func (w *reader) emit(c rune, at int32) {
 		}
 		k -= utf8.RuneLen(p)
 	}
-	n := utf8.RuneLen(c)
+	var b [utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], c)
 	at = min(at, w.fromAt(k))
-	w.v = slices.Insert(w.v, k, make([]byte, n)...)
-	utf8.EncodeRune(w.v[k:], c)
-	w.from = slices.Insert(w.from, k, slices.Repeat([]int32{at}, n)...)
+	w.v = slices.Insert(w.v, k, b[:n]...)
+	for range n {
+		w.from = slices.Insert(w.from, k, at)
+	}
 	w.run++
 }
 
@@ -188,20 +219,27 @@ func (w *reader) fromAt(k int) int32 {
 // pair has a primary composite. The composite takes the starter's place
 // and source.
 func compose(v []byte, from []int32) ([]byte, []int32) {
-	out := make([]byte, 0, len(v))
-	outFrom := make([]int32, 0, len(v))
+	// In place: a composite is never longer than the pair it replaces, so
+	// what is written never passes what is still to be read.
+	out, outFrom := v[:0], from[:0]
 	starter := -1     // offset in out of the last starter, -1 for none
 	adjacent := false // the last rune in out is the starter
 	var between uint8 // the highest class after the starter
 	for i := 0; i < len(v); {
 		c, n := utf8.DecodeRune(v[i:])
 		invalid, class := c == utf8.RuneError && n <= 1, combiningClass(c)
-		if !invalid && starter >= 0 && (adjacent || class > between) {
+		// Every rune that joins the one before it is U+0300 or above.
+		if !invalid && c >= 0x300 && starter >= 0 && (adjacent || class > between) {
 			s, sn := utf8.DecodeRune(out[starter:])
 			if p, ok := composite(s, c); ok {
-				b := utf8.AppendRune(nil, p)
-				out = slices.Replace(out, starter, starter+sn, b...)
-				outFrom = slices.Replace(outFrom, starter, starter+sn, slices.Repeat(outFrom[starter:starter+1], len(b))...)
+				var b [utf8.UTFMax]byte
+				pn := utf8.EncodeRune(b[:], p)
+				at := outFrom[starter]
+				out = slices.Replace(out, starter, starter+sn, b[:pn]...)
+				outFrom = slices.Delete(outFrom, starter, starter+sn)
+				for range pn {
+					outFrom = slices.Insert(outFrom, starter, at)
+				}
 				i += n
 				continue
 			}
@@ -247,6 +285,11 @@ func composite(a, b rune) (rune, bool) {
 	return compositions[k][2], true
 }
 
+func isStarterSecond(c rune) bool {
+	_, ok := slices.BinarySearch(starterSeconds[:], c)
+	return ok
+}
+
 // cccRange is a run of runes of one canonical combining class.
 type cccRange struct {
 	first, last rune
@@ -282,14 +325,8 @@ func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 		return append(out, byte(hexVal(t[i+1])<<4|hexVal(t[i+2]))), 3
 	case c == '&':
 		if n := refLen(t, i); n > 0 {
-			ref := string(t[i : i+n])
-			if ref[n-1] != ';' {
-				// A numeric one; html reads "&#0" at the end of its
-				// input as text, a browser as U+FFFD.
-				ref += ";"
-			}
-			if d := html.UnescapeString(ref); d != ref {
-				return append(out, d...), n
+			if b, ok := unescapeRef(t[i:i+n], out); ok {
+				return b, n
 			}
 		}
 		return append(out, c), 1
@@ -311,6 +348,57 @@ func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 		}
 	}
 	return utf8.AppendRune(out, r), n
+}
+
+// unescapeRef appends what the character reference ref (its shape checked
+// by refLen) reads as; false when html knows no such name. The common ones
+// are read here, without allocating; html.UnescapeString reads the rest.
+func unescapeRef[T bytestring](ref T, out []byte) ([]byte, bool) {
+	if ref[1] == '#' {
+		var x int64
+		hex := fold(ref[2]) == 'x'
+		for k := 2 + bool2int(hex); k < len(ref) && ref[k] != ';'; k++ {
+			if hex {
+				x = x<<4 | int64(hexVal(ref[k]))
+			} else {
+				x = x*10 + int64(ref[k]-'0')
+			}
+		}
+		switch {
+		case 0x80 <= x && x <= 0x9F:
+			// Read as Windows-1252, as browsers do: html's table.
+			s := string(ref)
+			if s[len(s)-1] != ';' {
+				s += ";" // html reads "&#128" at the end of its input as text
+			}
+			return append(out, html.UnescapeString(s)...), true
+		case x == 0 || x > unicode.MaxRune || 0xD800 <= x && x < 0xE000:
+			x = utf8.RuneError
+		}
+		return utf8.AppendRune(out, rune(x)), true
+	}
+	switch string(ref) { // no allocation: the conversion is only compared
+	case "&amp;", "&AMP;":
+		return append(out, '&'), true
+	case "&lt;", "&LT;":
+		return append(out, '<'), true
+	case "&gt;", "&GT;":
+		return append(out, '>'), true
+	case "&quot;", "&QUOT;":
+		return append(out, '"'), true
+	case "&apos;":
+		return append(out, '\''), true
+	}
+	s := string(ref)
+	d := html.UnescapeString(s)
+	return append(out, d...), d != s
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // refLen returns the length of the HTML character reference at t[i] ('&')

@@ -191,6 +191,14 @@ def main():
     for i in range(0, len(comp), 5):
         w.append("\t" + " ".join("{0x%04x, 0x%04x, 0x%04x}," % c for c in comp[i:i + 5]))
     w.append("}")
+    w.append("")
+    w.append("// starterSeconds lists, ascending, the runes of combining class 0 that")
+    w.append("// compose with the rune before them (Hangul jamo aside).")
+    w.append("var starterSeconds = [...]rune{")
+    seconds = sorted({c[1] for c in comp if unicodedata.combining(chr(c[1])) == 0})
+    for i in range(0, len(seconds), 12):
+        w.append("\t" + " ".join("0x%04x," % c for c in seconds[i:i + 12]))
+    w.append("}")
     with open("viewtable.go", "w") as f:
         f.write("\n".join(w) + "\n")
 
