@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"unicode"
@@ -77,7 +77,7 @@ func TestPythonCaseAndNormalizationEchoes(t *testing.T) {
 		s := New("fk_live_0123456789abcdef", map[string]any{"password": sec.Secret})
 		all := append([]map[string]string{sec.Forms}, sec.Pieces...)
 		for _, forms := range all {
-			for _, name := range sortedKeys(forms) {
+			for _, name := range slices.Sorted(maps.Keys(forms)) {
 				echo := forms[name]
 				what := fmt.Sprintf("%q as %s", sec.Secret, name)
 				requireEchoScrubbed(t, r, s, what, echo)
@@ -85,15 +85,6 @@ func TestPythonCaseAndNormalizationEchoes(t *testing.T) {
 			}
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TestViewTableProperties: for every rune, its simple upper, lower and
@@ -207,21 +198,13 @@ var echoSecrets = append([]string{`p&ss<w>rd"with'quotes-Straße`, "s3cr3t/€ur
 // whole or a piece of it, leaves no Window-byte run of the echo, and what
 // html.UnescapeString reads from the output holds no window of the secret.
 func TestHTMLEscapedEchoes(t *testing.T) {
-	r := rand.New(rand.NewPCG(23, 4))
-	for _, sec := range echoSecrets {
-		s := New("fk_live_0123456789abcdef", map[string]any{"password": sec})
-		for range 50 {
-			piece := runePiece(t, r, sec)
-			for _, echo := range htmlForms(r, piece) {
-				requireEchoScrubbed(t, r, s, fmt.Sprintf("%q HTML-escaped", piece), echo)
-				out := s.String("<p>bad " + echo + "</p>")
-				d := caseFold(html.UnescapeString(out))
-				for _, w := range windows(caseFold(piece), Window) {
-					require.NotContains(t, d, w, "%q -> %q", echo, out)
-				}
-			}
+	echoPieces(t, 4, 50, "HTML-escaped", htmlForms, func(piece, echo string, s *Scrubber) {
+		out := s.String("<p>bad " + echo + "</p>")
+		d := caseFold(html.UnescapeString(out))
+		for _, w := range windows(caseFold(piece), Window) {
+			require.NotContains(t, d, w, "%q -> %q", echo, out)
 		}
-	}
+	})
 	// Text around a reference is kept, and '&' without one is no escape.
 	s := New("abcdefgh", nil)
 	assert.Equal(t, "x "+Marker+" &amp; y", s.String("x &#97;b&#X63;defgh &amp; y"))
@@ -231,20 +214,29 @@ func TestHTMLEscapedEchoes(t *testing.T) {
 // TestDoublyEncodedEchoes: an escape inside an escape, up to three deep, is
 // undone as a consumer that decodes again would.
 func TestDoublyEncodedEchoes(t *testing.T) {
-	r := rand.New(rand.NewPCG(23, 5))
-	for _, sec := range echoSecrets {
-		s := New("fk_live_0123456789abcdef", map[string]any{"password": sec})
-		for range 20 {
-			piece := runePiece(t, r, sec)
-			for i, echo := range doubleForms(piece) {
-				requireEchoScrubbed(t, r, s, fmt.Sprintf("%q doubly encoded (%d)", piece, i), echo)
-			}
-		}
-	}
+	forms := func(_ *rand.Rand, piece string) []string { return doubleForms(piece) }
+	echoPieces(t, 5, 20, "doubly encoded", forms, func(string, string, *Scrubber) {})
 	// Four deep is past decodePasses: not decoded, and not mangled.
 	s := New("abcdefgh", nil)
 	deep := url.QueryEscape(doubleForms("abcdefgh")[len(doubleForms("abcdefgh"))-1])
 	assert.Equal(t, deep, s.String(deep))
+}
+
+// echoPieces echoes rounds random pieces of each of echoSecrets in every
+// form forms gives, checks each with requireEchoScrubbed and then with more.
+func echoPieces(t *testing.T, seed uint64, rounds int, what string, forms func(*rand.Rand, string) []string, more func(piece, echo string, s *Scrubber)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(23, seed))
+	for _, sec := range echoSecrets {
+		s := New("fk_live_0123456789abcdef", map[string]any{"password": sec})
+		for range rounds {
+			piece := runePiece(t, r, sec)
+			for i, echo := range forms(r, piece) {
+				requireEchoScrubbed(t, r, s, fmt.Sprintf("%q %s (%d)", piece, what, i), echo)
+				more(piece, echo, s)
+			}
+		}
+	}
 }
 
 // runePiece returns a piece of s cut on rune boundaries that a consumer

@@ -122,6 +122,16 @@ def go_string(s):
     return "".join(out)
 
 
+def table(w, doc, decl, items, per_line):
+    """Appends a Go var holding items, per_line to a line, and a blank line."""
+    w.extend("// " + line for line in doc)
+    w.append("var %s{" % decl)
+    for i in range(0, len(items), per_line):
+        w.append("\t" + " ".join(x + "," for x in items[i:i + per_line]))
+    w.append("}")
+    w.append("")
+
+
 def main():
     check()
     keys, data, offs = [], [], [0]
@@ -157,19 +167,11 @@ def main():
     w.append("// viewUnicode is the Unicode version the view's tables come from.")
     w.append('const viewUnicode = "%s"' % unicodedata.unidata_version)
     w.append("")
-    w.append("// viewRunes lists, ascending, every non-ASCII rune outside the Hangul")
-    w.append("// syllables that reads as something else: viewRunes[i] reads as")
-    w.append("// viewData[viewOff[i]:viewOff[i+1]].")
-    w.append("var viewRunes = [...]rune{")
-    for i in range(0, len(keys), 12):
-        w.append("\t" + " ".join("0x%04x," % k for k in keys[i:i + 12]))
-    w.append("}")
-    w.append("")
-    w.append("var viewOff = [...]uint16{")
-    for i in range(0, len(offs), 14):
-        w.append("\t" + " ".join("%d," % o for o in offs[i:i + 14]))
-    w.append("}")
-    w.append("")
+    table(w, ["viewRunes lists, ascending, every non-ASCII rune outside the Hangul",
+              "syllables that reads as something else: viewRunes[i] reads as",
+              "viewData[viewOff[i]:viewOff[i+1]]."],
+          "viewRunes = [...]rune", ["0x%04x" % k for k in keys], 12)
+    table(w, [], "viewOff = [...]uint16", ["%d" % o for o in offs], 14)
     w.append("const viewData = \"\" +")
     chunk = []
     for i, d in enumerate(data):
@@ -178,29 +180,18 @@ def main():
             w.append('\t"%s"%s' % ("".join(chunk), " +" if i < len(data) - 1 else ""))
             chunk = []
     w.append("")
-    w.append("// cccRanges lists, ascending, the runes whose canonical combining class")
-    w.append("// is not 0, as runs of one class.")
-    w.append("var cccRanges = [...]cccRange{")
-    for i in range(0, len(ccc), 5):
-        w.append("\t" + " ".join("{0x%04x, 0x%04x, %d}," % tuple(c) for c in ccc[i:i + 5]))
-    w.append("}")
-    w.append("")
-    w.append("// compositions lists every primary composite (Hangul syllables aside)")
-    w.append("// as {first, second, composite}, ascending by first, then second.")
-    w.append("var compositions = [...][3]rune{")
-    for i in range(0, len(comp), 5):
-        w.append("\t" + " ".join("{0x%04x, 0x%04x, 0x%04x}," % c for c in comp[i:i + 5]))
-    w.append("}")
-    w.append("")
-    w.append("// starterSeconds lists, ascending, the runes of combining class 0 that")
-    w.append("// compose with the rune before them (Hangul jamo aside).")
-    w.append("var starterSeconds = [...]rune{")
+    table(w, ["cccRanges lists, ascending, the runes whose canonical combining class",
+              "is not 0, as runs of one class."],
+          "cccRanges = [...]cccRange", ["{0x%04x, 0x%04x, %d}" % tuple(c) for c in ccc], 5)
+    table(w, ["compositions lists every primary composite (Hangul syllables aside)",
+              "as {first, second, composite}, ascending by first, then second."],
+          "compositions = [...][3]rune", ["{0x%04x, 0x%04x, 0x%04x}" % c for c in comp], 5)
     seconds = sorted({c[1] for c in comp if unicodedata.combining(chr(c[1])) == 0})
-    for i in range(0, len(seconds), 12):
-        w.append("\t" + " ".join("0x%04x," % c for c in seconds[i:i + 12]))
-    w.append("}")
+    table(w, ["starterSeconds lists, ascending, the runes of combining class 0 that",
+              "compose with the rune before them (Hangul jamo aside)."],
+          "starterSeconds = [...]rune", ["0x%04x" % c for c in seconds], 12)
     with open("viewtable.go", "w") as f:
-        f.write("\n".join(w) + "\n")
+        f.write("\n".join(w).rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":
