@@ -24,23 +24,28 @@ import (
 //     html.UnescapeString knows, semicolon required) are undone in one
 //     pass, and the pass is repeated on its own output (at most
 //     decodePasses in all) while it changes something, so an escape written
-//     inside another (%5Cu0066, \u0025 66, &amp;#102;) is undone too;
+//     inside another (%5Cu0066, \u002566, &amp;#102;) is undone too;
 //   - every rune reads as its full compatibility decomposition (NFKD) with
-//     its full case fold, to a fixpoint (viewtable.go, generated from
-//     Unicode's data by gen/viewtable.py; Hangul syllables by rule): the
-//     upper, lower, title and folded case of a letter as Go, Python,
+//     its full case fold (of its lower of its upper case), to a fixpoint
+//     (viewtable.go, generated from Unicode 14.0.0, Python's unicodedata,
+//     by gen/viewtable.py, which checks these rules for every code point):
+//     the upper, lower, title and folded case of a letter as Go, Python,
 //     JavaScript and Java write them ("ß" and "SS", "ᾳ" and "ΑΙ", "ŉ" and
 //     "ʼN"), and its NFC, NFD, NFKC and NFKD forms, all read the same;
-//   - combining marks stay, in canonical order (stable by combining class,
-//     runs of at most maxMarks), so an echo in NFD matches a secret in NFC
-//     and the other way round; one exception: a dot above right after "i"
-//     reads as nothing, since Python and JavaScript lower "İ" to "i̇" and
-//     Go to "i".
+//   - combining marks stay: put in canonical order (stable by combining
+//     class, runs of at most maxMarks) and composed again as NFC composes
+//     (Hangul jamo by rule), so an echo in NFD matches a secret in NFC and
+//     the other way round, and the view is about as long as the text (a
+//     piece of a secret too short to be one is not one in the view either);
+//     one exception: a dot above right after "i" reads as nothing, since
+//     Python and JavaScript lower "İ" to "i̇" and Go to "i".
 // The same function reads the secret and the text, so both sides agree on
 // every rule. A match in the view marks the bytes of the text it was read
 // from. The view of a secret can be shorter than the secret (fullwidth
-// letters read as ASCII); one shorter than MinSecretLen is not indexed, and
-// the secret's raw forms always are.
+// letters read as ASCII, "İ" as "i"); one shorter than MinSecretLen is not
+// indexed, and the secret's raw forms always are. Go's unicode package is
+// at Unicode 15.0.0: a rune new in 15.0 reads as itself (none of them has
+// a case mapping in Go's tables: TestViewTableProperties checks them).
 
 // decodePasses bounds how many times the escapes are undone: enough for an
 // escape inside an escape inside an escape, and a crafted text stays linear.
