@@ -12,8 +12,9 @@
 // any secret, raw or in any encoding a server is likely to echo it in (JSON
 // string in Go's, Python's or PHP's escaping, query, path, Go quoting), in
 // any ASCII letter case, survives in its output; and none can be read back
-// by a consumer that undoes JSON or percent escapes, in any mix, and
-// compares letters in any case, Unicode's included (the view: view.go). One
+// by a consumer that undoes JSON, percent and HTML escapes, in any mix and
+// one inside another, compares letters in any case (Unicode's full case
+// mappings included) and normalizes the text (the view: view.go). One
 // rule for every place that scrubs a server's text. A server that echoes half a
 // secret, cuts one at a snippet boundary or escapes it is still scrubbed.
 // A secret shorter than Window is removed where it stands alone. The one

@@ -1,99 +1,340 @@
 package redact
 
 import (
+	"html"
+	"slices"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
+//go:generate python3 gen/viewtable.py
+
 // This file is the decoder-side half of the scan. A consumer does not read
 // a server's text as bytes: a JSON decoder undoes \" and \u0066, a URL
-// parser undoes %66, and either may compare letters in any case. No list of
-// encodings covers every mix of escaped and unescaped characters (each one
-// may be written either way), so the Scrubber also reads text the way such
-// a consumer does, its view, and looks for the secret's own view there:
+// parser undoes %66, a browser undoes &amp; and &#102;, and any of them may
+// compare letters in any case or normalize the text. No list of encodings
+// covers every mix of escaped and unescaped characters (each one may be
+// written either way), so the Scrubber also reads text the way such a
+// consumer does, its view, and looks for the secret's own view there:
 //   - JSON escapes (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs joined,
-//     a lone surrogate read as U+FFFD as encoding/json reads it) and percent
-//     escapes (%XX, hex in either case) are undone, in one pass;
-//   - every rune's case is folded (unicode.ToLower of unicode.ToUpper: the
-//     variants strings.ToUpper, ToLower and ToTitle give, and any mix of
-//     them, read the same), and the letters whose full case mapping
-//     changes their length read as what they expand to ("ß" as "ss").
-// A match in the view marks the bytes of the text it was read from.
+//     a lone surrogate read as U+FFFD as encoding/json reads it), percent
+//     escapes (%XX, hex in either case) and HTML character references
+//     (&#NNN; &#xHH;, the semicolon optional, and every named one
+//     html.UnescapeString knows, semicolon required) are undone in one
+//     pass, and the pass is repeated on its own output (at most
+//     decodePasses in all) while it changes something, so an escape written
+//     inside another (%5Cu0066, \u002566, &amp;#102;) is undone too;
+//   - every rune reads as its full compatibility decomposition (NFKD) with
+//     its full case fold (of its lower of its upper case), to a fixpoint
+//     (viewtable.go, generated from Unicode 14.0.0, Python's unicodedata,
+//     by gen/viewtable.py, which checks these rules for every code point):
+//     the upper, lower, title and folded case of a letter as Go, Python,
+//     JavaScript and Java write them ("ß" and "SS", "ᾳ" and "ΑΙ", "ŉ" and
+//     "ʼN"), and its NFC, NFD, NFKC and NFKD forms, all read the same;
+//   - combining marks stay: put in canonical order (stable by combining
+//     class, runs of at most maxMarks) and composed again as NFC composes
+//     (Hangul jamo by rule), so an echo in NFD matches a secret in NFC and
+//     the other way round, and the view is about as long as the text (a
+//     piece of a secret too short to be one is not one in the view either);
+//     one exception: a dot above right after "i" reads as nothing, since
+//     Python and JavaScript lower "İ" to "i̇" and Go to "i".
+// The same function reads the secret and the text, so both sides agree on
+// every rule. A match in the view marks the bytes of the text it was read
+// from. The view of a secret can be shorter than the secret (fullwidth
+// letters read as ASCII, "İ" as "i"); one shorter than MinSecretLen is not
+// indexed, and the secret's raw forms always are. Go's unicode package is
+// at Unicode 15.0.0: a rune new in 15.0 reads as itself (none of them has
+// a case mapping in Go's tables: TestViewTableProperties checks them).
+
+// decodePasses bounds how many times the escapes are undone: enough for an
+// escape inside an escape inside an escape, and a crafted text stays linear.
+const decodePasses = 3
+
+// maxMarks bounds a run of combining marks put in canonical order, as
+// Unicode's stream-safe format does, so a text of marks stays linear.
+const maxMarks = 30
 
 // view returns t as a consumer reads it and, for each byte of the view, the
-// offset in t of the escape or rune it was read from (the pieces are
-// contiguous and in order, so a piece ends where the next begins). ok is
-// false when t holds no escape and no non-ASCII byte: its view is t with
-// ASCII case folded, which the raw scan already reads.
+// offset in t of the escape or rune it was read from (never decreasing: a
+// piece ends where the next begins). ok is false when t holds no escape and
+// no non-ASCII byte: its view is t with ASCII case folded, which the raw
+// scan already reads.
 func view[T bytestring](t T) (v []byte, from []int32, ok bool) {
 	if !mayDecode(t) {
 		return nil, nil, false
 	}
-	// Escapes first, then case: a rune percent-encoded byte by byte is
+	// Escapes first, then runes: a rune percent-encoded byte by byte is
 	// whole only once its bytes are decoded.
-	dec := make([]byte, 0, len(t))
-	decFrom := make([]int32, 0, len(t))
-	for i := 0; i < len(t); {
-		b, n := unescape(t, i, dec)
-		for range len(b) - len(dec) {
-			decFrom = append(decFrom, int32(i))
+	dec, decFrom, changed := unescapeAll(t, nil)
+	for range decodePasses - 1 {
+		if !changed || !hasEscape(dec) {
+			break
 		}
-		dec, i = b, i+n
+		dec, decFrom, changed = unescapeAll(dec, decFrom)
 	}
-	v = make([]byte, 0, len(dec))
-	from = make([]int32, 0, len(dec))
+	// Decomposing makes the view a little longer than the text at most
+	// letters ("é" is 2 bytes, e and U+0301 3) until compose.
+	r := reader{v: make([]byte, 0, len(dec)+len(dec)/2), from: make([]int32, 0, len(dec)+len(dec)/2)}
 	for i := 0; i < len(dec); {
-		r, n := utf8.DecodeRune(dec[i:])
-		at := decFrom[i]
-		if r == utf8.RuneError && n <= 1 {
-			v = append(v, dec[i])
-			from = append(from, at)
+		c, at := dec[i], decFrom[i]
+		if c < utf8.RuneSelf {
+			r.emit(rune(fold(c)), at)
 			i++
 			continue
 		}
-		before := len(v)
-		if x, ok := expansions[foldRune(r)]; ok {
-			v = append(v, x...)
-		} else {
-			v = utf8.AppendRune(v, foldRune(r))
+		ru, n := utf8.DecodeRune(dec[i:])
+		if ru == utf8.RuneError && n <= 1 {
+			r.v, r.from, r.run = append(r.v, c), append(r.from, at), 0
+			i++
+			continue
 		}
-		for range len(v) - before {
-			from = append(from, at)
-		}
+		r.rune(ru, at)
 		i += n
 	}
+	if !r.compose {
+		return r.v, r.from, true
+	}
+	v, from = compose(r.v, r.from)
 	return v, from, true
+}
+
+// unescapeAll undoes the escapes in t once. from maps t's bytes to the
+// original text's (nil: t is the original). changed is false when t held
+// no escape.
+func unescapeAll[T bytestring](t T, from []int32) (dec []byte, decFrom []int32, changed bool) {
+	dec = make([]byte, 0, len(t))
+	decFrom = make([]int32, 0, len(t))
+	for i := 0; i < len(t); {
+		b, n := unescape(t, i, dec)
+		at := int32(i)
+		if from != nil {
+			at = from[i]
+		}
+		for range len(b) - len(dec) {
+			decFrom = append(decFrom, at)
+		}
+		changed = changed || n > 1
+		dec, i = b, i+n
+	}
+	return dec, decFrom, changed
 }
 
 // mayDecode reports whether t's view can differ from t beyond ASCII case.
 func mayDecode[T bytestring](t T) bool {
 	for i := 0; i < len(t); i++ {
-		if c := t[i]; c == '\\' || c == '%' || c >= utf8.RuneSelf {
+		if c := t[i]; c == '\\' || c == '%' || c >= utf8.RuneSelf || c == '&' && refLen(t, i) > 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// expansions are the letters whose full case mapping changes their length
-// (Python's, JavaScript's and Java's upper-casing turn "ß" into "SS", "ﬁ"
-// into "FI"; Go's keeps them): their view is the letters they expand to, so
-// that an echo in either form reads the same.
-var expansions = map[rune]string{
-	'ß': "ss", '\uFB00': "ff", '\uFB01': "fi", '\uFB02': "fl", '\uFB03': "ffi", '\uFB04': "ffl", '\uFB05': "st", '\uFB06': "st",
+// hasEscape reports whether t holds something shaped like an escape
+// unescape undoes.
+func hasEscape(t []byte) bool {
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '%':
+			if i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]) {
+				return true
+			}
+		case '&':
+			if refLen(t, i) > 0 {
+				return true
+			}
+		case '\\':
+			if i+1 < len(t) && indexByte(`"\/bfnrtu`, t[i+1]) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
-// foldRune is the case every variant of r shares.
-func foldRune(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }
+// reader builds a view rune by rune.
+type reader struct {
+	v    []byte
+	from []int32
+	run  int // combining marks at the end of v, in canonical order
+	// compose is set once v holds a rune that can join the one before it.
+	compose bool
+}
+
+// rune appends what r reads as.
+func (w *reader) rune(r rune, at int32) {
+	k, ok := slices.BinarySearch(viewRunes[:], r)
+	if !ok {
+		w.emit(r, at)
+		return
+	}
+	for _, c := range viewData[viewOff[k]:viewOff[k+1]] {
+		w.emit(c, at)
+	}
+}
+
+// emit appends c, a rune already read as itself, keeping the marks at the
+// end of the view in canonical order.
+func (w *reader) emit(c rune, at int32) {
+	if c == 0x307 && len(w.v) > 0 && w.v[len(w.v)-1] == 'i' {
+		return
+	}
+	class := combiningClass(c)
+	if !w.compose && c >= 0x300 && (class > 0 || jamoV <= c && c < jamoT+28 || isStarterSecond(c)) {
+		w.compose = true
+	}
+	if class == 0 || w.run >= maxMarks {
+		w.v = utf8.AppendRune(w.v, c)
+		for len(w.from) < len(w.v) {
+			w.from = append(w.from, at)
+		}
+		w.run = min(int(class), 1)
+		return
+	}
+	// Insert c after the last mark of the run whose class is not greater.
+	k := len(w.v)
+	for m := 0; m < w.run; m++ {
+		p, _ := utf8.DecodeLastRune(w.v[:k])
+		if combiningClass(p) <= class {
+			break
+		}
+		k -= utf8.RuneLen(p)
+	}
+	var b [utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], c)
+	at = min(at, w.fromAt(k))
+	w.v = slices.Insert(w.v, k, b[:n]...)
+	for range n {
+		w.from = slices.Insert(w.from, k, at)
+	}
+	w.run++
+}
+
+// fromAt is the source of view byte k, or of the next one to come.
+func (w *reader) fromAt(k int) int32 {
+	if k < len(w.from) {
+		return w.from[k]
+	}
+	return 1<<31 - 1
+}
+
+// compose composes v, decomposed and with its marks in canonical order, as
+// NFC does: a rune joins the last starter before it when nothing between
+// them blocks it (no rune between, or only marks of a lower class) and the
+// pair has a primary composite. The composite takes the starter's place
+// and source.
+func compose(v []byte, from []int32) ([]byte, []int32) {
+	// In place: a composite is never longer than the pair it replaces, so
+	// what is written never passes what is still to be read.
+	out, outFrom := v[:0], from[:0]
+	starter := -1     // offset in out of the last starter, -1 for none
+	adjacent := false // the last rune in out is the starter
+	var between uint8 // the highest class after the starter
+	for i := 0; i < len(v); {
+		c, n := utf8.DecodeRune(v[i:])
+		invalid, class := c == utf8.RuneError && n <= 1, combiningClass(c)
+		// Every rune that joins the one before it is U+0300 or above.
+		if !invalid && c >= 0x300 && starter >= 0 && (adjacent || class > between) {
+			s, sn := utf8.DecodeRune(out[starter:])
+			if p, ok := composite(s, c); ok {
+				var b [utf8.UTFMax]byte
+				pn := utf8.EncodeRune(b[:], p)
+				at := outFrom[starter]
+				out = slices.Replace(out, starter, starter+sn, b[:pn]...)
+				outFrom = slices.Delete(outFrom, starter, starter+sn)
+				for range pn {
+					outFrom = slices.Insert(outFrom, starter, at)
+				}
+				i += n
+				continue
+			}
+		}
+		switch {
+		case invalid:
+			starter = -1
+		case class == 0:
+			starter, adjacent, between = len(out), true, 0
+		default:
+			adjacent, between = false, max(between, class)
+		}
+		out = append(out, v[i:i+n]...)
+		outFrom = append(outFrom, from[i:i+n]...)
+		i += n
+	}
+	return out, outFrom
+}
+
+const (
+	hangulFirst, hangulCount = 0xAC00, 11172
+	jamoL, jamoV, jamoT      = 0x1100, 0x1161, 0x11A7
+)
+
+// composite returns the primary composite of a and b: Hangul by rule, the
+// rest from the table.
+func composite(a, b rune) (rune, bool) {
+	switch {
+	case jamoL <= a && a < jamoL+19 && jamoV <= b && b < jamoV+21:
+		return hangulFirst + ((a-jamoL)*21+b-jamoV)*28, true
+	case hangulFirst <= a && a < hangulFirst+hangulCount && (a-hangulFirst)%28 == 0 && jamoT < b && b < jamoT+28:
+		return a + b - jamoT, true
+	}
+	k, ok := slices.BinarySearchFunc(compositions[:], [2]rune{a, b}, func(e [3]rune, p [2]rune) int {
+		if e[0] != p[0] {
+			return int(e[0] - p[0])
+		}
+		return int(e[1] - p[1])
+	})
+	if !ok {
+		return 0, false
+	}
+	return compositions[k][2], true
+}
+
+func isStarterSecond(c rune) bool {
+	_, ok := slices.BinarySearch(starterSeconds[:], c)
+	return ok
+}
+
+// cccRange is a run of runes of one canonical combining class.
+type cccRange struct {
+	first, last rune
+	class       uint8
+}
+
+// combiningClass is c's canonical combining class (0 for a base letter).
+func combiningClass(c rune) uint8 {
+	if c < 0x300 {
+		return 0
+	}
+	k, _ := slices.BinarySearchFunc(cccRanges[:], c, func(e cccRange, c rune) int {
+		switch {
+		case e.last < c:
+			return -1
+		case e.first > c:
+			return 1
+		}
+		return 0
+	})
+	if k < len(cccRanges) && cccRanges[k].first <= c && c <= cccRanges[k].last {
+		return cccRanges[k].class
+	}
+	return 0
+}
 
 // unescape appends what the escape (or the byte) at t[i] decodes to and
-// returns how many bytes of t it took.
+// returns how many bytes of t it took: more than 1 for an escape.
 func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 	c := t[i]
 	switch {
 	case c == '%' && i+2 < len(t) && isHex(t[i+1]) && isHex(t[i+2]):
 		return append(out, byte(hexVal(t[i+1])<<4|hexVal(t[i+2]))), 3
+	case c == '&':
+		if n := refLen(t, i); n > 0 {
+			if b, ok := unescapeRef(t[i:i+n], out); ok {
+				return b, n
+			}
+		}
+		return append(out, c), 1
 	case c != '\\' || i+1 >= len(t):
 		return append(out, c), 1
 	}
@@ -112,6 +353,100 @@ func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 		}
 	}
 	return utf8.AppendRune(out, r), n
+}
+
+// unescapeRef appends what the character reference ref (its shape checked
+// by refLen) reads as; false when html knows no such name. The common ones
+// are read here, without allocating; html.UnescapeString reads the rest.
+func unescapeRef[T bytestring](ref T, out []byte) ([]byte, bool) {
+	if ref[1] == '#' {
+		var x int64
+		hex := fold(ref[2]) == 'x'
+		for k := 2 + bool2int(hex); k < len(ref) && ref[k] != ';'; k++ {
+			if hex {
+				x = x<<4 | int64(hexVal(ref[k]))
+			} else {
+				x = x*10 + int64(ref[k]-'0')
+			}
+		}
+		switch {
+		case 0x80 <= x && x <= 0x9F:
+			// Read as Windows-1252, as browsers do: html's table.
+			s := string(ref)
+			if s[len(s)-1] != ';' {
+				s += ";" // html reads "&#128" at the end of its input as text
+			}
+			return append(out, html.UnescapeString(s)...), true
+		case x == 0 || x > unicode.MaxRune || 0xD800 <= x && x < 0xE000:
+			x = utf8.RuneError
+		}
+		return utf8.AppendRune(out, rune(x)), true
+	}
+	switch string(ref) { // no allocation: the conversion is only compared
+	case "&amp;", "&AMP;":
+		return append(out, '&'), true
+	case "&lt;", "&LT;":
+		return append(out, '<'), true
+	case "&gt;", "&GT;":
+		return append(out, '>'), true
+	case "&quot;", "&QUOT;":
+		return append(out, '"'), true
+	case "&apos;":
+		return append(out, '\''), true
+	}
+	s := string(ref)
+	d := html.UnescapeString(s)
+	return append(out, d...), d != s
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// refLen returns the length of the HTML character reference at t[i] ('&')
+// by its shape alone, or 0: "&#" and up to 8 decimal digits, or "&#x" and
+// up to 8 hex digits, then an optional ";"; or "&", a letter, up to 31
+// letters and digits, and ";" (the longest name html knows has 31). Whether
+// a name is one html.UnescapeString knows is for the caller to ask.
+func refLen[T bytestring](t T, i int) int {
+	j := i + 1
+	if j < len(t) && t[j] == '#' {
+		j++
+		digit := func(c byte) bool { return '0' <= c && c <= '9' }
+		if j < len(t) && fold(t[j]) == 'x' {
+			j++
+			digit = isHex
+		}
+		d := j
+		for j < len(t) && j-d < 8 && digit(t[j]) {
+			j++
+		}
+		switch {
+		case j == d || j < len(t) && digit(t[j]):
+			return 0
+		case j < len(t) && t[j] == ';':
+			j++
+		}
+		return j - i
+	}
+	if j >= len(t) || !isLetter(t[j]) {
+		return 0
+	}
+	for j < len(t) && j-i <= 32 && alnum(t[j]) {
+		j++
+	}
+	if j < len(t) && t[j] == ';' {
+		return j + 1 - i
+	}
+	return 0
+}
+
+func isLetter(c byte) bool {
+	c = fold(c)
+	return 'a' <= c && c <= 'z'
 }
 
 // hex4 reads the \uXXXX at t[i].
