@@ -74,6 +74,8 @@ type Scrubber struct {
 // walked, so decode what was sent rather than pass the caller's own value.
 func New(apiKey string, credentials map[string]any) *Scrubber {
 	s := &Scrubber{}
+	var long []string
+	windows := 0
 	add := func(secret string) {
 		if len(secret) < MinSecretLen {
 			return
@@ -99,16 +101,22 @@ func New(apiKey string, credentials map[string]any) *Scrubber {
 				}
 				continue
 			}
-			if s.long == nil {
-				s.long = map[uint64]struct{}{}
-			}
-			for i := 0; i+Window <= len(v); i++ {
-				s.long[le64(v[i:])] = struct{}{}
-			}
+			long = append(long, v)
+			windows += len(v) - Window + 1
 		}
 	}
 	add(apiKey)
 	leaves("", credentials, map[uintptr]bool{}, add)
+	// Sized once for every window: grown window by window, the map is
+	// rehashed a dozen times for a long credential.
+	if len(long) > 0 {
+		s.long = make(map[uint64]struct{}, windows)
+	}
+	for _, v := range long {
+		for i := 0; i+Window <= len(v); i++ {
+			s.long[le64(v[i:])] = struct{}{}
+		}
+	}
 	s.longF = newFilter(len(s.long))
 	for k := range s.long {
 		s.longF.add(k)
