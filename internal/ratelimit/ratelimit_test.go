@@ -296,16 +296,43 @@ func TestRule8HoldIsTheCallsAlone(t *testing.T) {
 	})
 }
 
+func TestRule8HoldIsTheResetItsRetryAfterRounds(t *testing.T) {
+	now := time.Now()
+	spent := Report{Limit: 10, HasRemaining: true, Refused: true, Reset: now.Add(850 * time.Millisecond), Prec: Fine}
+	if h := HoldOf(spent, time.Second, now); !h.Equal(spent.Reset) {
+		t.Fatalf("Retry-After 1 (whole seconds) rounds up a reset 850ms away: held to the reset, got %v", h.Sub(now))
+	}
+	far := spent
+	far.Reset = now.Add(200 * time.Millisecond)
+	if h := HoldOf(far, 5*time.Second, now); !h.Equal(now.Add(5 * time.Second)) {
+		t.Fatal("a Retry-After longer than the reset's second is the server's word")
+	}
+	bare := Report{}
+	if h := HoldOf(bare, time.Second, now); !h.Equal(now.Add(time.Second)) {
+		t.Fatal("a bare 429 (no window) holds its call for its Retry-After")
+	}
+	notRefused := spent
+	notRefused.Refused = false
+	if h := HoldOf(notRefused, time.Second, now); !h.Equal(now.Add(time.Second)) {
+		t.Fatal("a 429 from another limit (requests remain in this window) holds its call for its Retry-After")
+	}
+	if h := HoldOf(spent, 0, now); !h.IsZero() {
+		t.Fatal("no Retry-After, no Hold")
+	}
+}
+
 func TestRule9ShareFromASpentWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)
 		// A window of 10 another Client shares: this Client's answers say
 		// 8, 6, 4 and 2 left, then 0 (spent): it took 4 of 10.
 		p.Observe(key, "Create", report(9, time.Second))
-		for _, left := range []int{7, 5, 3, 1} {
+		for range 4 {
 			if _, err := acquireAt(p, "Create", roomy); err != nil {
 				t.Fatal(err)
 			}
+		}
+		for _, left := range []int{7, 5, 3, 1} {
 			time.Sleep(time.Millisecond)
 			p.Observe(key, "Create", report(left-1, time.Second-time.Duration(10-left)*time.Millisecond))
 		}
@@ -353,28 +380,45 @@ func TestCostWhileRoom(t *testing.T) {
 	}
 }
 
-func TestRule7SpacedHalfWhenOthersSend(t *testing.T) {
+func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)
 		if _, err := acquireAt(p, "Create", roomy); err != nil {
 			t.Fatal(err)
 		}
-		// One send of this Client's, and the server counted 4 in the
-		// window: others send on the key.
 		p.Observe(key, "Create", report(9, time.Second))
 		if _, err := acquireAt(p, "Create", roomy); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond)
+		// Its second answer: the server counted 3 since its first, one of
+		// them this Client's. Its part is a third: of the 6 left, 2 may be
+		// in flight.
 		p.Observe(key, "Create", report(6, time.Second-time.Millisecond))
-		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
-			t.Fatal("the first half goes at once")
+		for range 2 {
+			if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+				t.Fatal("its part of the room goes at once")
+			}
 		}
-		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
-			t.Fatal("the first spaced send goes at once")
+		done := make(chan time.Duration)
+		go func() {
+			d, _ := acquireAt(p, "Create", roomy)
+			done <- d
+		}()
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("a send beyond its part of the room waits")
+		default:
 		}
-		if d, _ := acquireAt(p, "Create", roomy); d != 25*time.Millisecond {
-			t.Fatalf("the next is spaced at four times the window's average rate: %v", d)
+		// An answer: 4 counted since its first answer, 2 of them this
+		// Client's; one send in flight of the half of 5 it may have.
+		p.Observe(key, "Create", report(5, time.Second-2*time.Millisecond))
+		if d := <-done; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != time.Second-2*time.Millisecond {
+			t.Fatalf("two in flight, half of 4 left: at the reset, got %v", d)
 		}
 	})
 }
