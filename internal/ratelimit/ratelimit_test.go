@@ -350,6 +350,37 @@ func TestRule9ShareFromASpentWindow(t *testing.T) {
 	})
 }
 
+func TestRule9ShareFromAWindowOthersSentOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// A window of 10: this Client's first answer says 9 left, its next
+		// two 6 and 2. The server counted 7 since its first answer, 2 of
+		// them this Client's, and the window ended with 2 left: it took 3
+		// of the 8 counted since it came.
+		p.Observe(key, "Create", report(9, time.Second))
+		for range 2 {
+			if _, err := acquireAt(p, "Create", roomy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, left := range []int{6, 2} {
+			time.Sleep(time.Millisecond)
+			p.Observe(key, "Create", report(left, time.Second-time.Duration(i+1)*time.Millisecond))
+		}
+		time.Sleep(time.Second)
+		sent := 0
+		for {
+			if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
+				break
+			}
+			sent++
+		}
+		if sent != 3 {
+			t.Fatalf("its share of the next window: %d of 10, want 3 (3 answers of 8 counted)", sent)
+		}
+	})
+}
+
 func TestRule9AloneIsTheWholeWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)

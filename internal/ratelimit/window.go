@@ -274,9 +274,11 @@ func (w *window) note(r Report, now time.Time) {
 }
 
 // settle updates this Client's share as a window ends (rule 9). In a window
-// the server spent, the share is the part of the window this Client's
-// requests took (of the part left when it came, if it came late): its
-// responses that reported the window, less the 429s. Responses, not sends:
+// the server spent, or one others sent on while the share did not hold
+// this Client back, the share is the part of the server's count this
+// Client's requests took (of the part left when it came, if it came late;
+// down to the lowest remaining reported, if not spent): its responses that
+// reported the window, less the 429s. Responses, not sends:
 // a send near a reset may be counted in either window, its response says
 // which.
 // In a window left with room while the share held this Client back, the
@@ -287,8 +289,10 @@ func (w *window) settle() {
 		return
 	}
 	switch {
-	case w.spent:
-		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before))
+	case w.spent || (w.others && !w.bound):
+		// The server's count of the window since this Client came: all of
+		// it when spent, else down to the lowest remaining it reported.
+		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before-w.low))
 		share := min(1, took/room)
 		if w.before > 0 && !w.first {
 			// Come late to the window (a retry held by its own
