@@ -58,7 +58,9 @@
 //     since its first answer in the window, times the room the window had
 //     before its sends in flight. So the Clients' sends in flight together
 //     stay within what the server has left, and a send that would not fit
-//     waits for the next answer, or the reset. Alone, nothing is bounded.
+//     waits for the next answer, or the reset; a Client's first send of a
+//     window always fits (the one its quota leaves it, rule 9). Alone,
+//     nothing is bounded.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at

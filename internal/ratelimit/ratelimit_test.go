@@ -454,6 +454,30 @@ func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 	})
 }
 
+func TestRule7InFlightBoundLeavesOneSendAWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// A spent window in which this Client took 2 of 10: a share of a
+		// fifth.
+		p.Observe(key, "Create", report(9, time.Second))
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		p.Observe(key, "Create", report(0, time.Second-time.Millisecond))
+		time.Sleep(time.Second)
+		// The next window first reported with 3 left: a fifth of 3 is no
+		// whole send, but the window's first send goes.
+		p.Observe(key, "Create", report(3, 500*time.Millisecond))
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the window's first send goes at once: %v %v", d, err)
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != 500*time.Millisecond {
+			t.Fatalf("the next waits for the reset: %v", d)
+		}
+	})
+}
+
 func TestRule10UnsentRefundGivesTheSendBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)

@@ -333,13 +333,19 @@ func (w *window) part() float64 {
 
 // flight is how many more sends this Client may have in flight now (rule
 // 7): alone, no bound; with others, its part of the room the window had
-// before its sends in flight, less those.
+// before its sends in flight, less those, and at least the one send a
+// window its quota leaves it (rule 9), so that a part too small for a
+// whole send does not starve it.
 func (w *window) flight() int {
 	if !w.crowded() {
 		return math.MaxInt32
 	}
 	inFlight := max(0, w.own-w.seen)
-	return int(w.part()*float64(w.left+inFlight)) - inFlight
+	n := int(w.part()*float64(w.left+inFlight)) - inFlight
+	if w.own == 0 {
+		n = max(n, 1)
+	}
+	return n
 }
 
 // shareGrowth is the most a share grows from one window to the next.
