@@ -321,30 +321,37 @@ func TestRule8HoldIsTheResetItsRetryAfterRounds(t *testing.T) {
 	}
 }
 
+// sendsAfter is how many sends go at once in the window after one of 10
+// whose first answer said 9 left: this Client sends one for each further
+// answer, which say left in turn, a millisecond apart.
+func sendsAfter(t *testing.T, left ...int) int {
+	t.Helper()
+	p := New(key)
+	p.Observe(key, "Create", report(9, time.Second))
+	for range left {
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range left {
+		time.Sleep(time.Millisecond)
+		p.Observe(key, "Create", report(l, time.Second-time.Duration(i+1)*time.Millisecond))
+	}
+	time.Sleep(time.Second)
+	sent := 0
+	for {
+		if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
+			return sent
+		}
+		sent++
+	}
+}
+
 func TestRule9ShareFromASpentWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
 		// A window of 10 another Client shares: this Client's answers say
-		// 8, 6, 4 and 2 left, then 0 (spent): it took 4 of 10.
-		p.Observe(key, "Create", report(9, time.Second))
-		for range 4 {
-			if _, err := acquireAt(p, "Create", roomy); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, left := range []int{7, 5, 3, 1} {
-			time.Sleep(time.Millisecond)
-			p.Observe(key, "Create", report(left-1, time.Second-time.Duration(10-left)*time.Millisecond))
-		}
-		time.Sleep(time.Second)
-		sent := 0
-		for {
-			if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
-				break
-			}
-			sent++
-		}
-		if sent != 5 {
+		// 9, 6, 4 and 2 left, then 0 (spent): it took 5 of 10.
+		if sent := sendsAfter(t, 6, 4, 2, 0); sent != 5 {
 			t.Fatalf("its share of the next window: %d of 10, want 5 (5 answers of 10)", sent)
 		}
 	})
@@ -352,30 +359,10 @@ func TestRule9ShareFromASpentWindow(t *testing.T) {
 
 func TestRule9ShareFromAWindowOthersSentOn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
-		// A window of 10: this Client's first answer says 9 left, its next
-		// two 6 and 2. The server counted 7 since its first answer, 2 of
-		// them this Client's, and the window ended with 2 left: it took 3
-		// of the 8 counted since it came.
-		p.Observe(key, "Create", report(9, time.Second))
-		for range 2 {
-			if _, err := acquireAt(p, "Create", roomy); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for i, left := range []int{6, 2} {
-			time.Sleep(time.Millisecond)
-			p.Observe(key, "Create", report(left, time.Second-time.Duration(i+1)*time.Millisecond))
-		}
-		time.Sleep(time.Second)
-		sent := 0
-		for {
-			if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
-				break
-			}
-			sent++
-		}
-		if sent != 3 {
+		// This Client's answers say 9, 6 and 2 left. The server counted 7
+		// since its first answer, 2 of them this Client's, and the window
+		// ended with 2 left: it took 3 of the 8 counted since it came.
+		if sent := sendsAfter(t, 6, 2); sent != 3 {
 			t.Fatalf("its share of the next window: %d of 10, want 3 (3 answers of 8 counted)", sent)
 		}
 	})
