@@ -78,7 +78,8 @@
 //     remaining it reported, for a window not spent). That part is its
 //     share, and in the next windows it sends at most that share of the
 //     limit; a window left with room while the share held this Client back
-//     grows the share by a quarter. Alone (within one answer, or above
+//     grows the share by its part of the room left (at most a quarter), so
+//     that the Clients held back together take that room and no more. Alone (within one answer, or above
 //     90%), the share is the whole window and no bound at all.
 //  10. Unsent. A send counts only for an attempt that was sent: each
 //     Acquire (and each Book, a send a shared account granted, counted in

@@ -368,6 +368,50 @@ func TestRule9ShareFromAWindowOthersSentOn(t *testing.T) {
 	})
 }
 
+func TestRule9ShareGrowsByItsPartOfTheRoomLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		r := func(left int) Report {
+			now := time.Now()
+			return Report{Limit: 100, Remaining: left, HasRemaining: true, Reset: now.Add(time.Second - time.Millisecond), Prec: Fine, Sent: now.Add(-time.Millisecond)}
+		}
+		// A spent window of 100 in which this Client took 51: its share.
+		p.Observe(key, "Create", r(99))
+		for range 49 {
+			if _, err := acquireAt(p, "Create", roomy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for left := 97; left >= -1; left -= 2 {
+			p.Observe(key, "Create", r(max(0, left)))
+		}
+		time.Sleep(time.Second)
+		burst := func() int {
+			n := 0
+			for ; n <= 100; n++ {
+				if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil {
+					break
+				}
+			}
+			return n
+		}
+		if n := burst(); n != 51 {
+			t.Fatalf("its share of the next window: %d, want 51", n)
+		}
+		// That window ends with 10 left while the share held it back: it
+		// grows by its part of the 10, to 56 (by a quarter it would be 63,
+		// more than the room others held back left).
+		p.Observe(key, "Create", r(10))
+		if _, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); err == nil {
+			t.Fatal("held back by its share")
+		}
+		time.Sleep(time.Second)
+		if n := burst(); n != 56 {
+			t.Fatalf("the share grown: %d, want 56", n)
+		}
+	})
+}
+
 func TestRule9AloneIsTheWholeWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)

@@ -282,8 +282,8 @@ func (w *window) note(r Report, now time.Time) {
 // a send near a reset may be counted in either window, its response says
 // which.
 // In a window left with room while the share held this Client back, the
-// share grows by a quarter, when the room left would give each Client like
-// it at least one more send.
+// share grows by its part of the room left (at most a quarter), when that
+// part is at least one send.
 func (w *window) settle() {
 	if w.limit <= 0 || !w.whole {
 		return
@@ -306,8 +306,11 @@ func (w *window) settle() {
 			// next to it.
 			w.share = 1
 		}
-	case w.bound && float64(w.remaining)*w.share >= 1:
-		w.share = min(1, w.share*shareGrowth)
+	case w.bound && float64(w.low)*w.share >= 1:
+		// Its part of the room left, at most a quarter more: each Client
+		// held back takes its own part, so together they take the room
+		// and no more.
+		w.share = min(1, w.share+w.share*min(shareGrowth-1, float64(w.low)/float64(w.limit)))
 	}
 	if w.share >= aloneShare {
 		w.share = 1
