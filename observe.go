@@ -209,9 +209,14 @@ func (cl *call) end(err *error) {
 
 // observeRetry tells the observer about a granted retry.
 func (cl *call) observeRetry(d retry.Decision, raw error) {
-	wait := d.Wait + d.Held
 	if cl.obs == nil {
 		return
+	}
+	wait := d.Wait + d.Held
+	if d.Held > 0 && !cl.hold.IsZero() {
+		// The pacer holds the retry to the call's Hold, which may be the
+		// reset its whole-second Retry-After rounds up (ratelimit.HoldOf).
+		wait = d.Wait + min(d.Held, max(0, time.Until(cl.hold)))
 	}
 	reason := "transport"
 	var te *httpx.TimeoutError

@@ -229,7 +229,8 @@ func TestPace429StopsOtherCallsAndTheRetryGoesAtTheReset(t *testing.T) {
 		rt := script(reply(429, body429("1"), "Retry-After", "1", "X-Ratelimit-Reset-Requests", "800ms",
 			"X-Ratelimit-Limit-Requests", "100"), reply(200, ok))
 		// The worst jitter: unpaced, the retry would go at 1.25s.
-		c := newClient(t, rt, withJitter(0.999))
+		obs := &retryWaits{}
+		c := newClient(t, rt, withJitter(0.999), WithObserver(obs))
 		start := time.Now()
 		first := startHeld(t, c)
 		second := startHeld(t, c)
@@ -238,7 +239,8 @@ func TestPace429StopsOtherCallsAndTheRetryGoesAtTheReset(t *testing.T) {
 		reqs := rt.requests()
 		require.Len(t, reqs, 3)
 		assert.Equal(t, 800*time.Millisecond, reqs[1].at.Sub(start), "the other call is held until the reset the response gave, no later")
-		assert.Equal(t, time.Second, reqs[2].at.Sub(start), "the retry waits the Retry-After its 429 gave, with no jitter")
+		assert.Equal(t, 800*time.Millisecond, reqs[2].at.Sub(start), "the retry goes at the reset its whole-second Retry-After rounds up, with no jitter")
+		assert.Equal(t, []time.Duration{800 * time.Millisecond}, obs.got(), "the observer is told the wait the retry is held for")
 	})
 }
 
@@ -532,4 +534,33 @@ func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
 			assert.Zero(t, allocs)
 		})
 	}
+}
+
+// retryWaits records the Wait of every retry its calls report, from any
+// number of calls at once.
+type retryWaits struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (o *retryWaits) ObserveCall(ctx context.Context, _ CallInfo) (context.Context, CallObserver) {
+	return ctx, o
+}
+
+func (o *retryWaits) Attempt(r *http.Request, next MiddlewareNext) (*http.Response, error) {
+	return next(r)
+}
+
+func (o *retryWaits) Retry(ri RetryInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waits = append(o.waits, ri.Wait)
+}
+
+func (o *retryWaits) End(CallResult) {}
+
+func (o *retryWaits) got() []time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.waits
 }

@@ -123,7 +123,8 @@ func parseReset(s string, now time.Time) (time.Time, bool) {
 type sighting struct {
 	report ratelimit.Report
 	// hold is when the call that got a 429 may retry: its Retry-After (the
-	// header's or the body's, the longer). It holds that call alone.
+	// header's or the body's, the longer), or the reset it rounds
+	// (ratelimit.HoldOf). It holds that call alone.
 	hold time.Time
 }
 
@@ -146,13 +147,8 @@ func sightingOf(h http.Header, rl *RateLimitError, now time.Time) sighting {
 		r.Reset, r.Prec = t, ratelimit.Fine
 	}
 	var s sighting
-	if rl != nil {
-		if rl.RetryAfter > 0 {
-			s.hold = now.Add(rl.RetryAfter)
-		}
-		if !r.HasRemaining || r.Remaining == 0 {
-			r = windowOf429(r, rl, now)
-		}
+	if rl != nil && (!r.HasRemaining || r.Remaining == 0) {
+		r = windowOf429(r, rl, now)
 	}
 	if r.Reset.IsZero() {
 		if t, ok := parseReset(headerValue(h, "X-Ratelimit-Reset"), now); ok {
@@ -160,6 +156,9 @@ func sightingOf(h http.Header, rl *RateLimitError, now time.Time) sighting {
 		}
 	}
 	s.report = r
+	if rl != nil {
+		s.hold = ratelimit.HoldOf(r, rl.RetryAfter, now)
+	}
 	return s
 }
 

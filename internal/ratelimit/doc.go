@@ -52,23 +52,34 @@
 //     waits for the reset and looks again: at the
 //     reset at most the window's count goes, so waiters do not stampede.
 //     When other Clients send on the window (the server counted more in it
-//     than this Client sent, or its share is below the whole), the
-//     window's second half is spaced at four times its average rate, so
-//     that each sees the others' sends in the headers before the window
-//     runs out. Alone, nothing is spaced.
+//     than this Client sent, or its share is below the whole), this Client
+//     keeps in flight at most its part of the room: its share (rule 9), or,
+//     before it has one, its answers among the requests the server counted
+//     since its first answer in the window, times the room the window had
+//     before its sends in flight. So the Clients' sends in flight together
+//     stay within what the server has left, and a send that would not fit
+//     waits for the next answer, or the reset; a Client's first send of a
+//     window always fits (the one its quota leaves it, rule 9). Alone,
+//     nothing is bounded.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at
 //     once, without waiting. A Hold (the earliest time one call may go,
 //     from its own 429's Retry-After) holds that call alone, by the same
-//     rules, and never the bucket.
+//     rules, and never the bucket. A Retry-After in whole seconds rounds
+//     up the reset of the window its 429 spent: when that reset is within
+//     the second before it, the reset is the Hold, so that the retry takes
+//     its turn at the reset and not after others spent the window again.
 //  9. Share. Other Clients on the same key (replicas, each with its own
-//     view) show in a window the server spent: this Client's answers from
-//     it, less its 429s, were only part of the window (of the part left
-//     when it first came, for a window it did not see begin). That part is
-//     its share, and in the next windows it sends at most that share of the
+//     view) show in a window the server spent, or one in which it counted
+//     more than this Client sent: this Client's answers from it, less its
+//     429s, were only part of what the server counted (since it first
+//     came, for a window it did not see begin; down to the lowest
+//     remaining it reported, for a window not spent). That part is its
+//     share, and in the next windows it sends at most that share of the
 //     limit; a window left with room while the share held this Client back
-//     grows the share by a quarter. Alone (within one answer, or above
+//     grows the share by its part of the room left (at most a quarter), so
+//     that the Clients held back together take that room and no more. Alone (within one answer, or above
 //     90%), the share is the whole window and no bound at all.
 //  10. Unsent. A send counts only for an attempt that was sent: each
 //     Acquire (and each Book, a send a shared account granted, counted in

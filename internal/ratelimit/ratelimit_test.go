@@ -296,29 +296,118 @@ func TestRule8HoldIsTheCallsAlone(t *testing.T) {
 	})
 }
 
+func TestRule8HoldIsTheResetItsRetryAfterRounds(t *testing.T) {
+	now := time.Now()
+	spent := Report{Limit: 10, HasRemaining: true, Refused: true, Reset: now.Add(850 * time.Millisecond), Prec: Fine}
+	if h := HoldOf(spent, time.Second, now); !h.Equal(spent.Reset) {
+		t.Fatalf("Retry-After 1 (whole seconds) rounds up a reset 850ms away: held to the reset, got %v", h.Sub(now))
+	}
+	far := spent
+	far.Reset = now.Add(200 * time.Millisecond)
+	if h := HoldOf(far, 5*time.Second, now); !h.Equal(now.Add(5 * time.Second)) {
+		t.Fatal("a Retry-After longer than the reset's second is the server's word")
+	}
+	bare := Report{}
+	if h := HoldOf(bare, time.Second, now); !h.Equal(now.Add(time.Second)) {
+		t.Fatal("a bare 429 (no window) holds its call for its Retry-After")
+	}
+	notRefused := spent
+	notRefused.Refused = false
+	if h := HoldOf(notRefused, time.Second, now); !h.Equal(now.Add(time.Second)) {
+		t.Fatal("a 429 from another limit (requests remain in this window) holds its call for its Retry-After")
+	}
+	if h := HoldOf(spent, 0, now); !h.IsZero() {
+		t.Fatal("no Retry-After, no Hold")
+	}
+}
+
+// sendsAfter is how many sends go at once in the window after one of 10
+// whose first answer said 9 left: this Client sends one for each further
+// answer, which say left in turn, a millisecond apart.
+func sendsAfter(t *testing.T, left ...int) int {
+	t.Helper()
+	p := New(key)
+	p.Observe(key, "Create", report(9, time.Second))
+	for range left {
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range left {
+		time.Sleep(time.Millisecond)
+		p.Observe(key, "Create", report(l, time.Second-time.Duration(i+1)*time.Millisecond))
+	}
+	time.Sleep(time.Second)
+	sent := 0
+	for {
+		if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
+			return sent
+		}
+		sent++
+	}
+}
+
 func TestRule9ShareFromASpentWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
 		// A window of 10 another Client shares: this Client's answers say
-		// 8, 6, 4 and 2 left, then 0 (spent): it took 4 of 10.
-		p.Observe(key, "Create", report(9, time.Second))
-		for _, left := range []int{7, 5, 3, 1} {
+		// 9, 6, 4 and 2 left, then 0 (spent): it took 5 of 10.
+		if sent := sendsAfter(t, 6, 4, 2, 0); sent != 5 {
+			t.Fatalf("its share of the next window: %d of 10, want 5 (5 answers of 10)", sent)
+		}
+	})
+}
+
+func TestRule9ShareFromAWindowOthersSentOn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// This Client's answers say 9, 6 and 2 left. The server counted 7
+		// since its first answer, 2 of them this Client's, and the window
+		// ended with 2 left: it took 3 of the 8 counted since it came.
+		if sent := sendsAfter(t, 6, 2); sent != 3 {
+			t.Fatalf("its share of the next window: %d of 10, want 3 (3 answers of 8 counted)", sent)
+		}
+	})
+}
+
+func TestRule9ShareGrowsByItsPartOfTheRoomLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		r := func(left int) Report {
+			now := time.Now()
+			return Report{Limit: 100, Remaining: left, HasRemaining: true, Reset: now.Add(time.Second - time.Millisecond), Prec: Fine, Sent: now.Add(-time.Millisecond)}
+		}
+		// A spent window of 100 in which this Client took 51: its share.
+		p.Observe(key, "Create", r(99))
+		for range 49 {
 			if _, err := acquireAt(p, "Create", roomy); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Millisecond)
-			p.Observe(key, "Create", report(left-1, time.Second-time.Duration(10-left)*time.Millisecond))
+		}
+		for left := 97; left >= -1; left -= 2 {
+			p.Observe(key, "Create", r(max(0, left)))
 		}
 		time.Sleep(time.Second)
-		sent := 0
-		for {
-			if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil || sent > 10 {
-				break
+		burst := func() int {
+			n := 0
+			for ; n <= 100; n++ {
+				if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil {
+					break
+				}
 			}
-			sent++
+			return n
 		}
-		if sent != 5 {
-			t.Fatalf("its share of the next window: %d of 10, want 5 (5 answers of 10)", sent)
+		if n := burst(); n != 51 {
+			t.Fatalf("its share of the next window: %d, want 51", n)
+		}
+		// That window ends with 10 left while the share held it back: it
+		// grows by its part of the 10, to 56 (by a quarter it would be 63,
+		// more than the room others held back left).
+		p.Observe(key, "Create", r(10))
+		if _, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); err == nil {
+			t.Fatal("held back by its share")
+		}
+		time.Sleep(time.Second)
+		if n := burst(); n != 56 {
+			t.Fatalf("the share grown: %d, want 56", n)
 		}
 	})
 }
@@ -353,28 +442,69 @@ func TestCostWhileRoom(t *testing.T) {
 	}
 }
 
-func TestRule7SpacedHalfWhenOthersSend(t *testing.T) {
+func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)
 		if _, err := acquireAt(p, "Create", roomy); err != nil {
 			t.Fatal(err)
 		}
-		// One send of this Client's, and the server counted 4 in the
-		// window: others send on the key.
 		p.Observe(key, "Create", report(9, time.Second))
 		if _, err := acquireAt(p, "Create", roomy); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond)
+		// Its second answer: the server counted 3 since its first, one of
+		// them this Client's. Its part is a third: of the 6 left, 2 may be
+		// in flight.
 		p.Observe(key, "Create", report(6, time.Second-time.Millisecond))
-		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
-			t.Fatal("the first half goes at once")
+		for range 2 {
+			if d, _ := acquireAt(p, "Create", roomy); d != 0 {
+				t.Fatal("its part of the room goes at once")
+			}
 		}
-		if d, _ := acquireAt(p, "Create", roomy); d != 0 {
-			t.Fatal("the first spaced send goes at once")
+		done := make(chan time.Duration)
+		go func() {
+			d, _ := acquireAt(p, "Create", roomy)
+			done <- d
+		}()
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("a send beyond its part of the room waits")
+		default:
 		}
-		if d, _ := acquireAt(p, "Create", roomy); d != 25*time.Millisecond {
-			t.Fatalf("the next is spaced at four times the window's average rate: %v", d)
+		// An answer: 4 counted since its first answer, 2 of them this
+		// Client's; one send in flight of the half of 5 it may have.
+		p.Observe(key, "Create", report(5, time.Second-2*time.Millisecond))
+		if d := <-done; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != time.Second-2*time.Millisecond {
+			t.Fatalf("two in flight, half of 4 left: at the reset, got %v", d)
+		}
+	})
+}
+
+func TestRule7InFlightBoundLeavesOneSendAWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// A spent window in which this Client took 2 of 10: a share of a
+		// fifth.
+		p.Observe(key, "Create", report(9, time.Second))
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		p.Observe(key, "Create", report(0, time.Second-time.Millisecond))
+		time.Sleep(time.Second)
+		// The next window first reported with 3 left: a fifth of 3 is no
+		// whole send, but the window's first send goes.
+		p.Observe(key, "Create", report(3, 500*time.Millisecond))
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the window's first send goes at once: %v %v", d, err)
+		}
+		if d, _ := acquireAt(p, "Create", roomy); d != 500*time.Millisecond {
+			t.Fatalf("the next waits for the reset: %v", d)
 		}
 	})
 }

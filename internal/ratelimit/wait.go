@@ -80,3 +80,20 @@ func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	}
 	return nil
 }
+
+// HoldOf is the Hold of a call whose 429 asked it to wait retryAfter and
+// reported r (rule 8): zero when it asked nothing. A Retry-After in whole
+// seconds rounds the window's reset up: when the 429 spent a window whose
+// reset is within that second before it, the reset is the same time said
+// precisely, and the call is held to it, so that its retry takes its turn
+// at the reset rather than after the others have spent the window.
+func HoldOf(r Report, retryAfter time.Duration, now time.Time) time.Time {
+	if retryAfter <= 0 {
+		return time.Time{}
+	}
+	at := now.Add(retryAfter)
+	if r.Refused && usable(r, now) && !r.Reset.After(at) && at.Sub(r.Reset) < time.Second {
+		return r.Reset
+	}
+	return at
+}

@@ -94,8 +94,10 @@ type window struct {
 	// own counts this Client's sends in the window, seen its reports with a
 	// remaining count; share is its part of the requests counted (rule 9).
 	own, seen int
-	// What the window's reports said, for the share (see note).
+	// What the window's reports said, for the share (see note); first and
+	// low are the remaining counts of its first answer and its lowest.
 	remaining, refused, before int
+	top, low                   int
 	spent, bound, others       bool
 	// whole is false for a window whose answers were not all counted
 	// here (the first of an endpoint's after the split); first is set for
@@ -105,8 +107,6 @@ type window struct {
 	share        float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
-	// next is the earliest time of the next spaced send (rule 7).
-	next time.Time
 	// retired is set when the window was split (see retire); afterSplit
 	// on the windows that replaced it, whose first window's earlier sends
 	// went through the one retired.
@@ -250,6 +250,10 @@ func (w *window) note(r Report, now time.Time) {
 		return
 	}
 	w.remaining = r.Remaining
+	if w.seen == 0 {
+		w.top, w.low = r.Remaining, r.Remaining
+	}
+	w.low = min(w.low, r.Remaining)
 	if r.Remaining == 0 {
 		w.spent = true
 	}
@@ -263,24 +267,32 @@ func (w *window) note(r Report, now time.Time) {
 		// More counted since this Client came than it sent: others send.
 		w.others = true
 	}
+	if w.crowded() {
+		// An answer: a send less in flight (rule 7).
+		w.wakeAll()
+	}
 }
 
 // settle updates this Client's share as a window ends (rule 9). In a window
-// the server spent, the share is the part of the window this Client's
-// requests took (of the part left when it came, if it came late): its
-// responses that reported the window, less the 429s. Responses, not sends:
+// the server spent, or one others sent on while the share did not hold
+// this Client back, the share is the part of the server's count this
+// Client's requests took (of the part left when it came, if it came late;
+// down to the lowest remaining reported, if not spent): its responses that
+// reported the window, less the 429s. Responses, not sends:
 // a send near a reset may be counted in either window, its response says
 // which.
 // In a window left with room while the share held this Client back, the
-// share grows by a quarter, when the room left would give each Client like
-// it at least one more send.
+// share grows by its part of the room left (at most a quarter), when that
+// part is at least one send.
 func (w *window) settle() {
 	if w.limit <= 0 || !w.whole {
 		return
 	}
 	switch {
-	case w.spent:
-		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before))
+	case w.spent || (w.others && !w.bound):
+		// The server's count of the window since this Client came: all of
+		// it when spent, else down to the lowest remaining it reported.
+		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before-w.low))
 		share := min(1, took/room)
 		if w.before > 0 && !w.first {
 			// Come late to the window (a retry held by its own
@@ -294,8 +306,11 @@ func (w *window) settle() {
 			// next to it.
 			w.share = 1
 		}
-	case w.bound && float64(w.remaining)*w.share >= 1:
-		w.share = min(1, w.share*shareGrowth)
+	case w.bound && float64(w.low)*w.share >= 1:
+		// Its part of the room left, at most a quarter more: each Client
+		// held back takes its own part, so together they take the room
+		// and no more.
+		w.share = min(1, w.share+w.share*min(shareGrowth-1, float64(w.low)/float64(w.limit)))
 	}
 	if w.share >= aloneShare {
 		w.share = 1
@@ -304,9 +319,36 @@ func (w *window) settle() {
 
 // crowded reports whether other Clients were seen on the window: a share
 // below the whole, or a server count in this window above what this
-// Client sent in it (rule 7 spaces the second half then).
+// Client sent in it (rule 7 bounds its sends in flight then).
 func (w *window) crowded() bool {
 	return w.others || w.share < 1
+}
+
+// part is this Client's part of the sends on a crowded window (rule 7): its
+// share, or, before a spent window gave it one, its answers among the
+// requests the server counted since its first answer in the window.
+func (w *window) part() float64 {
+	if w.share < 1 || w.seen < 2 {
+		return w.share
+	}
+	return min(1, float64(w.seen-1)/float64(max(1, w.top-w.low)))
+}
+
+// flight is how many more sends this Client may have in flight now (rule
+// 7): alone, no bound; with others, its part of the room the window had
+// before its sends in flight, less those, and at least the one send a
+// window its quota leaves it (rule 9), so that a part too small for a
+// whole send does not starve it.
+func (w *window) flight() int {
+	if !w.crowded() {
+		return math.MaxInt32
+	}
+	inFlight := max(0, w.own-w.seen)
+	n := int(w.part()*float64(w.left+inFlight)) - inFlight
+	if w.own == 0 {
+		n = max(n, 1)
+	}
+	return n
 }
 
 // shareGrowth is the most a share grows from one window to the next.
@@ -347,7 +389,7 @@ func (w *window) roll(now time.Time) {
 // clear forgets the window's counts as another opens; own is the sends
 // already made in it.
 func (w *window) clear(own int) {
-	w.own, w.seen, w.next = own, 0, time.Time{}
+	w.own, w.seen = own, 0
 	w.remaining, w.refused, w.before, w.spent, w.bound, w.others = 0, 0, 0, false, false, false
 }
 
@@ -359,18 +401,14 @@ func (w *window) reclaim() {
 	}
 }
 
-// grant hands out the sends that may go without looking: the window's room
-// before its spaced half, within this Client's share (rules 7 and 9), in
+// grant hands out the sends that may go without looking: the window's room,
+// within this Client's share and its bound in flight (rules 7 and 9), in
 // the current window only.
 func (w *window) grant(now time.Time) {
 	if !now.Before(w.reset) {
 		return
 	}
-	g := min(w.left, w.quota()-w.own)
-	if w.crowded() {
-		g = min(g, w.left-w.limit/2)
-	}
-	if g > 0 {
+	if g := min(w.left, w.quota()-w.own, w.flight()); g > 0 {
 		w.left -= g
 		w.own += g
 		w.credit.Store(int64(g))
@@ -397,19 +435,14 @@ func (w *window) turn(now time.Time) time.Time {
 	w.reclaim()
 	defer w.grant(now)
 	w.roll(now)
-	spaced := w.crowded() && w.left*2 <= w.limit
 	switch {
-	case w.left > 0 && w.own < w.quota() && (!spaced || !now.Before(w.next)):
-		if spaced {
-			w.next = now.Add(w.length / time.Duration(4*w.limit))
-		}
+	case w.left > 0 && w.own < w.quota() && w.flight() > 0:
 		w.left--
 		w.own++
 		return time.Time{}
 	case w.left > 0 && w.own < w.quota():
-		// The next spaced slot: looked at again then rather than booked
-		// now, for by then a response may say the window is spent.
-		return w.next
+		// Bound in flight: looked at again at the next answer (note
+		// wakes the waiters), or at the reset.
 	case w.left > 0:
 		w.bound = true
 	}
