@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -236,8 +237,88 @@ func TestListAllLoad(t *testing.T) {
 				limit += rtt
 			}
 			within(t, a, limit, "fetching ahead's median")
+			// Where a page's time goes, on one more run of each, observed.
+			for _, off := range []bool{false, true} {
+				net, gap := pageTimes(t, proxy.Addr(), total, tc.work, off)
+				t.Logf("%s, DisablePrefetch %v: per page, median: request sent to body read %v (the proxy's round trip, the server, the transfer); a page's body read to the next request sent %v (the SDK's share)",
+					tc.name, off, net.Round(10*time.Microsecond), gap.Round(10*time.Microsecond))
+			}
 		})
 	}
+}
+
+// pageTimes runs listAllRun on a Client observed by a pageClock and returns
+// the medians of each page's network time and of the gap between a page's
+// body read and the next request.
+func pageTimes(t *testing.T, addr string, total int, work time.Duration, off bool) (net, gap time.Duration) {
+	clock := &pageClock{next: http.DefaultTransport.(*http.Transport).Clone()}
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+addr), WithHTTPClient(&http.Client{Transport: clock}))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	_, err = c.Configurations.List(context.Background(), ListConfigurationsParams{Limit: 1})
+	require.NoError(t, err)
+	clock.mu.Lock()
+	clock.sent, clock.read = nil, nil
+	clock.mu.Unlock()
+	listAllRun(t, c, total, work, off)
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	require.Len(t, clock.read, len(clock.sent))
+	var nets, gaps []time.Duration
+	for i := range clock.sent {
+		nets = append(nets, clock.read[i].Sub(clock.sent[i]))
+		if i > 0 {
+			gaps = append(gaps, clock.sent[i].Sub(clock.read[i-1]))
+		}
+	}
+	return medianOf(nets), medianOf(gaps)
+}
+
+// pageClock is a RoundTripper that records when each request is sent and
+// when its response body has been read.
+type pageClock struct {
+	next       http.RoundTripper
+	mu         sync.Mutex
+	sent, read []time.Time
+}
+
+func (p *pageClock) RoundTrip(req *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.sent = append(p.sent, time.Now())
+	p.mu.Unlock()
+	resp, err := p.next.RoundTrip(req)
+	if err == nil {
+		resp.Body = &clockedBody{ReadCloser: resp.Body, p: p}
+	}
+	return resp, err
+}
+
+type clockedBody struct {
+	io.ReadCloser
+	p    *pageClock
+	once sync.Once
+}
+
+// done records the body read, at its end or its close, whichever is first.
+func (b *clockedBody) done() {
+	b.once.Do(func() {
+		b.p.mu.Lock()
+		b.p.read = append(b.p.read, time.Now())
+		b.p.mu.Unlock()
+	})
+}
+
+func (b *clockedBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if err != nil {
+		b.done()
+	}
+	return n, err
+}
+
+func (b *clockedBody) Close() error {
+	b.done()
+	return b.ReadCloser.Close()
 }
 
 // TestListAllPeakHeapLoad: the peak live heap over 50,000 items (10× the

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -156,5 +158,65 @@ func TestListAllPanicInTheLoopStopsThePageAhead(t *testing.T) {
 		defer p.mu.Unlock()
 		require.Len(t, p.ctx, 1, "page 2 ended before the panic left ListAll")
 		assert.ErrorIs(t, p.ctx[0], context.Canceled)
+	})
+}
+
+// firstEndGate is an Observer whose first call (ListAll's first page) ends
+// only once page 2 has been asked for, or a second later: it tells whether
+// page 2's request went out before page 1 was decoded and handed over.
+type firstEndGate struct {
+	calls atomic.Int32
+	page2 chan struct{}
+	early atomic.Bool
+}
+
+func (g *firstEndGate) ObserveCall(ctx context.Context, _ CallInfo) (context.Context, CallObserver) {
+	return ctx, g
+}
+
+func (g *firstEndGate) Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error) {
+	if req.URL.Query().Get("after") == "pconf_100" {
+		close(g.page2)
+	}
+	return next(req)
+}
+
+func (g *firstEndGate) Retry(RetryInfo) {}
+
+func (g *firstEndGate) End(CallResult) {
+	if g.calls.Add(1) != 1 {
+		return
+	}
+	select {
+	case <-g.page2:
+		g.early.Store(true)
+	case <-time.After(time.Second):
+	}
+}
+
+// TestListAllAsksForTheNextPageBeforeDecodingWhenTheLoopWaits: the loop is
+// waiting for page 1 (it holds no page), so page 2's request goes out as
+// soon as page 1's cursor is read, before page 1's items are decoded: page
+// 1's call has not ended yet. Under synctest, a page 2 asked for only after
+// page 1 is handed over would let the gate's second pass first.
+func TestListAllAsksForTheNextPageBeforeDecodingWhenTheLoopWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &pagesRT{pager: pager{total: 300}, on: map[int]func(*http.Request) (*http.Response, error){}}
+		p.on[1] = func(r *http.Request) (*http.Response, error) {
+			time.Sleep(time.Millisecond) // the loop is waiting by then
+			p.reqs.Add(-1)
+			return p.pager.RoundTrip(r)
+		}
+		gate := &firstEndGate{page2: make(chan struct{})}
+		c := newClient(t, p, WithObserver(gate))
+		n := 0
+		for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{}) {
+			require.NoError(t, err)
+			n++
+			assert.Equal(t, "pconf_"+strconv.Itoa(n), cfg.ID, "in order")
+		}
+		assert.Equal(t, 300, n)
+		assert.True(t, gate.early.Load(), "page 2 asked for before page 1 was decoded")
+		assert.Equal(t, int32(3), p.reqs.Load(), "each page once")
 	})
 }
