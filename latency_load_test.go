@@ -19,8 +19,9 @@ import (
 )
 
 // The measured runs of issue 25, off by default (about 20 s together), over
-// a loopback proxy that delays each direction by 10 ms (delayProxy), and
-// the peak heap of ListAll (about a minute):
+// a loopback proxy that delays each direction by 10 ms (delayProxy, in a
+// process of its own: newProxyProcess), and the peak heap of ListAll (about
+// a minute):
 //
 //	go test -run '^(TestColdBurstLoad|TestListAllLoad)$' -loadrun -v .
 //	go test -run '^TestListAllPeakHeapLoad$' -loadrun -v .
@@ -135,8 +136,7 @@ func TestColdBurstLoad(t *testing.T) {
 				srv.Start()
 			}
 			defer srv.Close()
-			proxy := newDelayProxy(t, strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://"), oneWay)
-			base := scheme + proxy.Addr()
+			base := scheme + newProxyProcess(t, strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://"), oneWay)
 
 			var gated, before []time.Duration
 			var gatedShakes, beforeShakes []int32
@@ -209,8 +209,8 @@ func TestListAllLoad(t *testing.T) {
 	const work = 200 * time.Microsecond
 	pages := total / limit
 	srv := listServer(t, total, limit)
-	proxy := newDelayProxy(t, strings.TrimPrefix(srv.URL, "http://"), oneWay)
-	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+proxy.Addr()))
+	proxy := newProxyProcess(t, strings.TrimPrefix(srv.URL, "http://"), oneWay)
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+proxy))
 	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 	// Warm: the connection is open before the first measured page.
@@ -239,7 +239,7 @@ func TestListAllLoad(t *testing.T) {
 			within(t, a, limit, "fetching ahead's median")
 			// Where a page's time goes, on one more run of each, observed.
 			for _, off := range []bool{false, true} {
-				net, gap := pageTimes(t, proxy.Addr(), total, tc.work, off)
+				net, gap := pageTimes(t, proxy, total, tc.work, off)
 				t.Logf("%s, DisablePrefetch %v: per page, median: request sent to body read %v (the proxy's round trip, the server, the transfer); a page's body read to the next request sent %v (the SDK's share)",
 					tc.name, off, net.Round(10*time.Microsecond), gap.Round(10*time.Microsecond))
 			}
