@@ -92,9 +92,9 @@ func (s *ConfigurationsService) list(ctx context.Context, params ListConfigurati
 //
 // The request for the next page goes out as soon as a page arrives, while
 // the loop works on that page's items: at most one page ahead, so at most
-// two pages are held. When the loop is already waiting for a page (it is
-// done with the one before), the request after it goes out as soon as that
-// page's cursor is read, before its items are decoded. Pages are fetched on
+// two pages are held. Once the loop is waiting for a page (it is done with
+// the one before) and that page's cursor is read, the request after it goes
+// out, before the page's items are decoded. Pages are fetched on
 // goroutines of their own, with the same
 // options (middleware, observers and WithResponseInto included; the
 // Response is written when its page is handed to the loop). A panic there
@@ -134,11 +134,11 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		// a break or a panic in its body included.
 		var ahead *pageAhead
 		defer func() { ahead.stop() }()
-		// startEarly is run by the fetch of the page the loop waits for
+		// startEarly starts the page after the one the loop waits for
 		// (the loop holds no page then), with that page's cursor, before
 		// its items are decoded; it refuses what the loop would refuse.
-		// The loop is blocked in take meanwhile: p and seen are not
-		// changing.
+		// It runs in take, or on the page's fetch while the loop is
+		// blocked in take: p and seen are not changing.
 		var startEarly func(cursor string) *pageAhead
 		startEarly = func(cursor string) *pageAhead {
 			if _, repeated := seen[maphash.String(seed, cursor)]; repeated || cursor == p.After {

@@ -35,7 +35,12 @@ type pageAhead struct {
 	mu         sync.Mutex
 	// waiting: the loop is in take; stopped: in stop.
 	waiting, stopped bool
-	// next is the page after, started early; set before done is closed.
+	// cursor is this page's, read by arrived (scanned) before the page is
+	// decoded, when it says a next page follows.
+	cursor             string
+	scanned, nextTried bool
+	// next is the page after, started early: by arrived, before done is
+	// closed, or by take.
 	next *pageAhead
 }
 
@@ -71,14 +76,13 @@ func (s *ConfigurationsService) fetchAhead(ctx context.Context, p ListConfigurat
 	return a
 }
 
-// arrived starts the next page as soon as this one's body is read, when the
-// loop is already waiting for this one: the next request then does not wait
-// for this page's items to be decoded.
+// arrived reads this page's cursor as soon as its body is read and, when
+// the loop is already waiting for this page, starts the next one at once:
+// the next request then does not wait for this page's items to be decoded.
+// When the loop comes to wait only later, while the page is still decoded,
+// take starts it.
 func (a *pageAhead) arrived(body []byte, limit int) {
-	a.mu.Lock()
-	waiting := a.waiting
-	a.mu.Unlock()
-	if !waiting || a.startEarly == nil {
+	if a.startEarly == nil {
 		return
 	}
 	cursor, next, ok := listCursor(body, limit)
@@ -86,22 +90,33 @@ func (a *pageAhead) arrived(body []byte, limit int) {
 		return
 	}
 	a.mu.Lock()
-	if !a.stopped {
-		a.next = a.startEarly(cursor)
-	}
+	a.cursor, a.scanned = cursor, true
+	started := a.startNextLocked()
 	a.mu.Unlock()
-	// Let the next request go out before this page is decoded: the new
-	// goroutine otherwise waits for a processor, behind the decoding.
-	runtime.Gosched()
+	if started {
+		// Let the next request go out before this page is decoded: the
+		// new goroutine otherwise waits for a processor, behind the
+		// decoding.
+		runtime.Gosched()
+	}
 }
 
-// take waits for the page (or its error: the fetch's context ends with the
-// loop's) and hands it over. A fetch that panicked panics here, on the
-// loop's goroutine, with the same value; one that called runtime.Goexit
-// ends the loop's goroutine the same way.
+// startNextLocked starts the next page if the loop is waiting for this one
+// (it holds no page then: two pages at most) and this one's cursor is
+// known, once. a.mu is held.
+func (a *pageAhead) startNextLocked() bool {
+	if !a.waiting || !a.scanned || a.stopped || a.nextTried {
+		return false
+	}
+	a.nextTried = true
+	a.next = a.startEarly(a.cursor)
+	return a.next != nil
+}
+
 func (a *pageAhead) take() (*ConfigurationPage, error) {
 	a.mu.Lock()
 	a.waiting = true
+	a.startNextLocked()
 	a.mu.Unlock()
 	<-a.done
 	a.cancel()

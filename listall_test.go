@@ -220,3 +220,66 @@ func TestListAllAsksForTheNextPageBeforeDecodingWhenTheLoopWaits(t *testing.T) {
 		assert.Equal(t, int32(3), p.reqs.Load(), "each page once")
 	})
 }
+
+// nthEndGate is an Observer whose n-th call ends only once the request
+// with after=want has been sent, or a second later; early tells which.
+type nthEndGate struct {
+	n     int32
+	want  string
+	calls atomic.Int32
+	sent  chan struct{}
+	early atomic.Bool
+}
+
+type nthEndCall struct {
+	g *nthEndGate
+	n int32
+}
+
+func (g *nthEndGate) ObserveCall(ctx context.Context, _ CallInfo) (context.Context, CallObserver) {
+	return ctx, &nthEndCall{g: g, n: g.calls.Add(1)}
+}
+
+func (c *nthEndCall) Attempt(req *http.Request, next MiddlewareNext) (*http.Response, error) {
+	if req.URL.Query().Get("after") == c.g.want {
+		close(c.g.sent)
+	}
+	return next(req)
+}
+
+func (c *nthEndCall) Retry(RetryInfo) {}
+
+func (c *nthEndCall) End(CallResult) {
+	if c.n != c.g.n {
+		return
+	}
+	select {
+	case <-c.g.sent:
+		c.g.early.Store(true)
+	case <-time.After(time.Second):
+	}
+}
+
+// TestListAllAsksForTheNextPageOnceTheLoopWaits: page 2 arrives while the
+// loop is still on page 1, and its call has not ended (decoding, or here an
+// Observer) when the loop comes to wait for it: page 3's request goes out
+// then, without waiting for page 2 to be handed over.
+func TestListAllAsksForTheNextPageOnceTheLoopWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &pagesRT{pager: pager{total: 300}}
+		gate := &nthEndGate{n: 2, want: "pconf_200", sent: make(chan struct{})}
+		c := newClient(t, p, WithObserver(gate))
+		n := 0
+		for cfg, err := range c.Configurations.ListAll(context.Background(), ListConfigurationsParams{}) {
+			require.NoError(t, err)
+			if n++; n == 1 {
+				synctest.Wait() // page 2 has arrived; its call is held
+				assert.Equal(t, int32(2), p.reqs.Load(), "page 3 not asked for while the loop is on page 1")
+			}
+			assert.Equal(t, "pconf_"+strconv.Itoa(n), cfg.ID, "in order")
+		}
+		assert.Equal(t, 300, n)
+		assert.True(t, gate.early.Load(), "page 3 asked for before page 2 was handed over")
+		assert.Equal(t, int32(3), p.reqs.Load(), "each page once")
+	})
+}
