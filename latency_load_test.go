@@ -239,18 +239,24 @@ func TestListAllLoad(t *testing.T) {
 			within(t, a, limit, "fetching ahead's median")
 			// Where a page's time goes, on one more run of each, observed.
 			for _, off := range []bool{false, true} {
-				net, gap := pageTimes(t, proxy, total, tc.work, off)
-				t.Logf("%s, DisablePrefetch %v: per page, median: request sent to body read %v (the proxy's round trip, the server, the transfer); a page's body read to the next request sent %v (the SDK's share)",
-					tc.name, off, net.Round(10*time.Microsecond), gap.Round(10*time.Microsecond))
+				pt := pageTimes(t, proxy, total, tc.work, off)
+				t.Logf("%s, DisablePrefetch %v: %v in all = %v from each request sent to its body read (the proxy's round trip, the server, the transfer; median %v a page) + %v from a page's body read to the next request sent (the SDK's share, and the caller's work when the loop asks; median %v) + the rest (the first request's start, the last page's items)",
+					tc.name, off, pt.took.Round(time.Millisecond), pt.netSum.Round(time.Millisecond), pt.net.Round(10*time.Microsecond),
+					pt.gapSum.Round(time.Millisecond), pt.gap.Round(10*time.Microsecond))
 			}
 		})
 	}
 }
 
-// pageTimes runs listAllRun on a Client observed by a pageClock and returns
-// the medians of each page's network time and of the gap between a page's
-// body read and the next request.
-func pageTimes(t *testing.T, addr string, total int, work time.Duration, off bool) (net, gap time.Duration) {
+// pageSplit is where a ListAll run's time went: each page's network time
+// (request sent to body read) and the gaps between a page's body read and
+// the next request, as medians and sums, and the run's time.
+type pageSplit struct {
+	net, netSum, gap, gapSum, took time.Duration
+}
+
+// pageTimes runs listAllRun on a Client observed by a pageClock.
+func pageTimes(t *testing.T, addr string, total int, work time.Duration, off bool) (pt pageSplit) {
 	clock := &pageClock{next: http.DefaultTransport.(*http.Transport).Clone()}
 	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+addr), WithHTTPClient(&http.Client{Transport: clock}))
 	require.NoError(t, err)
@@ -260,18 +266,21 @@ func pageTimes(t *testing.T, addr string, total int, work time.Duration, off boo
 	clock.mu.Lock()
 	clock.sent, clock.read = nil, nil
 	clock.mu.Unlock()
-	listAllRun(t, c, total, work, off)
+	pt.took = listAllRun(t, c, total, work, off)
 	clock.mu.Lock()
 	defer clock.mu.Unlock()
 	require.Len(t, clock.read, len(clock.sent))
 	var nets, gaps []time.Duration
 	for i := range clock.sent {
 		nets = append(nets, clock.read[i].Sub(clock.sent[i]))
+		pt.netSum += nets[i]
 		if i > 0 {
 			gaps = append(gaps, clock.sent[i].Sub(clock.read[i-1]))
+			pt.gapSum += gaps[i-1]
 		}
 	}
-	return medianOf(nets), medianOf(gaps)
+	pt.net, pt.gap = medianOf(nets), medianOf(gaps)
+	return pt
 }
 
 // pageClock is a RoundTripper that records when each request is sent and
