@@ -1,7 +1,6 @@
 package freddy
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -106,23 +105,19 @@ func (s *jsonScan) str() (text []byte, plain, ok bool) {
 	return nil, false, false
 }
 
-// skipStr passes a string at s.i, quickly: the value is not needed.
+// skipStr passes a string at s.i, quickly: the value is not needed. A
+// backslash escapes the byte after it (\uXXXX's digits hold no quote).
 func (s *jsonScan) skipStr() bool {
-	for j := s.i + 1; ; j++ {
-		k := bytes.IndexByte(s.b[j:], '"')
-		if k < 0 {
-			return false
-		}
-		j += k
-		escaped := false
-		for m := j - 1; m > s.i && s.b[m] == '\\'; m-- {
-			escaped = !escaped
-		}
-		if !escaped {
+	for j := s.i + 1; j < len(s.b); j++ {
+		switch s.b[j] {
+		case '"':
 			s.i = j + 1
 			return true
+		case '\\':
+			j++
 		}
 	}
+	return false
 }
 
 // value passes any value at s.i and returns its text.
