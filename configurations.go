@@ -60,6 +60,12 @@ func (s *ConfigurationsService) Get(ctx context.Context, id string, opts ...Requ
 // params.After for the next one, or use ListAll. A Limit outside 0..100 or an
 // unknown HealthStatus is a [*ParamError].
 func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurationsParams, opts ...RequestOption) (*ConfigurationPage, error) {
+	return s.list(ctx, params, opts, nil)
+}
+
+// list is List; arrived, if not nil, is handed a 2xx body before it is
+// decoded (ListAll reads the next cursor there).
+func (s *ConfigurationsService) list(ctx context.Context, params ListConfigurationsParams, opts []RequestOption, arrived func(body []byte)) (*ConfigurationPage, error) {
 	o := op{name: "List", method: http.MethodGet}
 	o.opts.apply(opts)
 	query, limit, err := params.query()
@@ -67,6 +73,9 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 	o.check(err)
 	var page *ConfigurationPage
 	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
+		if arrived != nil {
+			arrived(body)
+		}
 		page, derr = decodeList(body, limit)
 		return derr
 	})
@@ -83,7 +92,10 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 //
 // The request for the next page goes out as soon as a page arrives, while
 // the loop works on that page's items: at most one page ahead, so at most
-// two pages are held. It runs on a goroutine of its own, with the same
+// two pages are held. Once the loop is waiting for a page (it is done with
+// the one before) and that page's cursor is read, the request after it goes
+// out, before the page's items are decoded. Pages are fetched on
+// goroutines of their own, with the same
 // options (middleware, observers and WithResponseInto included; the
 // Response is written when its page is handed to the loop). A panic there
 // (in a Middleware, an Observer or the client's RoundTripper) is recovered
@@ -122,28 +134,70 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 		// a break or a panic in its body included.
 		var ahead *pageAhead
 		defer func() { ahead.stop() }()
-		// List refuses to send once the context has ended.
-		page, err := s.List(ctx, p, opts...)
+		// startEarly starts the page after the one the loop waits for
+		// (the loop holds no page then), with that page's cursor, before
+		// its items are decoded; it refuses what the loop would refuse.
+		// It runs in take, or on the page's fetch while the loop is
+		// blocked in take: p and seen are not changing.
+		var startEarly func(cursor string) *pageAhead
+		startEarly = func(cursor string) *pageAhead {
+			if _, repeated := seen[maphash.String(seed, cursor)]; repeated || cursor == p.After {
+				return nil
+			}
+			q := p
+			q.After = cursor
+			return s.fetchAhead(ctx, q, opts, dst, startEarly)
+		}
+		// take hands over the page fetched ahead; ahead becomes the page
+		// after it, if its fetch started one early.
+		take := func() (*ConfigurationPage, error) {
+			taken := ahead
+			page, err := taken.take()
+			ahead = taken.next
+			return page, err
+		}
+		// List refuses to send once the context has ended. The first page
+		// too is fetched ahead, so that the second one's request goes out
+		// before the first one's items are decoded.
+		var page *ConfigurationPage
+		var err error
+		if p.DisablePrefetch {
+			page, err = s.List(ctx, p, opts...)
+		} else {
+			ahead = s.fetchAhead(ctx, p, opts, dst, startEarly)
+			page, err = take()
+		}
 		for {
 			if err != nil {
+				// Nothing in flight while the caller handles the error.
+				ahead.stop()
+				ahead = nil
 				yield(nil, err)
 				return
 			}
 			last := !page.HasMore || len(page.Data) == 0
-			ahead = nil
 			if !last {
 				// A cursor seen before means a server going round in
 				// circles: its page repeats items already yielded.
 				h := maphash.String(seed, page.LastID)
 				if _, repeated := seen[h]; repeated || page.LastID == p.After {
+					ahead.stop()
+					ahead = nil
 					yield(nil, &DecodeError{Operation: "List", StatusCode: http.StatusOK, Reason: "response repeats a cursor (lastId) already sent; stopping instead of looping"})
 					return
 				}
 				seen[h] = struct{}{}
 				p.After = page.LastID
-				if !p.DisablePrefetch {
-					ahead = s.fetchAhead(ctx, p, opts, dst)
-				}
+			}
+			if ahead != nil && (last || ahead.after != p.After) {
+				// Started early on a cursor the decoded page does not
+				// confirm; listCursor and decodeList read the same
+				// fields, so this is not expected.
+				ahead.stop()
+				ahead = nil
+			}
+			if !last && ahead == nil && !p.DisablePrefetch {
+				ahead = s.fetchAhead(ctx, p, opts, dst, startEarly)
 			}
 			for i, c := range page.Data {
 				// Taken items are the loop's: the page no longer holds them.
@@ -155,12 +209,14 @@ func (s *ConfigurationsService) ListAll(ctx context.Context, params ListConfigur
 			if last {
 				return
 			}
-			if ahead != nil {
-				page, err = ahead.take()
+			if ahead == nil {
+				page, err = s.List(ctx, p, opts...)
+				continue
 			}
-			if ahead == nil || (err == nil && ctx.Err() != nil) {
-				// Sent now, or, when the context ended while a page was
-				// fetched ahead, refused as a page sent now would be.
+			page, err = take()
+			if err == nil && ctx.Err() != nil {
+				// The context ended while the page was fetched ahead:
+				// refused as a page sent now would be.
 				page, err = s.List(ctx, p, opts...)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -94,8 +95,16 @@ func decodeConfiguration(body []byte) (*Configuration, *DecodeError) {
 // without an id: Configuration.UnmarshalJSON reads a caller's own values
 // with it.
 func decodeObject(body []byte) (*Configuration, *DecodeError) {
-	var b objectBody
-	if err := json.Unmarshal(body, &b); err != nil {
+	// json.Unmarshal moves its target to the heap: an objectBody (about
+	// 650 bytes, the largest allocation of a Create) is reused instead.
+	b := objectBodies.Get().(*objectBody)
+	defer func() {
+		// Nothing decoded stays reachable from the pool: the caller's
+		// Configuration owns its maps.
+		*b = objectBody{}
+		objectBodies.Put(b)
+	}()
+	if err := json.Unmarshal(body, b); err != nil {
 		return nil, jsonDecodeError(body, err)
 	}
 	w, depth, derr := unwrap(b.Success, b.Data, &b.wireConfiguration)
@@ -106,10 +115,13 @@ func decodeObject(body []byte) (*Configuration, *DecodeError) {
 	return &c, nil
 }
 
+var objectBodies = sync.Pool{New: func() any { return new(objectBody) }}
+
 // wireList is a list object, or the envelope with the array as its data.
-type wireList struct {
-	Success *bool               `json:"success"`
-	Data    []wireConfiguration `json:"data"`
+// T is wireConfiguration, or wireID where only the cursor is read.
+type wireList[T any] struct {
+	Success *bool `json:"success"`
+	Data    []T   `json:"data"`
 	// The page's own spelling may be null, which then wins over its
 	// snake_case twin (nullable.go).
 	HasMore      nullable[bool]   `json:"hasMore"`
@@ -123,7 +135,7 @@ type wireList struct {
 // decodeList decodes the body of List. limit is the page size asked for,
 // which decides HasMore when the server does not say.
 func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
-	var l wireList
+	var l wireList[wireConfiguration]
 	pageDepth, itemDepth := 0, 1
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(body, &l.Data); err != nil {
@@ -137,13 +149,13 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		}
 		// The envelope around a list object: the rare shape pays a second pass.
 		var env struct {
-			Success *bool     `json:"success"`
-			Data    *wireList `json:"data"`
+			Success *bool                        `json:"success"`
+			Data    *wireList[wireConfiguration] `json:"data"`
 		}
 		if err := json.Unmarshal(body, &env); err != nil {
 			return nil, jsonDecodeError(body, err)
 		}
-		inner, _, derr := unwrap(env.Success, env.Data, &wireList{})
+		inner, _, derr := unwrap(env.Success, env.Data, &wireList[wireConfiguration]{})
 		if derr != nil {
 			return nil, derr
 		}
@@ -167,18 +179,24 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		items[i] = w.toConfiguration(&refs[i])
 		p.Data[i] = &items[i]
 	}
-	if hasMore := l.HasMore.or(l.HasMoreSnake); hasMore != nil {
-		p.HasMore = *hasMore
-	} else {
-		p.HasMore = len(p.Data) > 0 && len(p.Data) >= limit
-	}
-	p.FirstID = deref(l.FirstID.or(l.FirstIDSnake))
-	p.LastID = deref(l.LastID.or(l.LastIDSnake))
-	if n := len(p.Data); n > 0 {
-		p.FirstID = firstNonZero(p.FirstID, p.Data[0].ID)
-		p.LastID = firstNonZero(p.LastID, p.Data[n-1].ID)
-	}
+	p.HasMore, p.FirstID, p.LastID = l.ends(len(l.Data), func(i int) string { return l.Data[i].ID }, limit)
 	return p, nil
+}
+
+// ends applies the paging rules to a page of n items, id(i) being the i-th
+// item's ID: whether more follow (the page says, else a full page means
+// yes) and its first and last IDs (the page's own, else its items').
+func (l *wireList[T]) ends(n int, id func(int) string, limit int) (hasMore bool, first, last string) {
+	if more := l.HasMore.or(l.HasMoreSnake); more != nil {
+		hasMore = *more
+	} else {
+		hasMore = n > 0 && n >= limit
+	}
+	first, last = deref(l.FirstID.or(l.FirstIDSnake)), deref(l.LastID.or(l.LastIDSnake))
+	if n > 0 {
+		first, last = firstNonZero(first, id(0)), firstNonZero(last, id(n-1))
+	}
+	return hasMore, first, last
 }
 
 // wireTestResult is a health check result in either spelling.

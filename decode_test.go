@@ -293,3 +293,25 @@ func TestDecodeDeleted(t *testing.T) {
 		assert.Contains(t, derr.Error(), reason)
 	}
 }
+
+// TestDecodeObjectStartsFresh: decodeObject reuses its decoding target; a
+// configuration decoded after a fuller one has none of the first one's
+// members, in either shape, and the first one's maps stay its own.
+func TestDecodeObjectStartsFresh(t *testing.T) {
+	full := `{"id":"pconf_1","object":"personal_connector.configuration","userId":"u","user_id":"u2","apiKeyId":"k",` +
+		`"organization_id":"o","personalConnectorId":"pcon_github","name":"n","configuration":{"a":1},"credentials":{"t":"x"},` +
+		`"enabled":true,"healthStatus":"healthy","lastSyncAt":"2025-10-07T10:45:00Z","lastError":"e","description":"d",` +
+		`"metadata":{"m":"v"},"created_at":"2025-10-07T10:45:00Z","updatedAt":"2025-10-07T10:45:00Z"}`
+	for i := range 10 {
+		first, derr := decodeObject([]byte(map[bool]string{true: full, false: `{"success":true,"data":` + full + `}`}[i%2 == 0]))
+		require.Nil(t, derr)
+		for _, bare := range []string{`{"id":"pconf_2"}`, `{"success":true,"data":{"id":"pconf_2"}}`} {
+			c, derr := decodeObject([]byte(bare))
+			require.Nil(t, derr)
+			assert.Equal(t, Configuration{ID: "pconf_2", Credentials: c.Credentials, raw: c.raw}, *c, "nothing of the fuller one decoded before")
+		}
+		assert.Equal(t, map[string]any{"a": float64(1)}, first.Configuration)
+		assert.Equal(t, map[string]any{"m": "v"}, first.Metadata)
+		assert.Equal(t, "d", *first.Description)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -18,8 +19,9 @@ import (
 )
 
 // The measured runs of issue 25, off by default (about 20 s together), over
-// a loopback proxy that delays each direction by 10 ms (delayProxy), and
-// the peak heap of ListAll (about a minute):
+// a loopback proxy that delays each direction by 10 ms (delayProxy, in a
+// process of its own: newProxyProcess), and the peak heap of ListAll (about
+// a minute):
 //
 //	go test -run '^(TestColdBurstLoad|TestListAllLoad)$' -loadrun -v .
 //	go test -run '^TestListAllPeakHeapLoad$' -loadrun -v .
@@ -134,8 +136,7 @@ func TestColdBurstLoad(t *testing.T) {
 				srv.Start()
 			}
 			defer srv.Close()
-			proxy := newDelayProxy(t, strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://"), oneWay)
-			base := scheme + proxy.Addr()
+			base := scheme + newProxyProcess(t, strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://"), oneWay)
 
 			var gated, before []time.Duration
 			var gatedShakes, beforeShakes []int32
@@ -208,8 +209,8 @@ func TestListAllLoad(t *testing.T) {
 	const work = 200 * time.Microsecond
 	pages := total / limit
 	srv := listServer(t, total, limit)
-	proxy := newDelayProxy(t, strings.TrimPrefix(srv.URL, "http://"), oneWay)
-	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+proxy.Addr()))
+	proxy := newProxyProcess(t, strings.TrimPrefix(srv.URL, "http://"), oneWay)
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+proxy))
 	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 	// Warm: the connection is open before the first measured page.
@@ -236,8 +237,97 @@ func TestListAllLoad(t *testing.T) {
 				limit += rtt
 			}
 			within(t, a, limit, "fetching ahead's median")
+			// Where a page's time goes, on one more run of each, observed.
+			for _, off := range []bool{false, true} {
+				pt := pageTimes(t, proxy, total, tc.work, off)
+				t.Logf("%s, DisablePrefetch %v: %v in all = %v from each request sent to its body read (the proxy's round trip, the server, the transfer; median %v a page) + %v from a page's body read to the next request sent (the SDK's share, and the caller's work when the loop asks; median %v) + the rest (the first request's start, the last page's items)",
+					tc.name, off, pt.took.Round(time.Millisecond), pt.netSum.Round(time.Millisecond), pt.net.Round(10*time.Microsecond),
+					pt.gapSum.Round(time.Millisecond), pt.gap.Round(10*time.Microsecond))
+			}
 		})
 	}
+}
+
+// pageSplit is where a ListAll run's time went: each page's network time
+// (request sent to body read) and the gaps between a page's body read and
+// the next request, as medians and sums, and the run's time.
+type pageSplit struct {
+	net, netSum, gap, gapSum, took time.Duration
+}
+
+// pageTimes runs listAllRun on a Client observed by a pageClock.
+func pageTimes(t *testing.T, addr string, total int, work time.Duration, off bool) (pt pageSplit) {
+	clock := &pageClock{next: http.DefaultTransport.(*http.Transport).Clone()}
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL("http://"+addr), WithHTTPClient(&http.Client{Transport: clock}))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	_, err = c.Configurations.List(context.Background(), ListConfigurationsParams{Limit: 1})
+	require.NoError(t, err)
+	clock.mu.Lock()
+	clock.sent, clock.read = nil, nil
+	clock.mu.Unlock()
+	pt.took = listAllRun(t, c, total, work, off)
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	require.Len(t, clock.read, len(clock.sent))
+	var nets, gaps []time.Duration
+	for i := range clock.sent {
+		nets = append(nets, clock.read[i].Sub(clock.sent[i]))
+		pt.netSum += nets[i]
+		if i > 0 {
+			gaps = append(gaps, clock.sent[i].Sub(clock.read[i-1]))
+			pt.gapSum += gaps[i-1]
+		}
+	}
+	pt.net, pt.gap = medianOf(nets), medianOf(gaps)
+	return pt
+}
+
+// pageClock is a RoundTripper that records when each request is sent and
+// when its response body has been read.
+type pageClock struct {
+	next       http.RoundTripper
+	mu         sync.Mutex
+	sent, read []time.Time
+}
+
+func (p *pageClock) RoundTrip(req *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.sent = append(p.sent, time.Now())
+	p.mu.Unlock()
+	resp, err := p.next.RoundTrip(req)
+	if err == nil {
+		resp.Body = &clockedBody{ReadCloser: resp.Body, p: p}
+	}
+	return resp, err
+}
+
+type clockedBody struct {
+	io.ReadCloser
+	p    *pageClock
+	once sync.Once
+}
+
+// done records the body read, at its end or its close, whichever is first.
+func (b *clockedBody) done() {
+	b.once.Do(func() {
+		b.p.mu.Lock()
+		b.p.read = append(b.p.read, time.Now())
+		b.p.mu.Unlock()
+	})
+}
+
+func (b *clockedBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if err != nil {
+		b.done()
+	}
+	return n, err
+}
+
+func (b *clockedBody) Close() error {
+	b.done()
+	return b.ReadCloser.Close()
 }
 
 // TestListAllPeakHeapLoad: the peak live heap over 50,000 items (10× the

@@ -1,7 +1,13 @@
 package freddy
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,16 +30,66 @@ type delayProxy struct {
 	closed bool
 }
 
-// newDelayProxy starts a proxy to target (host:port) on a free loopback
-// port; the test's cleanup stops it and waits for its goroutines.
-func newDelayProxy(t testing.TB, target string, delay time.Duration) *delayProxy {
-	t.Helper()
+// startDelayProxy starts a proxy to target (host:port) on a free loopback
+// port; close stops it and waits for its goroutines.
+func startDelayProxy(target string, delay time.Duration) (*delayProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	p := &delayProxy{ln: ln, target: target, delay: delay}
 	p.wg.Go(p.serve)
-	t.Cleanup(p.close)
-	return p
+	return p, nil
+}
+
+// proxyEnv, set to "target delay" (host:port and a time.Duration), makes a
+// test binary a delayProxy process (TestMain): see newProxyProcess.
+const proxyEnv = "FREDDY_DELAY_PROXY"
+
+// newProxyProcess starts a delayProxy to target in a process of its own (the
+// test binary again, see serveProxyProcess) and returns its host:port; the
+// test's cleanup stops it. In the test's own process the proxy's
+// deliveries share the Go scheduler with the code measured: a goroutine
+// sleeping a millisecond at a time (a ListAll loop's simulated work)
+// stretches each round trip through an in-process proxy by about 1 ms, which
+// a real network does not do.
+func newProxyProcess(t testing.TB, target string, delay time.Duration) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), proxyEnv+"="+target+" "+delay.String())
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = stdin.Close() // the proxy's signal to stop
+		_ = cmd.Wait()
+	})
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "the proxy process says its address")
+	return strings.TrimSpace(addr)
+}
+
+// serveProxyProcess is a proxy process's life (TestMain, when proxyEnv is
+// set): it prints the proxy's address and serves until its stdin ends.
+func serveProxyProcess(spec string) int {
+	target, d, _ := strings.Cut(spec, " ")
+	delay, err := time.ParseDuration(d)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "proxy process:", err)
+		return 2
+	}
+	p, err := startDelayProxy(target, delay)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "proxy process:", err)
+		return 1
+	}
+	fmt.Println(p.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	p.close()
+	return 0
 }
 
 // Addr is the proxy's host:port.

@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"flag"
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -11,6 +12,10 @@ import (
 // retry wait, a body reader or a connection the SDK forgot to close. Tests
 // close their clients' idle connections in Cleanup first.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(proxyEnv); spec != "" {
+		// A load run's proxy process (newProxyProcess): no tests.
+		os.Exit(serveProxyProcess(spec))
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -1,6 +1,8 @@
 package freddytest
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	freddy "github.com/aitronos/freddy-go"
@@ -53,13 +55,23 @@ func (s *Server) add(rec *record) {
 }
 
 func (s *Server) remove(id string) {
-	delete(s.byID, id)
-	for i, rec := range s.records {
-		if rec.id == id {
-			s.records = append(s.records[:i], s.records[i+1:]...)
-			return
-		}
+	rec, ok := s.byID[id]
+	if !ok {
+		return
 	}
+	delete(s.byID, id)
+	if i := s.firstAfter(rec.seq - 1); i < len(s.records) && s.records[i] == rec {
+		s.records = slices.Delete(s.records, i, i+1)
+	}
+}
+
+// firstAfter is the position in records of the first configuration whose
+// creation number is above seq. records is in creation order (numbers are
+// taken and records added under s.mu), so a page after a cursor costs
+// O(log n + page), not O(n).
+func (s *Server) firstAfter(seq int) int {
+	i, _ := slices.BinarySearchFunc(s.records, seq+1, func(rec *record, want int) int { return cmp.Compare(rec.seq, want) })
+	return i
 }
 
 // after returns the position in records of the first configuration created
@@ -70,12 +82,7 @@ func (s *Server) after(id string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	for i, rec := range s.records {
-		if rec.seq > seq {
-			return i, true
-		}
-	}
-	return len(s.records), true
+	return s.firstAfter(seq), true
 }
 
 // wire is the record as the lifecycle endpoints send it.
