@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aitronos/freddy-go/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -56,7 +57,7 @@ const proxyEnv = "FREDDY_DELAY_PROXY"
 func newProxyProcess(t testing.TB, target string, delay time.Duration) string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), proxyEnv+"="+target+" "+delay.String())
+	cmd.Env = testenv.Environ(proxyEnv + "=" + target + " " + delay.String())
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
