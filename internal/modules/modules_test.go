@@ -69,8 +69,8 @@ func TestFindAndPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Module{
-		{Path: "example.com/core", Dir: ".", Go: "1.25", Requires: map[string]string{"example.com/dep": "v1.0.0"}, Excludes: []string{"example.com/dep v0.9.0"}},
-		{Path: "example.com/core/side", Dir: "side", Requires: map[string]string{"example.com/core": "v0.4.0"}, Replaces: []string{"example.com/core v0.4.0 => ../"}},
+		{Path: "example.com/core", Dir: ".", Go: "1.25", Requires: map[string][]string{"example.com/dep": {"v1.0.0"}}, Excludes: []string{"example.com/dep v0.9.0"}},
+		{Path: "example.com/core/side", Dir: "side", Requires: map[string][]string{"example.com/core": {"v0.4.0"}}, Replaces: []string{"example.com/core v0.4.0 => ../"}},
 	}
 	if !reflect.DeepEqual(mods, want) {
 		t.Fatalf("Find = %+v, want %+v", mods, want)
