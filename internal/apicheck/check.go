@@ -19,6 +19,9 @@ import (
 //   - a line of the last release's API (api/vX.Y.Z/<module>.txt, X.Y.Z the
 //     newest dated CHANGELOG heading) is gone or changed and no Breaking
 //     entry of the pending CHANGELOG sections names it, package-qualified.
+//     A line added to an interface the release had, that callers can
+//     implement (it has no unexported method), is a change too: their
+//     types no longer implement it (see Grown).
 //     This holds with update too: regenerating the files does not make a
 //     removal silent, and the files are not rewritten until it is named.
 func Check(root string, update bool) (problems, updated []string, err error) {
@@ -62,8 +65,9 @@ func Check(root string, update bool) (problems, updated []string, err error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			removed, _ := Diff(was, got)
-			if unannounced = Unannounced(removed, c.PendingBreaking(), pkgNames); len(unannounced) > 0 {
+			removed, added := Diff(was, got)
+			broken := append(removed, Grown(was, added)...)
+			if unannounced = Unannounced(broken, c.PendingBreaking(), pkgNames); len(unannounced) > 0 {
 				problems = append(problems, ReleaseReport("api/"+released+"/"+name, released, unannounced, pkgNames))
 			}
 		}

@@ -130,3 +130,34 @@ func TestCheckNeedsTheReleasedAPI(t *testing.T) {
 	}
 	mustCheck(t, root, false, "CHANGELOG.md says v0.1.0 is released, but its API, api/v0.1.0/, is missing")
 }
+
+// TestCheckAMethodAddedToAnImplementableInterface: callers implement an
+// interface without unexported methods, so a method added to one the last
+// release had breaks their types; it needs a Breaking entry naming it. A
+// sealed interface (an unexported method) and a new interface do not.
+func TestCheckAMethodAddedToAnImplementableInterface(t *testing.T) {
+	const ifaces = "\n\ntype Limiter interface{ Wait() error }\n\ntype Sealed interface {\n\tWait() error\n\tseal()\n}\n"
+	root := t.TempDir()
+	testenv.WriteFiles(t, root, map[string]string{
+		"go.mod":       "module example.com/freddy-go\n\ngo 1.25\n",
+		"freddy.go":    coreSource + ifaces,
+		"CHANGELOG.md": "# Changelog\n\n## 0.1.0\n\n### Added\n- everything\n",
+	})
+	mustCheck(t, root, true, "")
+	b, err := os.ReadFile(filepath.Join(root, "api", "freddy.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFiles(t, root, map[string]string{"CHANGELOG.md": unreleased + release010, "api/v0.1.0/freddy.txt": string(b)})
+	mustCheck(t, root, false, "")
+
+	grown := strings.Replace(strings.Replace(ifaces, "Wait() error }", "Wait() error; Name() string }", 1), "\tseal()", "\tName() string\n\tseal()", 1) + "\ntype Fresh interface{ Do() }\n"
+	testenv.WriteFiles(t, root, map[string]string{"freddy.go": coreSource + grown})
+	got := mustCheck(t, root, true, "not named there yet: freddy.Limiter.Name)", "  - pkg example.com/freddy-go, type Limiter interface, Name() string")
+	if strings.Contains(got, "Sealed") || strings.Contains(got, "Fresh") {
+		t.Errorf("a sealed interface's or a new interface's method is no break:\n%s", got)
+	}
+	testenv.WriteFiles(t, root, map[string]string{"CHANGELOG.md": unreleased + "### Breaking changes\n- `freddy.Limiter.Name` is new: implementations add it.\n\n" + release010})
+	mustCheck(t, root, true, "")
+	mustCheck(t, root, false, "")
+}
