@@ -24,6 +24,8 @@ import (
 //     types no longer implement it (see Grown).
 //     This holds with update too: regenerating the files does not make a
 //     removal silent, and the files are not rewritten until it is named.
+//   - the last release's API is not what was released: a file of it is
+//     gone, edited, or not pinned by its SumsFile (see pin.go).
 func Check(root string, update bool) (problems, updated []string, err error) {
 	mods, err := modules.Find(root)
 	if err != nil {
@@ -39,6 +41,9 @@ func Check(root string, update bool) (problems, updated []string, err error) {
 	if released != "" {
 		if _, err := os.Stat(releasedDir); err != nil {
 			return []string{fmt.Sprintf("CHANGELOG.md says %s is released, but its API, api/%s/, is missing: at the release's commit, mkdir api/%s && cp api/*.txt api/%s/ (CONTRIBUTING, Cutting a release)", released, released, released, released)}, nil, nil
+		}
+		if problems := checkPinned(releasedDir, "api/"+released); len(problems) > 0 {
+			return problems, nil, nil
 		}
 	}
 	pkgNames, err := packageNames(root, mods)
