@@ -7,7 +7,8 @@
 # the core at v0.0.0 or at a version CHANGELOG does not name, when a
 # published go.mod has a replace or exclude directive, when a side module's
 # go.work is missing, uses another module or replaces another core version,
-# when there is a go.work at the root, or when a module does not build from
+# when a side module requires the core twice, when there is a go.work
+# anywhere but a side module's root, or when a module does not build from
 # the proxy alone.
 #
 #   scripts/proxycheck.sh

@@ -19,8 +19,13 @@ import (
 //   - a line of the last release's API (api/vX.Y.Z/<module>.txt, X.Y.Z the
 //     newest dated CHANGELOG heading) is gone or changed and no Breaking
 //     entry of the pending CHANGELOG sections names it, package-qualified.
+//     A line added to an interface the release had, that callers can
+//     implement (it has no unexported method), is a change too: their
+//     types no longer implement it (see Grown).
 //     This holds with update too: regenerating the files does not make a
 //     removal silent, and the files are not rewritten until it is named.
+//   - the last release's API is not what was released: a file of it is
+//     gone, edited, or not pinned by its SumsFile (see pin.go).
 func Check(root string, update bool) (problems, updated []string, err error) {
 	mods, err := modules.Find(root)
 	if err != nil {
@@ -36,6 +41,9 @@ func Check(root string, update bool) (problems, updated []string, err error) {
 	if released != "" {
 		if _, err := os.Stat(releasedDir); err != nil {
 			return []string{fmt.Sprintf("CHANGELOG.md says %s is released, but its API, api/%s/, is missing: at the release's commit, mkdir api/%s && cp api/*.txt api/%s/ (CONTRIBUTING, Cutting a release)", released, released, released, released)}, nil, nil
+		}
+		if problems := checkPinned(releasedDir, "api/"+released); len(problems) > 0 {
+			return problems, nil, nil
 		}
 	}
 	pkgNames, err := packageNames(root, mods)
@@ -62,8 +70,9 @@ func Check(root string, update bool) (problems, updated []string, err error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			removed, _ := Diff(was, got)
-			if unannounced = Unannounced(removed, c.PendingBreaking(), pkgNames); len(unannounced) > 0 {
+			removed, added := Diff(was, got)
+			broken := append(removed, Grown(was, added)...)
+			if unannounced = Unannounced(broken, c.PendingBreaking(), pkgNames); len(unannounced) > 0 {
 				problems = append(problems, ReleaseReport("api/"+released+"/"+name, released, unannounced, pkgNames))
 			}
 		}

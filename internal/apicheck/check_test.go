@@ -1,6 +1,8 @@
 package apicheck
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,15 +39,25 @@ func release(t *testing.T) string {
 	}
 	// Cut 0.1.0: date the heading, and the release's API is a copy.
 	testenv.WriteFiles(t, root, map[string]string{"CHANGELOG.md": unreleased + release010})
-	for _, name := range []string{"freddy.txt", "side.txt"} {
+	cut(t, root, "v0.1.0", "freddy.txt", "side.txt")
+	mustCheck(t, root, false, "")
+	return root
+}
+
+// cut copies api/<name> to api/<version>/ for each name and pins them in
+// its SHA256SUMS, as `sha256sum *.txt > SHA256SUMS` does.
+func cut(t *testing.T, root, version string, names ...string) {
+	t.Helper()
+	sums := ""
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(root, "api", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		testenv.WriteFiles(t, root, map[string]string{"api/v0.1.0/" + name: string(b)})
+		testenv.WriteFiles(t, root, map[string]string{"api/" + version + "/" + name: string(b)})
+		sums += fmt.Sprintf("%x  %s\n", sha256.Sum256(b), name)
 	}
-	mustCheck(t, root, false, "")
-	return root
+	testenv.WriteFiles(t, root, map[string]string{"api/" + version + "/" + SumsFile: sums})
 }
 
 // mustCheck runs Check and fails unless its problems contain each of want
@@ -129,4 +141,64 @@ func TestCheckNeedsTheReleasedAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCheck(t, root, false, "CHANGELOG.md says v0.1.0 is released, but its API, api/v0.1.0/, is missing")
+}
+
+// TestCheckAMethodAddedToAnImplementableInterface: callers implement an
+// interface without unexported methods, so a method added to one the last
+// release had breaks their types; it needs a Breaking entry naming it. A
+// sealed interface (an unexported method) and a new interface do not.
+func TestCheckAMethodAddedToAnImplementableInterface(t *testing.T) {
+	const ifaces = "\n\ntype Limiter interface{ Wait() error }\n\ntype Sealed interface {\n\tWait() error\n\tseal()\n}\n"
+	root := t.TempDir()
+	testenv.WriteFiles(t, root, map[string]string{
+		"go.mod":       "module example.com/freddy-go\n\ngo 1.25\n",
+		"freddy.go":    coreSource + ifaces,
+		"CHANGELOG.md": "# Changelog\n\n## 0.1.0\n\n### Added\n- everything\n",
+	})
+	mustCheck(t, root, true, "")
+	testenv.WriteFiles(t, root, map[string]string{"CHANGELOG.md": unreleased + release010})
+	cut(t, root, "v0.1.0", "freddy.txt")
+	mustCheck(t, root, false, "")
+
+	grown := strings.Replace(strings.Replace(ifaces, "Wait() error }", "Wait() error; Name() string }", 1), "\tseal()", "\tName() string\n\tseal()", 1) + "\ntype Fresh interface{ Do() }\n"
+	testenv.WriteFiles(t, root, map[string]string{"freddy.go": coreSource + grown})
+	got := mustCheck(t, root, true, "not named there yet: freddy.Limiter.Name)", "  - pkg example.com/freddy-go, type Limiter interface, Name() string")
+	if strings.Contains(got, "Sealed") || strings.Contains(got, "Fresh") {
+		t.Errorf("a sealed interface's or a new interface's method is no break:\n%s", got)
+	}
+	testenv.WriteFiles(t, root, map[string]string{"CHANGELOG.md": unreleased + "### Breaking changes\n- `freddy.Limiter.Name` is new: implementations add it.\n\n" + release010})
+	mustCheck(t, root, true, "")
+	mustCheck(t, root, false, "")
+}
+
+// TestCheckTheReleasedAPIIsPinned: a released snapshot edited to hide a
+// removal (the removed line deleted from it, and from api/freddy.txt), or
+// deleted, or one its SHA256SUMS does not list, or no SHA256SUMS: each
+// fails.
+func TestCheckTheReleasedAPIIsPinned(t *testing.T) {
+	root := release(t)
+	hidden := strings.Replace(coreSource, "func New(...Option) {}\n", "", 1)
+	testenv.WriteFiles(t, root, map[string]string{"freddy.go": hidden})
+	mustCheck(t, root, false, "not named there yet: freddy.New")
+	for _, name := range []string{"api/freddy.txt", "api/v0.1.0/freddy.txt"} {
+		b, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testenv.WriteFiles(t, root, map[string]string{name: strings.Replace(string(b), "pkg example.com/freddy-go, func New(...Option)\n", "", 1)})
+	}
+	got := mustCheck(t, root, false, "api/v0.1.0/freddy.txt is not the file released")
+	if strings.Contains(got, "side.txt") {
+		t.Errorf("side.txt is untouched, yet:\n%s", got)
+	}
+	if err := os.Remove(filepath.Join(root, "api", "v0.1.0", "freddy.txt")); err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, root, false, "api/v0.1.0/freddy.txt is gone")
+	testenv.WriteFiles(t, root, map[string]string{"api/v0.1.0/extra.txt": "pkg x, func X()\n"})
+	mustCheck(t, root, false, "api/v0.1.0/extra.txt is not in SHA256SUMS")
+	if err := os.Remove(filepath.Join(root, "api", "v0.1.0", SumsFile)); err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, root, false, "api/v0.1.0/SHA256SUMS: open")
 }

@@ -44,6 +44,42 @@ func Diff(want, got []string) (removed, added []string) {
 	return removed, added
 }
 
+// Grown returns the lines of added that grow an interface was (the last
+// release's lines) had and that callers could implement: a method (or an
+// unexported method, or a type set) added to it breaks every caller's type
+// that implemented it. An interface with an unexported method at the
+// release has no implementation outside its package; a new interface has
+// none yet.
+func Grown(was, added []string) []string {
+	implementable := map[Subject]bool{}
+	for _, l := range was {
+		if s, ok := interfaceLine(l); ok && s.Member == "" && strings.HasSuffix(l, " interface") {
+			implementable[s] = true
+		}
+	}
+	for _, l := range was {
+		if s, ok := interfaceLine(l); ok && strings.HasSuffix(l, " interface, unexported methods") {
+			delete(implementable, Subject{Pkg: s.Pkg, Name: s.Name})
+		}
+	}
+	var grown []string
+	for _, l := range added {
+		if s, ok := interfaceLine(l); ok && !strings.HasSuffix(l, " interface") && implementable[Subject{Pkg: s.Pkg, Name: s.Name}] {
+			grown = append(grown, l)
+		}
+	}
+	return grown
+}
+
+// interfaceLine reports whether line is about an interface type (its own
+// line or a member's), and its subject.
+func interfaceLine(line string) (Subject, bool) {
+	s := SubjectOf(line)
+	_, decl, _ := strings.Cut(line, ", type ")
+	after := skipBrackets(strings.TrimPrefix(decl, s.Name))
+	return s, s.Name != "" && (after == " interface" || strings.HasPrefix(after, " interface, "))
+}
+
 // Subject is what a line describes: the package's import path, the
 // top-level identifier, and the member of a type (method, field, embedded
 // type, interface method) when the line is one.
@@ -107,7 +143,7 @@ func memberName(m string) string {
 		return t[strings.LastIndex(t, ".")+1:]
 	case strings.HasPrefix(m, "promoted "):
 		return ident.FindString(strings.TrimPrefix(m, "promoted "))
-	case m == "unexported methods" || strings.HasPrefix(m, "type set "):
+	case m == "unexported methods" || m == "comparable" || strings.HasPrefix(m, "type set "):
 		return ""
 	}
 	return ident.FindString(m)
@@ -208,7 +244,7 @@ func ReleaseReport(released, version string, unannounced []string, pkgNames map[
 	for _, l := range unannounced {
 		ids = append(ids, SubjectOf(l).Qualified(pkgNames))
 	}
-	fmt.Fprintf(&b, "Removed or changed since %s (%s), which breaks callers: CHANGELOG.md needs an entry under \"### Breaking changes\" in its Unreleased (or not yet dated) section naming each one, package-qualified (not named there yet: %s):\n",
+	fmt.Fprintf(&b, "Removed or changed since %s (%s), or added to an interface callers implement, which breaks callers: CHANGELOG.md needs an entry under \"### Breaking changes\" in its Unreleased (or not yet dated) section naming each one, package-qualified (not named there yet: %s):\n",
 		version, released, strings.Join(slices.Compact(ids), ", "))
 	for _, l := range unannounced {
 		b.WriteString("  - " + l + "\n")

@@ -10,7 +10,8 @@
 // over its export data, see load.go), so it is what a caller compiles
 // against, not how the source spells it: a constant's or variable's type, a method set
 // including the methods promoted from embedded types, promoted fields, an
-// interface's whole method set, what an alias stands for. Types of this
+// interface's whole method set, what an alias stands for (with its type
+// parameters), whether a struct is comparable. Types of this
 // package are unqualified, others carry their import path
 // (go.opentelemetry.io/otel/metric.MeterProvider); parameter names, which
 // callers do not depend on, are left out.
@@ -99,7 +100,11 @@ func (d *describer) typeName(obj *types.TypeName) {
 		return
 	}
 	if obj.IsAlias() {
-		d.add("type %s = %s", obj.Name(), d.typ(types.Unalias(obj.Type())))
+		var tparams *types.TypeParamList
+		if a, ok := obj.Type().(*types.Alias); ok {
+			tparams = a.TypeParams()
+		}
+		d.add("type %s%s = %s", obj.Name(), d.typeParams(tparams), d.typ(types.Unalias(obj.Type())))
 		return
 	}
 	named, ok := obj.Type().(*types.Named)
@@ -110,6 +115,11 @@ func (d *describer) typeName(obj *types.TypeName) {
 	switch u := named.Underlying().(type) {
 	case *types.Struct:
 		d.add("type %s struct", decl)
+		if types.Comparable(named) {
+			// Callers use it as a map key or with ==: losing it breaks
+			// them, and this line's removal says so.
+			d.add("type %s struct, comparable", decl)
+		}
 		d.fields(decl, named, u)
 	case *types.Interface:
 		d.add("type %s interface", decl)

@@ -66,6 +66,8 @@ type Embedded2 interface{ X(<-chan int) chan (<-chan int) }
 
 type Alias = S
 
+type Set[K comparable] = map[K]bool
+
 type G[T any] struct{ V T }
 
 func New(a, b int, opts ...string) (*S, error) { return nil, nil }
@@ -106,6 +108,7 @@ func TestDescribe(t *testing.T) {
 		"type Alias = S",
 		"type Embedded struct",
 		"type Embedded struct, Deep string",
+		"type Embedded struct, comparable",
 		"type Embedded2 interface",
 		"type Embedded2 interface, X(<-chan int) chan (<-chan int)",
 		"type G[T any] struct",
@@ -119,12 +122,14 @@ func TestDescribe(t *testing.T) {
 		"type S struct",
 		"type S struct, Name string",
 		"type S struct, Other string",
+		"type S struct, comparable",
 		"type S struct, embedded *Embedded",
 		"type S struct, promoted Deep string",
 		"type S struct, promoted Visible time.Duration",
 		"type Sealed interface",
 		"type Sealed interface, Open()",
 		"type Sealed interface, unexported methods",
+		"type Set[K comparable] = map[K]bool",
 		"var Deadline time.Duration",
 		"var Err error",
 	}
@@ -153,6 +158,8 @@ func TestDescribeSeesTypes(t *testing.T) {
 		{"a variable's type", "var ErrX = errors.New(\"x\")\n", "var ErrX = &E{}\n\ntype E struct{}\n\nfunc (*E) Error() string { return \"\" }\n"},
 		{"a method set through an embedded type", "type T struct{ e }\n\ntype e struct{}\n\nfunc (e) M() {}\n", "type T struct{ e }\n\ntype e struct{}\n\nfunc (*e) M() {}\n"},
 		{"what an alias stands for", "type A = B\n\ntype B = int\n", "type A = B\n\ntype B = int64\n"},
+		{"a generic alias's constraint", "type A[T comparable] = []T\n", "type A[T any] = []T\n"},
+		{"a struct's comparability", "type T struct{ N int }\n", "type T struct {\n\tN int\n\t_ [0]func()\n}\n"},
 		{"an embedded interface's methods", "type I interface{ j }\n\ntype j interface{ M() }\n", "type I interface{ j }\n\ntype j interface{ M() error }\n"},
 	} {
 		if before, after := describe(c.before), describe(c.after); reflect.DeepEqual(before, after) {
@@ -174,6 +181,8 @@ func TestSubjectOf(t *testing.T) {
 		"pkg p, type M[K comparable, V any] struct, Items map[K]V":    {"p", "M", "Items"},
 		"pkg p, type I interface, Do(context.Context, int) error":     {"p", "I", "Do"},
 		"pkg p, type I interface, unexported methods":                 {"p", "I", ""},
+		"pkg p, type S struct, comparable":                            {"p", "S", ""},
+		"pkg p, type A[T comparable] = []T":                           {"p", "A", ""},
 		"pkg p, type F func(int, int) error":                          {"p", "F", ""},
 		"pkg p, type F[K any, V any] func(K, V) error":                {"p", "F", ""},
 		"pkg example.com/a-b, const A Kind":                           {"example.com/a-b", "A", ""},

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"errors"
+	"iter"
 	"regexp"
 	"strings"
 )
@@ -94,14 +95,17 @@ func NewestRelease(changelog string) (Release, error) {
 	return Release{}, errors.New(`CHANGELOG.md: no release heading ("## X.Y.Z")`)
 }
 
-// Breaking returns the lines under the section's "### Breaking …"
-// headings.
+// Breaking returns the lines a reader sees under the section's "###
+// Breaking changes" (or "### Breaking") heading, matched whole and
+// case-insensitively, up to the next heading of any level: not a line in
+// a code fence or an HTML comment (nor a heading there), nor what is under
+// "### Breakingly good news" or a "#### …" subheading.
 func (r Release) Breaking() string {
 	var b strings.Builder
 	in := false
-	for line := range strings.Lines(r.Text) {
-		if strings.HasPrefix(line, "### ") {
-			in = strings.HasPrefix(strings.ToLower(line), "### breaking")
+	for line := range visibleLines(r.Text) {
+		if heading.MatchString(line) {
+			in = breakingHeading.MatchString(strings.TrimSpace(line))
 			continue
 		}
 		if in {
@@ -109,4 +113,60 @@ func (r Release) Breaking() string {
 		}
 	}
 	return b.String()
+}
+
+var (
+	heading         = regexp.MustCompile(`^ {0,3}#{1,6}(\s|$)`)
+	breakingHeading = regexp.MustCompile(`(?i)^###\s+breaking(\s+changes)?$`)
+	fence           = regexp.MustCompile("^\\s*(```+|~~~+)")
+)
+
+// visibleLines yields text's lines as rendered Markdown shows them to a
+// reader: HTML comments (one-line or spanning lines) cut out, a line left
+// blank only by a comment dropped, code fences and their contents dropped.
+func visibleLines(text string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		comment := false
+		openFence := "" // the fence's marker while inside one
+		for line := range strings.Lines(text) {
+			if openFence == "" && !comment {
+				if m := fence.FindStringSubmatch(line); m != nil {
+					openFence = m[1]
+					continue
+				}
+			}
+			if openFence != "" {
+				if m := fence.FindStringSubmatch(line); m != nil && m[1][0] == openFence[0] && len(m[1]) >= len(openFence) && strings.TrimSpace(line[len(m[0]):]) == "" {
+					openFence = ""
+				}
+				continue
+			}
+			visible, cut := "", comment
+			for rest := line; rest != ""; {
+				if comment {
+					_, after, closed := strings.Cut(rest, "-->")
+					if !closed {
+						break
+					}
+					comment, rest = false, after
+					continue
+				}
+				before, after, opened := strings.Cut(rest, "<!--")
+				visible += before
+				if !opened {
+					break
+				}
+				comment, cut, rest = true, true, after
+			}
+			if cut && strings.TrimSpace(visible) == "" {
+				continue
+			}
+			if !strings.HasSuffix(visible, "\n") && strings.HasSuffix(line, "\n") {
+				visible += "\n"
+			}
+			if !yield(visible) {
+				return
+			}
+		}
+	}
 }

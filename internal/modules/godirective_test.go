@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,11 +51,13 @@ func TestCoreStaysOnGo125(t *testing.T) {
 	}
 }
 
-// TestGoWorkSyncLeavesTheCore runs `go work sync` in every workspace of a
-// copy of the repository (the root's, were there one, and each side
-// module's) and fails when the core's go.mod changed: a workspace that
-// uses the core with a side module would get the side module's versions
-// written into it, and its go line raised to 1.26.
+// TestGoWorkSyncLeavesTheCore finds every go.work of the repository (test
+// data excepted) and fails on one that is not a side module's own: a
+// workspace anywhere else (the root, examples/) can use the core with a
+// side module. Then it runs `go work sync` in each of them in a copy of
+// the repository and fails when the core's go.mod changed: a workspace
+// that uses the core with a side module would get the side module's
+// versions written into it, and its go line raised to 1.26.
 func TestGoWorkSyncLeavesTheCore(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(root)); err != nil {
@@ -64,13 +67,17 @@ func TestGoWorkSyncLeavesTheCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	works, err := WorkFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	synced := 0
-	for _, m := range mods {
-		d := filepath.Join(dir, filepath.FromSlash(m.Dir))
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err != nil {
+	for _, w := range works {
+		if w == "." || !slices.ContainsFunc(mods, func(m Module) bool { return m.Dir == w }) {
+			t.Errorf("%s/go.work: a go.work belongs only at a side module's root", w)
 			continue
 		}
-		goCommand(t, d, "work", "sync")
+		goCommand(t, filepath.Join(dir, filepath.FromSlash(w)), "work", "sync")
 		synced++
 	}
 	if synced == 0 {

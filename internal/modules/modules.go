@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -23,8 +24,10 @@ type Module struct {
 	Path string // module path, from its module line
 	Dir  string // its directory, relative to the root, slash-separated ("." for the core)
 	Go   string // its go directive ("1.25")
-	// Requires maps each required module path to its version.
-	Requires map[string]string
+	// Requires maps each required module path to its versions, one per
+	// require entry naming it (more than one is a go.mod to refuse: which
+	// one a reader takes is its own choice).
+	Requires map[string][]string
 	// Replaces and Excludes are the replace and exclude directives, one
 	// per entry as written ("example.com/m v1.0.0 => ../m").
 	Replaces, Excludes []string
@@ -36,9 +39,16 @@ func SkipDir(name string) bool {
 	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-// Find returns every module under root, the core (".") first, the side
-// modules sorted by directory.
-func Find(root string) ([]Module, error) {
+// WorkFiles returns the directory (relative to root, slash-separated) of
+// every go.work under root, test data, vendored code and hidden
+// directories excepted.
+func WorkFiles(root string) ([]string, error) {
+	return dirsWith(root, "go.work")
+}
+
+// dirsWith returns the directory (relative to root, slash-separated) of
+// every file called name under root, skipping what SkipDir names.
+func dirsWith(root, name string) ([]string, error) {
 	var dirs []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -47,7 +57,7 @@ func Find(root string) ([]Module, error) {
 		if d.IsDir() && p != root && SkipDir(d.Name()) {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && d.Name() == "go.mod" {
+		if !d.IsDir() && d.Name() == name {
 			rel, err := filepath.Rel(root, filepath.Dir(p))
 			if err != nil {
 				return err
@@ -56,6 +66,13 @@ func Find(root string) ([]Module, error) {
 		}
 		return nil
 	})
+	return dirs, err
+}
+
+// Find returns every module under root, the core (".") first, the side
+// modules sorted by directory.
+func Find(root string) ([]Module, error) {
+	dirs, err := dirsWith(root, "go.mod")
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +109,7 @@ func read(root, dir string) (Module, error) {
 	if err != nil {
 		return Module{}, err
 	}
-	m := Module{Dir: dir, Requires: map[string]string{}}
+	m := Module{Dir: dir, Requires: map[string][]string{}}
 	for directive, fields := range Directives(string(b)) {
 		switch {
 		case directive == "module":
@@ -100,7 +117,7 @@ func read(root, dir string) (Module, error) {
 		case directive == "go":
 			m.Go = fields[0]
 		case directive == "require" && len(fields) >= 2:
-			m.Requires[fields[0]] = fields[1]
+			m.Requires[fields[0]] = append(m.Requires[fields[0]], fields[1])
 		case directive == "replace":
 			m.Replaces = append(m.Replaces, strings.Join(fields, " "))
 		case directive == "exclude":
@@ -115,18 +132,19 @@ func read(root, dir string) (Module, error) {
 
 // Directives yields each entry of a go.mod or go.work text with its
 // directive, in the one-line ("require m v1") and block ("require (" …
-// ")") forms alike, comments removed: ("require", ["m", "v1"]). An entry
-// has at least one field.
+// ")", also "require(") forms alike, comments removed and quoted strings
+// unquoted: ("require", ["m", "v1"]). An entry has at least one field. It
+// reads the text as cmd/go's modfile lexer does (tokens, see lineTokens),
+// so that no spelling the go command accepts gets past a check.
 func Directives(text string) iter.Seq2[string, []string] {
 	return func(yield func(string, []string) bool) {
 		block := ""
 		for line := range strings.Lines(text) {
-			line, _, _ = strings.Cut(line, "//")
-			fields := strings.Fields(line)
+			fields := lineTokens(line)
 			switch {
 			case len(fields) == 0:
 				continue
-			case block != "" && fields[0] == ")":
+			case block != "" && len(fields) == 1 && fields[0] == ")":
 				block = ""
 				continue
 			case block == "" && len(fields) == 2 && fields[1] == "(":
@@ -142,6 +160,58 @@ func Directives(text string) iter.Seq2[string, []string] {
 			}
 		}
 	}
+}
+
+// lineTokens splits a go.mod line into cmd/go's tokens: "(" and ")" are
+// tokens of their own, wherever they stand ("replace(" is "replace",
+// "("); a quoted string is one token, unquoted; "//" outside a quoted
+// string begins a comment to the line's end, even right after a token
+// ("../a// why" is "../a", as the go command reads it).
+func lineTokens(line string) []string {
+	var tokens []string
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+		case strings.HasPrefix(line[i:], "//"):
+			return tokens
+		case c == '(' || c == ')':
+			tokens = append(tokens, string(c))
+			i++
+		case c == '"' || c == '`':
+			end := quotedEnd(line, i)
+			tok := line[i:end]
+			if s, err := strconv.Unquote(tok); err == nil {
+				tok = s
+			}
+			tokens = append(tokens, tok)
+			i = end
+		default:
+			end := i
+			for end < len(line) && !strings.ContainsRune(" \t\r\n()\"`", rune(line[end])) && !strings.HasPrefix(line[end:], "//") {
+				end++
+			}
+			tokens = append(tokens, line[i:end])
+			i = end
+		}
+	}
+	return tokens
+}
+
+// quotedEnd returns the index just past the quoted string starting at
+// line[i] (the line's end when it is not closed).
+func quotedEnd(line string, i int) int {
+	q := line[i]
+	for j := i + 1; j < len(line); j++ {
+		switch {
+		case line[j] == '\\' && q == '"':
+			j++
+		case line[j] == q:
+			return j + 1
+		}
+	}
+	return len(line)
 }
 
 // Package is a public package of a module: one a user can import.

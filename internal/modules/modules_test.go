@@ -69,8 +69,8 @@ func TestFindAndPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Module{
-		{Path: "example.com/core", Dir: ".", Go: "1.25", Requires: map[string]string{"example.com/dep": "v1.0.0"}, Excludes: []string{"example.com/dep v0.9.0"}},
-		{Path: "example.com/core/side", Dir: "side", Requires: map[string]string{"example.com/core": "v0.4.0"}, Replaces: []string{"example.com/core v0.4.0 => ../"}},
+		{Path: "example.com/core", Dir: ".", Go: "1.25", Requires: map[string][]string{"example.com/dep": {"v1.0.0"}}, Excludes: []string{"example.com/dep v0.9.0"}},
+		{Path: "example.com/core/side", Dir: "side", Requires: map[string][]string{"example.com/core": {"v0.4.0"}}, Replaces: []string{"example.com/core v0.4.0 => ../"}},
 	}
 	if !reflect.DeepEqual(mods, want) {
 		t.Fatalf("Find = %+v, want %+v", mods, want)
@@ -87,5 +87,27 @@ func TestFindAndPackages(t *testing.T) {
 	}
 	if want := []string{"example.com/core core", "example.com/core/sub sub", "example.com/core/side side"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Packages = %q, want %q", got, want)
+	}
+}
+
+// TestBreakingIsWhatAReaderSees: only the list under a "### Breaking
+// changes" (or "### Breaking") heading counts, up to the next heading of
+// any level; nothing in a code fence or an HTML comment, nothing under a
+// heading that merely starts with "Breaking".
+func TestBreakingIsWhatAReaderSees(t *testing.T) {
+	for name, c := range map[string]struct{ text, want string }{
+		"fence under another heading":    {"### Added\n```\n- freddy.A\n```\n", ""},
+		"fence under Breaking":           {"### Breaking changes\n- freddy.B\n~~~go\n- freddy.A\n~~~\n", "- freddy.B\n"},
+		"one-line comment":               {"### Breaking changes\n<!-- - freddy.A -->\n- freddy.B <!-- freddy.C -->\n", "- freddy.B \n"},
+		"multi-line comment":             {"### Breaking changes\n<!--\n- freddy.A\n-->\n- freddy.B\n", "- freddy.B\n"},
+		"commented-out section":          {"### Fixed\n- x\n<!--\n### Breaking changes\n- freddy.A\n-->\n", ""},
+		"heading starting with Breaking": {"### Breakingly good news\n- freddy.A\n", ""},
+		"deeper subheading ends it":      {"### Breaking changes\n- freddy.B\n#### Not breaking\n- freddy.A\n", "- freddy.B\n"},
+		"case and short heading":         {"### BREAKING\n- freddy.B\n## [0.3.0] - 2026-12-03\n", "- freddy.B\n"},
+	} {
+		r := Release{Version: "v0.4.0", Text: "## 0.4.0\n\n" + c.text}
+		if got := r.Breaking(); got != c.want {
+			t.Errorf("%s: Breaking(%q) = %q, want %q", name, c.text, got, c.want)
+		}
 	}
 }

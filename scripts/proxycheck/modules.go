@@ -4,9 +4,10 @@
 // (https://go.dev/ref/mod#goproxy-protocol). Before writing anything it
 // checks what a proxy user depends on: every side module (a directory below
 // the root with its own go.mod) requires the core at exactly that version,
-// never v0.0.0 or another, no published go.mod has a replace or exclude
-// directive, and each side module's go.work uses that module alone and
-// points the core's version at this checkout (see workfile.go).
+// once, never v0.0.0 or another, no published go.mod has a replace or
+// exclude directive (read as the go command reads it: modules.Directives),
+// each side module's go.work uses that module alone and points the core's
+// version at this checkout, and there is no other go.work (see workfile.go).
 //
 //	go run ./scripts/proxycheck -root . -out DIR
 //
@@ -20,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/aitronos/freddy-go/internal/modules"
 )
@@ -50,17 +52,19 @@ func readRelease(root string) (*release, error) {
 }
 
 // checkRequirements returns one problem per side module that does not
-// require the core at exactly the release's version: a proxy user gets the
+// require the core exactly once, at the release's version: a proxy user gets the
 // side module with whatever core it names, and v0.0.0 exists on no proxy.
 func (r *release) checkRequirements() []string {
 	var problems []string
 	for _, side := range r.Sides {
-		got, ok := side.Requires[r.Core.Path]
+		versions := side.Requires[r.Core.Path]
 		switch {
-		case !ok:
+		case len(versions) == 0:
 			problems = append(problems, fmt.Sprintf("%s/go.mod does not require %s; a side module requires the core at the version it is released with (%s)", side.Dir, r.Core.Path, r.Version))
-		case got != r.Version:
-			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through the module's go.work)", side.Dir, r.Core.Path, got, r.Version))
+		case len(versions) > 1:
+			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s more than once (%s): require the core once, at the version it is released with (%s)", side.Dir, r.Core.Path, strings.Join(versions, ", "), r.Version))
+		case versions[0] != r.Version:
+			problems = append(problems, fmt.Sprintf("%s/go.mod requires %s %s, but CHANGELOG.md names %s: require the core at the version it is released with (never v0.0.0; a clone builds against this checkout through the module's go.work)", side.Dir, r.Core.Path, versions[0], r.Version))
 		}
 	}
 	return problems

@@ -72,12 +72,35 @@ func TestAPublishedGoModHasNoReplaceOrExclude(t *testing.T) {
 	for _, c := range []struct{ file, directive, want string }{
 		{"side/go.mod", "replace " + core + " v0.4.0 => ../", `side/go.mod has "replace ` + core + ` v0.4.0 => ../"`},
 		{"go.mod", "exclude (\n\tgo.example/other v1.2.3\n)", `./go.mod has "exclude go.example/other v1.2.3"`},
+		{"side/go.mod", "replace(\n\t" + core + " v0.4.0 => ../\n)", `side/go.mod has "replace ` + core + ` v0.4.0 => ../"`},
+		{"go.mod", "exclude(\n\tgo.example/other v1.2.3 // why\n)", `./go.mod has "exclude go.example/other v1.2.3"`},
+		{"go.mod", "replace \"go.example/other\" v1.2.3 => ../other// why", `./go.mod has "replace go.example/other v1.2.3 => ../other"`},
 	} {
 		root := repo(t, "v0.4.0", goodWork)
 		appendFile(t, filepath.Join(root, c.file), "\n"+c.directive+"\n")
 		if p := problems(t, root); !strings.Contains(p, c.want) {
 			t.Errorf("%s with %q: got %q, want it to say %q", c.file, c.directive, p, c.want)
 		}
+	}
+}
+
+// TestASideModuleRequiresTheCoreOnce: the go command would refuse a go.mod
+// requiring a module twice only at some commands; a second requirement of
+// the core, one-line then in a block, is a problem whatever versions.
+func TestASideModuleRequiresTheCoreOnce(t *testing.T) {
+	root := repo(t, "v0.4.0", goodWork)
+	name := filepath.Join(root, "side", "go.mod")
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "require (", "require "+core+" v0.0.0\n\nrequire (", 1)
+	if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "side/go.mod requires " + core + " more than once (v0.0.0, v0.4.0)"
+	if p := problems(t, root); !strings.Contains(p, want) {
+		t.Errorf("side/go.mod %q: got %q, want it to say %q", text, p, want)
 	}
 }
 
@@ -118,6 +141,28 @@ func TestEachSideModuleHasItsOwnWorkspace(t *testing.T) {
 		if !strings.Contains(p, want) {
 			t.Errorf("got %q, want it to say %q", p, want)
 		}
+	}
+}
+
+// TestNoOtherWorkspace: a go.work anywhere but a side module's root (here
+// examples/go.work using the core and the side module) would let go work
+// sync there change the core's go.mod; test data is not the repository's.
+func TestNoOtherWorkspace(t *testing.T) {
+	root := repo(t, "v0.4.0", goodWork)
+	testenv.WriteFiles(t, root, map[string]string{
+		"examples/go.work":          "go 1.26.0\n\nuse (\n\t..\n\t../side\n)\n",
+		"side/sub/go.work":          "go 1.26.0\n\nuse ..\n",
+		"side/testdata/w/go.work":   "go 1.26.0\n\nuse .\n",
+		"internal/testdata/go.work": "go 1.26.0\n\nuse ..\n",
+	})
+	p := problems(t, root)
+	for _, want := range []string{"examples/go.work: a go.work belongs only at a side module's root", "side/sub/go.work: a go.work belongs only at a side module's root"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("got %q, want it to say %q", p, want)
+		}
+	}
+	if strings.Contains(p, "testdata") {
+		t.Errorf("got %q: a go.work under testdata is not the repository's", p)
 	}
 }
 

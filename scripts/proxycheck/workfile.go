@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,7 +18,8 @@ import (
 // writes a workspace's versions into every module it uses, and the side
 // modules' dependencies (golang.org/x/sys v0.48.0, go 1.26.0) would raise
 // the core's go 1.25 line. In this layout it only ever touches the side
-// module it is run in. There is no go.work at the root.
+// module it is run in. There is no other go.work (none at the root, none in examples/): the proxy check
+// finds every one.
 
 // workFile is what a go.work says: the modules it uses, and where it reads
 // the core from.
@@ -52,15 +51,26 @@ func readWorkFile(dir, corePath string) (*workFile, error) {
 // checkWorkFiles returns what stops a clone from building each side module
 // against its own core, or lets `go work sync` change the core's go.mod: a
 // side module without its go.work, one that uses another module or does not
-// read the released core version from the checkout, or a go.work at the
-// root.
+// read the released core version from the checkout, or a go.work anywhere
+// else (the root, examples/, a side module's subdirectory; test data
+// excepted).
 func (r *release) checkWorkFiles(root string) []string {
 	var problems []string
-	switch _, err := os.Stat(filepath.Join(root, "go.work")); {
-	case err == nil:
-		problems = append(problems, "go.work at the root: the core would be a workspace module, and go work sync would write the side modules' versions into its go.mod; each side module has its own go.work instead")
-	case !errors.Is(err, fs.ErrNotExist):
-		problems = append(problems, err.Error())
+	works, err := modules.WorkFiles(root)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	sides := map[string]bool{}
+	for _, side := range r.Sides {
+		sides[side.Dir] = true
+	}
+	for _, dir := range works {
+		switch {
+		case dir == ".":
+			problems = append(problems, "go.work at the root: the core would be a workspace module, and go work sync would write the side modules' versions into its go.mod; each side module has its own go.work instead")
+		case !sides[dir]:
+			problems = append(problems, fmt.Sprintf("%s/go.work: a go.work belongs only at a side module's root (go work sync in any other workspace can write its modules' versions into the core's go.mod)", dir))
+		}
 	}
 	for _, side := range r.Sides {
 		w, err := readWorkFile(filepath.Join(root, filepath.FromSlash(side.Dir)), r.Core.Path)
