@@ -103,6 +103,7 @@ func newAPIError(status int, h http.Header, body []byte, idemKey string, attempt
 	if a.TraceID == "" {
 		a.TraceID = scrub.String(headerValue(h, "X-Request-Id"))
 	}
+	a.scrubSaid(scrub)
 	if wrap := kindOf(status); wrap != nil {
 		return wrap(a, details, h, now)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aitronos/freddy-go/internal/errtext"
+	"github.com/aitronos/freddy-go/internal/redact"
 )
 
 // Sentinel errors for quick checks with errors.Is. Each typed error below
@@ -82,6 +83,9 @@ type APIError struct {
 
 	// snippet is the start of a body that was not an error body.
 	snippet string
+	// said, when set, is what the server said (writeSaid) scrubbed as a
+	// whole, because its parts joined made a secret again (scrubSaid).
+	said string
 	// cause is what refused a request the SDK did not send (a Limiter's
 	// error); nil for every error a server sent.
 	cause error
@@ -103,6 +107,18 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 	var b strings.Builder
 	b.WriteString("freddy: ")
 	writeOperation(&b, e.Operation, e.ConfigurationID)
+	if e.said != "" {
+		b.WriteString(e.said)
+	} else {
+		e.writeSaid(&b, kind)
+	}
+	writeTail(&b, retryAfter, e.Attempts, e.TraceID)
+	return b.String()
+}
+
+// writeSaid writes what the server said: "409 CODE: message [field:
+// reason; …]", or the status and the start of a body that was no error body.
+func (e *APIError) writeSaid(b *strings.Builder, kind string) {
 	label := e.Code
 	if label == "" {
 		label = http.StatusText(e.StatusCode)
@@ -122,13 +138,24 @@ func (e *APIError) text(kind string, retryAfter time.Duration) string {
 		b.WriteString(": ")
 		b.WriteString(errtext.OneLine(msg))
 	}
-	writeFields(&b, e.Details)
+	writeFields(b, e.Details)
 	if e.snippet != "" {
 		b.WriteString(": unexpected response body ")
 		b.WriteString(strconv.Quote(e.snippet))
 	}
-	writeTail(&b, retryAfter, e.Attempts, e.TraceID)
-	return b.String()
+}
+
+// scrubSaid keeps a secret the server cut into pieces out of the message:
+// each part was scrubbed on its own, but the message joins them (code and
+// message with ": ", refused fields with "; " and ": "), so pieces shorter
+// than a window each can make one again. When the joined text scrubs to
+// something else, that is what the message shows.
+func (e *APIError) scrubSaid(scrub *redact.Scrubber) {
+	var b strings.Builder
+	e.writeSaid(&b, "")
+	if s := scrub.String(b.String()); s != b.String() {
+		e.said = s
+	}
 }
 
 // writeOperation starts a message with "Test pconf_abc123: ", when the

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 
 	"github.com/aitronos/freddy-go/internal/httpx"
@@ -16,9 +17,13 @@ const redactedValue = "[REDACTED]"
 
 // observeAttempt runs one attempt through the Observer, which is given views
 // that hold no secret, while the SDK sends and reads the real thing:
-//   - the request: X-Api-Key redacted, no body (http.NoBody; ContentLength
-//     as sent). The request it passes to next is sent with r's real key and
-//     body, and whatever else the Observer added (a traceparent);
+//   - the request: X-Api-Key redacted, every other header name and value
+//     and the URL scrubbed by scrub (a cookie a server set, a header the
+//     caller set, a redirect hop's Location and Referer may each hold the
+//     key or a credential), no body (http.NoBody; ContentLength as sent).
+//     The request it passes to next is sent with r's real key, body, URL
+//     and every header the Observer left as shown, and whatever else the
+//     Observer added or changed (a traceparent);
 //   - the response next returns: its status line, header, trailer and body
 //     scrubbed by scrub (every Window-byte run of the key or a credential
 //     value, in every encoding the redactor knows), its Request the
@@ -31,10 +36,10 @@ const redactedValue = "[REDACTED]"
 // that cannot be read fails the attempt, as reading it would.
 func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, send MiddlewareNext) (*http.Response, error) {
 	view := r.WithContext(r.Context())
-	view.Header = r.Header.Clone()
-	if _, ok := view.Header["X-Api-Key"]; ok {
-		view.Header["X-Api-Key"] = []string{redactedValue}
-	}
+	view.URL = scrubbedURL(scrub, r.URL)
+	shownURL := view.URL.String()
+	var hidden []hiddenHeader
+	view.Header, hidden = shownHeader(scrub, r.Header)
 	view.Body, view.GetBody = http.NoBody, nil
 	// A redirect hop's request carries the redirect response, whose header
 	// the server wrote: not the Observer's to see. The request sent keeps
@@ -44,8 +49,11 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 	resp, err := obs.Attempt(view, func(v *http.Request) (*http.Response, error) {
 		out := v.WithContext(v.Context())
 		out.Header = v.Header.Clone()
-		if key, ok := r.Header["X-Api-Key"]; ok {
-			out.Header["X-Api-Key"] = key
+		for _, h := range hidden {
+			h.restore(out.Header, v.Header)
+		}
+		if v.URL != nil && v.URL.String() == shownURL {
+			out.URL = r.URL
 		}
 		out.Body, out.GetBody = r.Body, r.GetBody
 		out.Response = r.Response
@@ -70,6 +78,48 @@ func observeAttempt(obs CallObserver, scrub *redact.Scrubber, r *http.Request, s
 		return nil, got.realErr
 	}
 	return resp, err
+}
+
+// hiddenHeader is a request header the Observer was shown other than it is
+// sent: its real name and values, and the name and values it was shown.
+type hiddenHeader struct {
+	name, shownName string
+	real, shown     []string
+}
+
+// shownHeader is h as the Observer sees it: X-Api-Key redacted, every
+// other name and value scrubbed; and the headers that differ from h.
+func shownHeader(scrub *redact.Scrubber, h http.Header) (http.Header, []hiddenHeader) {
+	out := make(http.Header, len(h))
+	var hidden []hiddenHeader
+	for k, vs := range h {
+		name := scrub.String(k)
+		shown := make([]string, len(vs))
+		changed := name != k
+		for i, v := range vs {
+			shown[i] = scrub.String(v)
+			changed = changed || shown[i] != v
+		}
+		if k == "X-Api-Key" {
+			shown, changed = []string{redactedValue}, true
+		}
+		out[name] = shown
+		if changed {
+			hidden = append(hidden, hiddenHeader{name: k, shownName: name, real: vs, shown: slices.Clone(shown)})
+		}
+	}
+	return out, hidden
+}
+
+// restore puts the real header back in out (a copy of sent, the header the
+// Observer passed on) unless the Observer changed or removed what it was
+// shown; X-Api-Key always goes out as the call's.
+func (h hiddenHeader) restore(out, sent http.Header) {
+	if h.name != "X-Api-Key" && !slices.Equal(sent[h.shownName], h.shown) {
+		return
+	}
+	delete(out, h.shownName)
+	out[h.name] = h.real
 }
 
 // viewPair is what an Observer's next gave it and the real thing it stands
@@ -149,39 +199,25 @@ type observedTransport struct {
 // RoundTrip runs the Observer's Attempt around r on its redacted view. The
 // attempt's first request is handed on through the wire only when the
 // Observer calls next (the sent rule, sent.go); a redirect hop's, sent
-// within an attempt already handed on, goes straight to the transport. A
-// hop's URL is the server's Location, which may echo the key or a
-// credential, and so is its Referer (the Location before): the Observer
-// sees both scrubbed, and the request goes to the real ones.
+// within an attempt already handed on, goes straight to the transport.
 func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Response == nil {
 		return observeAttempt(t.w.obs, t.w.scrub, r, func(out *http.Request) (*http.Response, error) {
 			return t.w.send(t.g, out, t.next.RoundTrip)
 		})
 	}
-	shown := r.WithContext(r.Context())
-	shown.URL = scrubbedURL(t.w.scrub, r.URL)
-	// net/http sets Referer to the URL before, the last Location.
-	referer, hasReferer := r.Header["Referer"]
-	if hasReferer {
-		shown.Header = r.Header.Clone()
-		for i, v := range referer {
-			shown.Header["Referer"][i] = t.w.scrub.String(v)
-		}
-	}
-	return observeAttempt(t.w.obs, t.w.scrub, shown, func(out *http.Request) (*http.Response, error) {
-		out.URL = r.URL
-		if hasReferer {
-			out.Header["Referer"] = referer
-		}
-		return t.next.RoundTrip(out)
-	})
+	return observeAttempt(t.w.obs, t.w.scrub, r, t.next.RoundTrip)
 }
 
 // scrubbedURL is u with every secret scrub knows replaced; scheme and host
 // alone if the scrubbed text is no URL.
 func scrubbedURL(scrub *redact.Scrubber, u *url.URL) *url.URL {
-	if v, err := url.Parse(scrub.String(u.String())); err == nil {
+	text := u.String()
+	shown := scrub.String(text)
+	if shown == text {
+		return u
+	}
+	if v, err := url.Parse(shown); err == nil {
 		return v
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}

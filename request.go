@@ -95,7 +95,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	ctx = cl.begin(ctx)
 	defer cl.end(&err)
 	if err := firstErr(refused, o.opts.err); err != nil {
-		return false, err
+		return false, cl.refusal(err)
 	}
 	policy, err := c.policyFor(&o.opts.overrides)
 	if err != nil {

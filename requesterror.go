@@ -3,6 +3,8 @@ package freddy
 import (
 	"strconv"
 	"strings"
+
+	"github.com/aitronos/freddy-go/internal/redact"
 )
 
 // The errors of a call that did not end in an API error body: params refused
@@ -22,6 +24,21 @@ type ParamError struct {
 // Error reads "freddy: invalid params: name is required".
 func (e *ParamError) Error() string {
 	return "freddy: invalid params: " + e.Field + " " + e.Reason
+}
+
+// scrubbed is e fit to show: a value the caller gave (a header name) is
+// quoted in it, and may be the API key or a credential. The field keeps
+// naming what was refused; the reason goes when the two joined still hold
+// a secret. e itself when nothing needs scrubbing.
+func (e *ParamError) scrubbed(s *redact.Scrubber) *ParamError {
+	if msg := e.Error(); s.String(msg) == msg {
+		return e
+	}
+	out := &ParamError{Field: s.String(e.Field), Reason: s.String(e.Reason)}
+	if msg := out.Error(); s.String(msg) != msg {
+		out.Reason = redact.Marker
+	}
+	return out
 }
 
 // Is reports target == [ErrInvalidParams].

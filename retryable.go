@@ -187,12 +187,26 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 	return nil, cl.final
 }
 
-// scrubber removes the client's API key and the call's credential values
-// from text a server sent. It is built on the first error (or metadata
-// request) of a call, never on the success path.
+// scrubber removes the call's API key, the Client's (when the call has a
+// key of its own: a server may echo the key it knows the caller by) and the
+// call's credential values from text a server sent. It is built on the
+// first error (or metadata request) of a call, never on the success path.
 func (cl *call) scrubber() *redact.Scrubber {
 	if cl.scrub == nil {
-		cl.scrub = redact.New(cl.core.apiKeyOf(&cl.op.opts.overrides)[0], cl.op.creds.tree())
+		keys := cl.core.apiKeyOf(&cl.op.opts.overrides)
+		if own := cl.core.apiKey(); keys[0] != own[0] {
+			keys = []string{keys[0], own[0]}
+		}
+		cl.scrub = redact.NewKeys(keys, cl.op.creds.tree())
 	}
 	return cl.scrub
+}
+
+// refusal is the error of a call refused before its first attempt, fit to
+// show: a ParamError keeps its type and field.
+func (cl *call) refusal(err error) error {
+	if pe, ok := err.(*ParamError); ok {
+		return pe.scrubbed(cl.scrubber())
+	}
+	return cl.scrubber().Error(err)
 }

@@ -73,6 +73,12 @@ type Scrubber struct {
 // json.Number or float64, bool, nil); a value of another Go type is not
 // walked, so decode what was sent rather than pass the caller's own value.
 func New(apiKey string, credentials map[string]any) *Scrubber {
+	return NewKeys([]string{apiKey}, credentials)
+}
+
+// NewKeys is New for a call that knows more than one API key (a per-call
+// key and its Client's): every key in apiKeys is scrubbed like New's one.
+func NewKeys(apiKeys []string, credentials map[string]any) *Scrubber {
 	s := &Scrubber{}
 	var long []string
 	windows := 0
@@ -105,7 +111,9 @@ func New(apiKey string, credentials map[string]any) *Scrubber {
 			windows += len(v) - Window + 1
 		}
 	}
-	add(apiKey)
+	for _, k := range apiKeys {
+		add(k)
+	}
 	leaves("", credentials, map[uintptr]bool{}, add)
 	// Sized once for every window: grown window by window, the map is
 	// rehashed a dozen times for a long credential.
