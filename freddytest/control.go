@@ -61,8 +61,11 @@ const ControlPrefix = "/_freddytest/"
 // Listed requests show the X-Api-Key and Authorization headers and a JSON
 // body's credentials member as "***REDACTED***", and every other header and
 // the rest of the body scrubbed by the SDK's own redaction of the server's
-// API keys, the presented key and the request's credential values: no 8
-// bytes in a row of any of them remain, in any encoding the SDK knows. Only
+// API keys, the presented key, the request's credential values and every
+// credential the server stores or has stored (a later request may echo
+// one; the last 4096 sets deleted, replaced by an update or forgotten by
+// Reset are remembered): no 8 bytes in a row of any of them remain, in any
+// encoding the SDK knows. Only
 // a body that is one complete, valid JSON document is listed: any other (a
 // syntax error such as a trailing comma, wherever it falls; data after the
 // value; a body over 1 MiB, whose logged copy is cut) is listed as

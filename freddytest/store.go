@@ -50,12 +50,14 @@ type record struct {
 func (s *Server) add(rec *record) {
 	s.records = append(s.records, rec)
 	s.byID[rec.id] = rec
+	s.held.stored()
 }
 
 func (s *Server) remove(id string) {
 	delete(s.byID, id)
 	for i, rec := range s.records {
 		if rec.id == id {
+			s.held.retire(rec.credentials)
 			s.records = append(s.records[:i], s.records[i+1:]...)
 			return
 		}
@@ -144,6 +146,9 @@ func (s *Server) Configuration(id string) (freddy.Configuration, bool) {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, rec := range s.records {
+		s.held.retire(rec.credentials)
+	}
 	s.state.init(s.cfg.requestLog)
 }
 
