@@ -161,12 +161,20 @@ type reader struct {
 	v    []byte
 	from []int32
 	run  int // combining marks at the end of v, in canonical order
+	// runClass and runLen are the class and UTF-8 length of each mark of
+	// the run, so a mark finds its place without decoding or looking up
+	// the marks before it again.
+	runClass, runLen [maxMarks]uint8
 	// compose is set once v holds a rune that can join the one before it.
 	compose bool
 }
 
 // rune appends what r reads as.
 func (w *reader) rune(r rune, at int32) {
+	if int(r) < len(cccFirst) && !lowFlags[r].has(readsAsOther) {
+		w.emit(r, at)
+		return
+	}
 	k, ok := slices.BinarySearch(viewRunes[:], r)
 	if !ok {
 		w.emit(r, at)
@@ -187,30 +195,30 @@ func (w *reader) emit(c rune, at int32) {
 	if !w.compose && c >= 0x300 && (class > 0 || jamoV <= c && c < jamoT+28 || isStarterSecond(c)) {
 		w.compose = true
 	}
+	var b [utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], c)
 	if class == 0 || w.run >= maxMarks {
-		w.v = utf8.AppendRune(w.v, c)
+		w.v = append(w.v, b[:n]...)
 		for len(w.from) < len(w.v) {
 			w.from = append(w.from, at)
 		}
 		w.run = min(int(class), 1)
+		w.runClass[0], w.runLen[0] = class, uint8(n)
 		return
 	}
 	// Insert c after the last mark of the run whose class is not greater.
-	k := len(w.v)
-	for m := 0; m < w.run; m++ {
-		p, _ := utf8.DecodeLastRune(w.v[:k])
-		if combiningClass(p) <= class {
-			break
-		}
-		k -= utf8.RuneLen(p)
+	k, m := len(w.v), w.run
+	for m > 0 && w.runClass[m-1] > class {
+		m--
+		k -= int(w.runLen[m])
 	}
-	var b [utf8.UTFMax]byte
-	n := utf8.EncodeRune(b[:], c)
+	copy(w.runClass[m+1:w.run+1], w.runClass[m:w.run])
+	copy(w.runLen[m+1:w.run+1], w.runLen[m:w.run])
+	w.runClass[m], w.runLen[m] = class, uint8(n)
 	at = min(at, w.fromAt(k))
 	w.v = slices.Insert(w.v, k, b[:n]...)
-	for range n {
-		w.from = slices.Insert(w.from, k, at)
-	}
+	ats := [utf8.UTFMax]int32{at, at, at, at}
+	w.from = slices.Insert(w.from, k, ats[:n]...)
 	w.run++
 }
 
@@ -244,11 +252,9 @@ func compose(v []byte, from []int32) ([]byte, []int32) {
 				var b [utf8.UTFMax]byte
 				pn := utf8.EncodeRune(b[:], p)
 				at := outFrom[starter]
+				ats := [utf8.UTFMax]int32{at, at, at, at}
 				out = slices.Replace(out, starter, starter+sn, b[:pn]...)
-				outFrom = slices.Delete(outFrom, starter, starter+sn)
-				for range pn {
-					outFrom = slices.Insert(outFrom, starter, at)
-				}
+				outFrom = slices.Replace(outFrom, starter, starter+sn, ats[:pn]...)
 				i += n
 				continue
 			}
@@ -281,6 +287,8 @@ func composite(a, b rune) (rune, bool) {
 		return hangulFirst + ((a-jamoL)*21+b-jamoV)*28, true
 	case hangulFirst <= a && a < hangulFirst+hangulCount && (a-hangulFirst)%28 == 0 && jamoT < b && b < jamoT+28:
 		return a + b - jamoT, true
+	case int(b) < len(lowFlags) && !lowFlags[b].has(joinsBefore):
+		return 0, false
 	}
 	k, ok := slices.BinarySearchFunc(compositions[:], [2]rune{a, b}, func(e [3]rune, p [2]rune) int {
 		if e[0] != p[0] {
@@ -305,10 +313,50 @@ type cccRange struct {
 	class       uint8
 }
 
+// cccFirst holds the canonical combining class of every rune below
+// len(cccFirst), where almost every mark a text holds is, so the view
+// looks a class up with one index instead of a search.
+var cccFirst = func() (t [0x3100]uint8) {
+	for _, r := range cccRanges {
+		for c := r.first; c <= r.last && int(c) < len(t); c++ {
+			t[c] = r.class
+		}
+	}
+	return t
+}()
+
+// lowFlags says, for every rune below len(cccFirst), what the tables hold
+// of it, so the view's common runes cost one index, not a search each.
+var lowFlags = func() (t [len(cccFirst)]runeFlags) {
+	for _, r := range viewRunes {
+		if int(r) < len(t) {
+			t[r] |= readsAsOther
+		}
+	}
+	for _, c := range compositions {
+		if int(c[1]) < len(t) {
+			t[c[1]] |= joinsBefore
+		}
+	}
+	return t
+}()
+
+type runeFlags uint8
+
+const (
+	readsAsOther runeFlags = 1 << iota // in viewRunes
+	joinsBefore                        // the second rune of a composition
+)
+
+func (f runeFlags) has(g runeFlags) bool { return f&g != 0 }
+
 // combiningClass is c's canonical combining class (0 for a base letter).
 func combiningClass(c rune) uint8 {
 	if c < 0x300 {
 		return 0
+	}
+	if int(c) < len(cccFirst) {
+		return cccFirst[c]
 	}
 	k, _ := slices.BinarySearchFunc(cccRanges[:], c, func(e cccRange, c rune) int {
 		switch {
