@@ -47,3 +47,15 @@ func benchMiB(b *testing.B, text string) {
 func BenchmarkScrubOneLongMarkRun(b *testing.B) {
 	benchMiB(b, "a"+strings.Repeat("\u0323\u0302\u0301\u0300\u0308\u05B0", 1<<20/12))
 }
+
+// BenchmarkScrubMarksInReverseOrder: runs of marks whose classes fall, so
+// each mark is put in canonical order past every mark of its run, and
+// marks above U+3100 (musical symbols, Adlam), whose class is searched.
+func BenchmarkScrubMarksInReverseOrder(b *testing.B) {
+	run := "\U0001D16D\U0001E944\u0345\u0315\u031B\u0300\u0316\u0328\u0327\u0321\u0334\u05B0\u05B1\u05BB\u05BC\u05BD\u05BF\u05C1\u0670"
+	var sb strings.Builder
+	for sb.Len() < 1<<20 {
+		sb.WriteString("o" + strings.Repeat(run, 3))
+	}
+	benchMiB(b, sb.String())
+}
