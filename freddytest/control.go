@@ -46,6 +46,10 @@ const ControlPrefix = "/_freddytest/"
 // Fault.Validate). A bad fault, or data after the array, refuses the whole
 // array with 400 naming the field, and queues none.
 //
+// A listed configuration is the Get page's object, its name, description,
+// lastError, configuration and metadata scrubbed of every credential the
+// server stores or has stored (a description may quote one).
+//
 // A listed request is {"seq": 1, "method": "POST", "path":
 // "/v1/personal-connectors/configurations", "proto": "HTTP/1.1", "header":
 // {"Content-Type": ["application/json"], …}, "body": "…"}: the fields of
@@ -122,9 +126,10 @@ func (s *Server) serveControl(w http.ResponseWriter, x *exchange) {
 		s.controlRequests(w)
 	case rest == "configurations" && r.Method == http.MethodGet:
 		s.mu.Lock()
+		held := s.heldScrubber()
 		data := make([]camelObject, len(s.records))
 		for i, rec := range s.records {
-			data[i] = rec.wire()
+			data[i] = rec.wire().scrubbed(held)
 		}
 		s.mu.Unlock()
 		controlJSON(w, map[string]any{"data": data})

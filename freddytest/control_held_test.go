@@ -46,4 +46,10 @@ func TestControlAPIListsNoCredentialTheServerHolds(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Contains(t, string(r.raw), `token was `, "the rest of the description stays")
 	assertNoSecret(t, string(r.raw), key, created, replaced, deleted, forgot, later)
+	// The stored description quotes a credential too.
+	c.do(http.MethodPatch, basePath+"/"+id, `{"description":"token was `+created+`","metadata":{"note":"`+deleted+`"}}`)
+	r = c.control(http.MethodGet, "/_freddytest/configurations", "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, string(r.raw), `token was `)
+	assertNoSecret(t, string(r.raw), key, created, replaced, deleted, forgot, later)
 }

@@ -62,3 +62,23 @@ func (s *Server) heldScrubber() *redact.Scrubber {
 	s.held.scrubber = redact.New("", secrets)
 	return s.held.scrubber
 }
+
+// scrubbed returns o, as the control API lists it, scrubbed by held of the
+// credentials the server holds: a name, a description or a configuration
+// value may quote one.
+func (o camelObject) scrubbed(held *redact.Scrubber) camelObject {
+	str := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		v := held.String(*p)
+		return &v
+	}
+	obj := func(m map[string]any) map[string]any {
+		v, _ := held.Value(m).(map[string]any)
+		return v
+	}
+	o.Name, o.Description, o.LastError = held.String(o.Name), str(o.Description), str(o.LastError)
+	o.Configuration, o.Metadata = obj(o.Configuration), obj(o.Metadata)
+	return o
+}
