@@ -46,6 +46,10 @@ const ControlPrefix = "/_freddytest/"
 // Fault.Validate). A bad fault, or data after the array, refuses the whole
 // array with 400 naming the field, and queues none.
 //
+// A listed configuration is the Get page's object, its name, description,
+// lastError, configuration and metadata scrubbed of every credential the
+// server stores or has stored (a description may quote one).
+//
 // A listed request is {"seq": 1, "method": "POST", "path":
 // "/v1/personal-connectors/configurations", "proto": "HTTP/1.1", "header":
 // {"Content-Type": ["application/json"], …}, "body": "…"}: the fields of
@@ -61,8 +65,11 @@ const ControlPrefix = "/_freddytest/"
 // Listed requests show the X-Api-Key and Authorization headers and a JSON
 // body's credentials member as "***REDACTED***", and every other header and
 // the rest of the body scrubbed by the SDK's own redaction of the server's
-// API keys, the presented key and the request's credential values: no 8
-// bytes in a row of any of them remain, in any encoding the SDK knows. Only
+// API keys, the presented key, the request's credential values and every
+// credential the server stores or has stored (a later request may echo
+// one; the last 4096 sets deleted, replaced by an update or forgotten by
+// Reset are remembered): no 8 bytes in a row of any of them remain, in any
+// encoding the SDK knows. Only
 // a body that is one complete, valid JSON document is listed: any other (a
 // syntax error such as a trailing comma, wherever it falls; data after the
 // value; a body over 1 MiB, whose logged copy is cut) is listed as
@@ -119,9 +126,10 @@ func (s *Server) serveControl(w http.ResponseWriter, x *exchange) {
 		s.controlRequests(w)
 	case rest == "configurations" && r.Method == http.MethodGet:
 		s.mu.Lock()
+		held := s.heldScrubber()
 		data := make([]camelObject, len(s.records))
 		for i, rec := range s.records {
-			data[i] = rec.wire()
+			data[i] = rec.wire().scrubbed(held)
 		}
 		s.mu.Unlock()
 		controlJSON(w, map[string]any{"data": data})

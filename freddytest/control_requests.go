@@ -37,10 +37,11 @@ type requestJSON struct {
 func (s *Server) controlRequests(w http.ResponseWriter) {
 	s.mu.Lock()
 	reqs, dropped := s.log.list()
+	held := s.heldScrubber()
 	s.mu.Unlock()
 	out := make([]requestJSON, len(reqs))
 	for i, r := range reqs {
-		out[i] = s.redactRequest(r)
+		out[i] = s.redactRequest(r, held)
 	}
 	controlJSON(w, map[string]any{"dropped": dropped, "requests": out})
 }
@@ -49,8 +50,9 @@ func (s *Server) controlRequests(w http.ResponseWriter) {
 // rule at the head of this file: the server's keys, the key r presented
 // and r's credential values are secrets, the key headers are replaced
 // whole, and a JSON body's credentials member is replaced as RawJSON
-// replaces it.
-func (s *Server) redactRequest(r Request) requestJSON {
+// replaces it. held (heldScrubber) then scrubs everything listed of the
+// credentials the server stores or has stored, which r may echo.
+func (s *Server) redactRequest(r Request, held *redact.Scrubber) requestJSON {
 	secrets := map[string]any{}
 	for i, k := range s.cfg.apiKeys {
 		secrets["key"+strconv.Itoa(i)] = k
@@ -67,7 +69,7 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	around, body := proven, ""
 	switch {
 	case whole:
-		body = string(proven.Bytes(redact.JSONCredentials(r.Body)))
+		body = string(held.Bytes(proven.Bytes(redact.JSONCredentials(r.Body))))
 	case len(r.Body) > 0:
 		body = withheldBody
 		secrets["values"] = mayBeCredentials(r.Body)
@@ -77,16 +79,16 @@ func (s *Server) redactRequest(r Request) requestJSON {
 	for name, vs := range r.Header {
 		c := make([]string, len(vs))
 		for i, v := range vs {
-			c[i] = around.String(v)
+			c[i] = held.String(around.String(v))
 		}
-		header[proven.String(name)] = c
+		header[held.String(proven.String(name))] = c
 	}
 	for _, name := range []string{"X-Api-Key", "Authorization"} {
 		if len(header[name]) > 0 {
 			header[name] = []string{redact.Marker}
 		}
 	}
-	return requestJSON{Seq: r.Seq, Method: r.Method, Path: around.String(r.Path), Proto: r.Proto,
+	return requestJSON{Seq: r.Seq, Method: r.Method, Path: held.String(around.String(r.Path)), Proto: r.Proto,
 		Header: header, Body: body}
 }
 

@@ -45,7 +45,9 @@ func (s *Server) update(x *exchange, id string) *reply {
 	merge(rec.configuration, p.configuration)
 	merge(rec.metadata, p.metadata)
 	if p.credentials != nil {
+		s.held.retire(rec.credentials)
 		rec.credentials = p.credentials
+		s.held.stored()
 	}
 	rec.updatedAt = x.now.Truncate(time.Second)
 	return jsonReply(http.StatusOK, rec.wire())

@@ -35,6 +35,7 @@ type Server struct {
 	// mu guards everything below and the stored records.
 	mu      sync.Mutex
 	state                 // configurations, idempotency records, rate windows, faults, requests
+	held    held          // every credential value stored, for the control API's listing
 	changed chan struct{} // closed and replaced whenever a request is recorded
 
 	// live counts running handlers and open connections; Close waits for

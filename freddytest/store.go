@@ -52,6 +52,7 @@ type record struct {
 func (s *Server) add(rec *record) {
 	s.records = append(s.records, rec)
 	s.byID[rec.id] = rec
+	s.held.stored()
 }
 
 func (s *Server) remove(id string) {
@@ -60,6 +61,7 @@ func (s *Server) remove(id string) {
 		return
 	}
 	delete(s.byID, id)
+	s.held.retire(rec.credentials)
 	if i := s.firstAfter(rec.seq - 1); i < len(s.records) && s.records[i] == rec {
 		s.records = slices.Delete(s.records, i, i+1)
 	}
@@ -151,6 +153,9 @@ func (s *Server) Configuration(id string) (freddy.Configuration, bool) {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, rec := range s.records {
+		s.held.retire(rec.credentials)
+	}
 	s.state.init(s.cfg.requestLog)
 }
 

@@ -65,8 +65,11 @@ type Scrubber struct {
 // case; any other "type" value is a secret); the values under keys that
 // describe a grant (grant_type, token_type, scope, scopes, expires_in,
 // expires_at, expiry, expiration, expires, in any case and with or without
-// "_" or "-"); the scheme and host of an absolute URL, whose user info and
-// the rest (path, query, fragment) are secrets on their own. Values shorter
+// "_" or "-"); the scheme and host of a URL a service is configured with
+// (http, https, a database's or a queue's scheme, and a host that is an IP
+// address, has a port or is a dotted DNS name: urlSecrets), whose user info
+// and the rest (path, query, fragment) are secrets on their own; any other
+// value that parses as a URL is a secret whole. Values shorter
 // than MinSecretLen bytes are ignored, and a value longer than 64 KiB is
 // indexed on its first 64 KiB. credentials is the value as encoding/json
 // decodes the JSON that was sent (map[string]any, []any, string,

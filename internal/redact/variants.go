@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -127,13 +128,19 @@ func descriptive(key string) bool {
 	return descriptiveKeys[k]
 }
 
-// urlSecrets returns the parts of an absolute URL that can be secret: its
-// user info and what follows its host (a webhook's path, a token in its
-// query). Scheme and host are public, and "https://" is in every other
-// message. ok is false for a value that is not such a URL.
+// urlSecrets returns the parts of a credential value that is a URL and can
+// be secret: its user info and what follows its host (a webhook's path, a
+// token in its query). The rule: the scheme and host are public only when
+// the value is a URL a service would be configured with, so that a secret
+// that merely parses as a URL ("hunter2://correct-horse-battery-staple") is
+// never exposed: the scheme is one of publicSchemes, and the host (port
+// aside) is an IP address or a DNS name of at least two labels whose last
+// one starts with a letter, or it has a port. ok is false for any other
+// value, which is then a secret whole.
 func urlSecrets(s string) (parts []string, ok bool) {
 	i := strings.Index(s, "://")
-	if u, err := url.Parse(s); err != nil || u.Host == "" || i < 0 {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || i < 0 || !publicSchemes[strings.ToLower(u.Scheme)] || !publicHost(u) {
 		return nil, false
 	}
 	rest := s[i+len("://"):]
@@ -146,6 +153,34 @@ func urlSecrets(s string) (parts []string, ok bool) {
 		parts = append(parts, authority[:at])
 	}
 	return append(parts, tail), true
+}
+
+// publicSchemes are the schemes of the URLs a connector is configured with
+// (an API's base, a webhook, a database), whose host names a service.
+var publicSchemes = map[string]bool{
+	"http": true, "https": true, "ws": true, "wss": true, "ftp": true, "ftps": true, "sftp": true, "ssh": true,
+	"postgres": true, "postgresql": true, "mysql": true, "mongodb": true, "mongodb+srv": true,
+	"redis": true, "rediss": true, "amqp": true, "amqps": true, "ldap": true, "ldaps": true, "smtp": true, "smtps": true,
+}
+
+// publicHost reports whether u's host looks like a service's: an IP
+// address, a port, or a dotted DNS name whose top label starts with a
+// letter; every label letters, digits and hyphens.
+func publicHost(u *url.URL) bool {
+	host := u.Hostname()
+	if net.ParseIP(host) != nil || u.Port() != "" && host != "" {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	if len(labels) < 2 || !isLetter(labels[len(labels)-1][0]) {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // schemes are credential "type" values that name an auth scheme rather than

@@ -3,6 +3,8 @@ package redact
 import (
 	"html"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -20,8 +22,10 @@ import (
 //   - JSON escapes (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs joined,
 //     a lone surrogate read as U+FFFD as encoding/json reads it), percent
 //     escapes (%XX, hex in either case) and HTML character references
-//     (&#NNN; &#xHH;, the semicolon optional, and every named one
-//     html.UnescapeString knows, semicolon required) are undone in one
+//     (&#NNN; &#xHH;, any number of digits, leading zeros included, the
+//     semicolon optional; every named one html.UnescapeString knows, and
+//     the legacy ones it reads without a semicolon, "&amp" "&copy") are
+//     undone, each exactly as html.UnescapeString reads it, in one
 //     pass, and the pass is repeated on its own output (at most
 //     decodePasses in all) while it changes something, so an escape written
 //     inside another (%5Cu0066, \u002566, &amp;#102;) is undone too;
@@ -157,12 +161,20 @@ type reader struct {
 	v    []byte
 	from []int32
 	run  int // combining marks at the end of v, in canonical order
+	// runClass and runLen are the class and UTF-8 length of each mark of
+	// the run, so a mark finds its place without decoding or looking up
+	// the marks before it again.
+	runClass, runLen [maxMarks]uint8
 	// compose is set once v holds a rune that can join the one before it.
 	compose bool
 }
 
 // rune appends what r reads as.
 func (w *reader) rune(r rune, at int32) {
+	if int(r) < len(cccFirst) && !lowFlags[r].has(readsAsOther) {
+		w.emit(r, at)
+		return
+	}
 	k, ok := slices.BinarySearch(viewRunes[:], r)
 	if !ok {
 		w.emit(r, at)
@@ -183,30 +195,30 @@ func (w *reader) emit(c rune, at int32) {
 	if !w.compose && c >= 0x300 && (class > 0 || jamoV <= c && c < jamoT+28 || isStarterSecond(c)) {
 		w.compose = true
 	}
+	var b [utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], c)
 	if class == 0 || w.run >= maxMarks {
-		w.v = utf8.AppendRune(w.v, c)
+		w.v = append(w.v, b[:n]...)
 		for len(w.from) < len(w.v) {
 			w.from = append(w.from, at)
 		}
 		w.run = min(int(class), 1)
+		w.runClass[0], w.runLen[0] = class, uint8(n)
 		return
 	}
 	// Insert c after the last mark of the run whose class is not greater.
-	k := len(w.v)
-	for m := 0; m < w.run; m++ {
-		p, _ := utf8.DecodeLastRune(w.v[:k])
-		if combiningClass(p) <= class {
-			break
-		}
-		k -= utf8.RuneLen(p)
+	k, m := len(w.v), w.run
+	for m > 0 && w.runClass[m-1] > class {
+		m--
+		k -= int(w.runLen[m])
 	}
-	var b [utf8.UTFMax]byte
-	n := utf8.EncodeRune(b[:], c)
+	copy(w.runClass[m+1:w.run+1], w.runClass[m:w.run])
+	copy(w.runLen[m+1:w.run+1], w.runLen[m:w.run])
+	w.runClass[m], w.runLen[m] = class, uint8(n)
 	at = min(at, w.fromAt(k))
 	w.v = slices.Insert(w.v, k, b[:n]...)
-	for range n {
-		w.from = slices.Insert(w.from, k, at)
-	}
+	ats := [utf8.UTFMax]int32{at, at, at, at}
+	w.from = slices.Insert(w.from, k, ats[:n]...)
 	w.run++
 }
 
@@ -240,11 +252,9 @@ func compose(v []byte, from []int32) ([]byte, []int32) {
 				var b [utf8.UTFMax]byte
 				pn := utf8.EncodeRune(b[:], p)
 				at := outFrom[starter]
+				ats := [utf8.UTFMax]int32{at, at, at, at}
 				out = slices.Replace(out, starter, starter+sn, b[:pn]...)
-				outFrom = slices.Delete(outFrom, starter, starter+sn)
-				for range pn {
-					outFrom = slices.Insert(outFrom, starter, at)
-				}
+				outFrom = slices.Replace(outFrom, starter, starter+sn, ats[:pn]...)
 				i += n
 				continue
 			}
@@ -277,6 +287,8 @@ func composite(a, b rune) (rune, bool) {
 		return hangulFirst + ((a-jamoL)*21+b-jamoV)*28, true
 	case hangulFirst <= a && a < hangulFirst+hangulCount && (a-hangulFirst)%28 == 0 && jamoT < b && b < jamoT+28:
 		return a + b - jamoT, true
+	case int(b) < len(lowFlags) && !lowFlags[b].has(joinsBefore):
+		return 0, false
 	}
 	k, ok := slices.BinarySearchFunc(compositions[:], [2]rune{a, b}, func(e [3]rune, p [2]rune) int {
 		if e[0] != p[0] {
@@ -301,10 +313,50 @@ type cccRange struct {
 	class       uint8
 }
 
+// cccFirst holds the canonical combining class of every rune below
+// len(cccFirst), where almost every mark a text holds is, so the view
+// looks a class up with one index instead of a search.
+var cccFirst = func() (t [0x3100]uint8) {
+	for _, r := range cccRanges {
+		for c := r.first; c <= r.last && int(c) < len(t); c++ {
+			t[c] = r.class
+		}
+	}
+	return t
+}()
+
+// lowFlags says, for every rune below len(cccFirst), what the tables hold
+// of it, so the view's common runes cost one index, not a search each.
+var lowFlags = func() (t [len(cccFirst)]runeFlags) {
+	for _, r := range viewRunes {
+		if int(r) < len(t) {
+			t[r] |= readsAsOther
+		}
+	}
+	for _, c := range compositions {
+		if int(c[1]) < len(t) {
+			t[c[1]] |= joinsBefore
+		}
+	}
+	return t
+}()
+
+type runeFlags uint8
+
+const (
+	readsAsOther runeFlags = 1 << iota // in viewRunes
+	joinsBefore                        // the second rune of a composition
+)
+
+func (f runeFlags) has(g runeFlags) bool { return f&g != 0 }
+
 // combiningClass is c's canonical combining class (0 for a base letter).
 func combiningClass(c rune) uint8 {
 	if c < 0x300 {
 		return 0
+	}
+	if int(c) < len(cccFirst) {
+		return cccFirst[c]
 	}
 	k, _ := slices.BinarySearchFunc(cccRanges[:], c, func(e cccRange, c rune) int {
 		switch {
@@ -360,36 +412,34 @@ func unescape[T bytestring](t T, i int, out []byte) ([]byte, int) {
 // are read here, without allocating; html.UnescapeString reads the rest.
 func unescapeRef[T bytestring](ref T, out []byte) ([]byte, bool) {
 	if ref[1] == '#' {
-		var x int64
+		// As html.UnescapeString reads it: every digit counts, in a rune
+		// that wraps past 32 bits ("&#4294967398;" is "f").
+		var x rune
 		hex := fold(ref[2]) == 'x'
 		for k := 2 + bool2int(hex); k < len(ref) && ref[k] != ';'; k++ {
 			if hex {
-				x = x<<4 | int64(hexVal(ref[k]))
+				x = x<<4 | rune(hexVal(ref[k]))
 			} else {
-				x = x*10 + int64(ref[k]-'0')
+				x = x*10 + rune(ref[k]-'0')
 			}
 		}
 		switch {
 		case 0x80 <= x && x <= 0x9F:
 			// Read as Windows-1252, as browsers do: html's table.
-			s := string(ref)
-			if s[len(s)-1] != ';' {
-				s += ";" // html reads "&#128" at the end of its input as text
-			}
-			return append(out, html.UnescapeString(s)...), true
-		case x == 0 || x > unicode.MaxRune || 0xD800 <= x && x < 0xE000:
+			return append(out, html.UnescapeString("&#"+strconv.Itoa(int(x))+";")...), true
+		case x <= 0 || x > unicode.MaxRune || 0xD800 <= x && x < 0xE000:
 			x = utf8.RuneError
 		}
-		return utf8.AppendRune(out, rune(x)), true
+		return utf8.AppendRune(out, x), true
 	}
 	switch string(ref) { // no allocation: the conversion is only compared
-	case "&amp;", "&AMP;":
+	case "&amp;", "&AMP;", "&amp", "&AMP":
 		return append(out, '&'), true
-	case "&lt;", "&LT;":
+	case "&lt;", "&LT;", "&lt", "&LT":
 		return append(out, '<'), true
-	case "&gt;", "&GT;":
+	case "&gt;", "&GT;", "&gt", "&GT":
 		return append(out, '>'), true
-	case "&quot;", "&QUOT;":
+	case "&quot;", "&QUOT;", "&quot", "&QUOT":
 		return append(out, '"'), true
 	case "&apos;":
 		return append(out, '\''), true
@@ -407,10 +457,13 @@ func bool2int(b bool) int {
 }
 
 // refLen returns the length of the HTML character reference at t[i] ('&')
-// by its shape alone, or 0: "&#" and up to 8 decimal digits, or "&#x" and
-// up to 8 hex digits, then an optional ";"; or "&", a letter, up to 31
-// letters and digits, and ";" (the longest name html knows has 31). Whether
-// a name is one html.UnescapeString knows is for the caller to ask.
+// by its shape alone, or 0: "&#" and decimal digits, or "&#x" and hex
+// digits, as many as there are (html.UnescapeString reads them all, so
+// "&#000000102;" is "f"), then an optional ";"; or "&", a letter, up to 31
+// letters and digits, and ";" (the longest name html knows has 31); or,
+// without the ";", the longest of the legacy names html reads without one
+// ("&amp", "&copy") that starts the letters and digits after "&". Whether a
+// name with ";" is one html.UnescapeString knows is for the caller to ask.
 func refLen[T bytestring](t T, i int) int {
 	j := i + 1
 	if j < len(t) && t[j] == '#' {
@@ -421,11 +474,11 @@ func refLen[T bytestring](t T, i int) int {
 			digit = isHex
 		}
 		d := j
-		for j < len(t) && j-d < 8 && digit(t[j]) {
+		for j < len(t) && digit(t[j]) {
 			j++
 		}
 		switch {
-		case j == d || j < len(t) && digit(t[j]):
+		case j == d:
 			return 0
 		case j < len(t) && t[j] == ';':
 			j++
@@ -441,7 +494,31 @@ func refLen[T bytestring](t T, i int) int {
 	if j < len(t) && t[j] == ';' {
 		return j + 1 - i
 	}
+	for n := min(j-i-1, longestLegacyRef); n >= 2; n-- {
+		if legacyRefs[string(t[i+1:i+1+n])] {
+			return n + 1
+		}
+	}
 	return 0
+}
+
+// longestLegacyRef is the longest name in legacyRefs.
+const longestLegacyRef = 6
+
+// legacyRefs are the named references html.UnescapeString reads without a
+// ";" (HTML's legacy ones: TestLegacyRefs checks each).
+var legacyRefs = map[string]bool{}
+
+func init() {
+	for _, name := range strings.Fields(`AElig AMP Aacute Acirc Agrave Aring Atilde Auml COPY Ccedil ETH
+		Eacute Ecirc Egrave Euml GT Iacute Icirc Igrave Iuml LT Ntilde Oacute Ocirc Ograve Oslash Otilde
+		Ouml QUOT REG THORN Uacute Ucirc Ugrave Uuml Yacute aacute acirc acute aelig agrave amp aring
+		atilde auml brvbar ccedil cedil cent copy curren deg divide eacute ecirc egrave eth euml frac12
+		frac14 frac34 gt iacute icirc iexcl igrave iquest iuml laquo lt macr micro middot nbsp not ntilde
+		oacute ocirc ograve ordf ordm oslash otilde ouml para plusmn pound quot raquo reg sect shy sup1
+		sup2 sup3 szlig thorn times uacute ucirc ugrave uml uuml yacute yen yuml`) {
+		legacyRefs[name] = true
+	}
 }
 
 func isLetter(c byte) bool {
