@@ -18,7 +18,7 @@ func TestReadmeIsAGuide(t *testing.T) {
 	require.NoError(t, err)
 	text := string(b)
 	assert.Less(t, strings.Count(text, "\n"), 300, "README.md stays under 300 lines: details go to docs/")
-	assert.True(t, strings.HasPrefix(text, "# freddy-go\n\n```\ngo run ./examples/create-configuration -emulator\ngo test -race ./..."), "README starts with the two commands")
+	assert.True(t, strings.HasPrefix(text, "# freddy-go\n\n```\ngo run ./examples/create-configuration -emulator\ngo test -race -p 4 ./..."), "README starts with the two commands")
 	for _, heading := range []string{"## Contents", "## Quickstart", "## Production checklist", "### Share one Client", "### Timeouts and max waits", "### Rate limits and fleets", "### Map errors to HTTP statuses", "### Telemetry", "### Test with freddytest"} {
 		assert.Contains(t, text, "\n"+heading+"\n")
 	}
