@@ -134,8 +134,11 @@ func await(what string, ready func(context.Context) (bool, error)) error {
 	}
 }
 
-// awaitBound bounds each wait for a Redis to be ready.
-const awaitBound = 5 * time.Second
+// awaitBound bounds each wait for a Redis to be ready: generous, since a
+// cluster node reports cluster_state:ok no sooner than 2 s after it started
+// (Redis's writable delay for a master that rejoins), later on a loaded
+// machine.
+const awaitBound = 10 * time.Second
 
 // Kind says what s runs on, for the test log.
 func (s *Server) Kind() string {
