@@ -3,6 +3,7 @@ package redisfreddy
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,18 +54,12 @@ func TestCluster(t *testing.T) {
 // all in the slot of its key, on the master that owns it.
 func fleetsOnDifferentNodes(t *testing.T, rdb *redis.ClusterClient) {
 	ctx := context.Background()
-	slots, err := rdb.ClusterSlots(ctx).Result()
-	require.NoError(t, err)
 	owner := func(key string) (int64, string) {
 		slot, err := rdb.ClusterKeySlot(ctx, "{"+key+"}").Result()
 		require.NoError(t, err)
-		for _, s := range slots {
-			if int64(s.Start) <= slot && slot <= int64(s.End) {
-				return slot, s.Nodes[0].Addr
-			}
-		}
-		t.Fatalf("no node owns slot %d", slot)
-		return 0, ""
+		master, err := rdb.MasterForKey(ctx, "{"+key+"}")
+		require.NoError(t, err)
+		return slot, master.Options().Addr
 	}
 	first := fleetKey(t)
 	firstSlot, firstNode := owner(first)
@@ -91,9 +86,18 @@ func fleetsOnDifferentNodes(t *testing.T, rdb *redis.ClusterClient) {
 			require.NoError(t, err)
 			assert.Equal(t, slot, s, "%q is in the slot of its fleet's key", k)
 		}
-		master, err := rdb.MasterForKey(ctx, keys[0])
-		require.NoError(t, err)
-		assert.Equal(t, node, master.Options().Addr)
+		var mu sync.Mutex
+		var on []string
+		require.NoError(t, rdb.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			n, err := m.ClusterCountKeysInSlot(ctx, int(slot)).Result()
+			mu.Lock()
+			defer mu.Unlock()
+			if n > 0 {
+				on = append(on, m.Options().Addr)
+			}
+			return err
+		}))
+		assert.Equal(t, []string{node}, on, "the fleet's hashes are on the master that owns its key's slot")
 	}
 	t.Logf("fleet keys in slots %d (%s) and different node %s", firstSlot, firstNode, secondNode)
 }
