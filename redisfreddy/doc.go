@@ -73,6 +73,16 @@
 // hash of one fleet is in one Redis Cluster slot. No Redis key or value
 // holds the API key or any part of it: the bucket's Key is a hash of it.
 //
+// # Topologies
+//
+// rdb may be any redis.UniversalClient: a single node (redis.NewClient), a
+// Cluster (redis.NewClusterClient) or a master behind Sentinel
+// (redis.NewFailoverClient). Each script names one key, so it runs on the
+// node that owns that key's slot. The module's tests run the same checks on
+// all three, each a real redis-server the tests start: a three-node Cluster
+// with fleets on different masters, and a master watched by one Sentinel. A
+// Sentinel failover is not tested.
+//
 // # Redis unavailable
 //
 // Redis is not on the path of correctness: the server enforces its limit

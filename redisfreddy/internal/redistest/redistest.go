@@ -37,15 +37,14 @@ func Embedded() bool {
 
 // Start starts a Redis on addr, or on a free loopback port when addr is
 // empty, and returns once it answers PING; an error if it does not within
-// 2 s.
+// awaitBound.
 func Start(addr string) (*Server, error) {
 	if addr == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ports, err := freePorts(1)
 		if err != nil {
 			return nil, err
 		}
-		addr = l.Addr().String()
-		l.Close()
+		addr = "127.0.0.1:" + ports[0]
 	}
 	s := &Server{Addr: addr}
 	if Embedded() {
@@ -56,22 +55,90 @@ func Start(addr string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
-	if err := s.cmd.Start(); err != nil {
+	s.cmd, err = spawn("", "--port", port)
+	if err != nil {
+		return nil, err
+	}
+	if err := awaitPing(addr); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago:
+// all held open together, so none is given twice.
+func freePorts(n int) ([]string, error) {
+	ports := make([]string, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		ports = append(ports, port)
+	}
+	return ports, nil
+}
+
+// spawn starts a redis-server on loopback, with no persistence, with args
+// after config (a config file's path, or "" for none).
+func spawn(config string, args ...string) (*exec.Cmd, error) {
+	var argv []string
+	if config != "" {
+		argv = append(argv, config)
+	}
+	argv = append(argv, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning")
+	cmd := exec.Command("redis-server", append(argv, args...)...)
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting redis-server: %w", err)
 	}
+	return cmd, nil
+}
+
+// kill ends a spawned process, as a crash would (SIGKILL), and reaps it.
+func kill(cmd *exec.Cmd) {
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+}
+
+// awaitPing returns once the Redis at addr answers PING; an error if it does
+// not within awaitBound.
+func awaitPing(addr string) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
-	for range 200 {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return s, nil
+	return await(addr+" answering PING", func(ctx context.Context) (bool, error) {
+		err := rdb.Ping(ctx).Err()
+		return err == nil, nil
+	})
+}
+
+// await polls ready every 10ms until it says true, for at most awaitBound; an
+// error naming what when it does not, or ready's own error.
+func await(what string, ready func(context.Context) (bool, error)) error {
+	deadline := time.Now().Add(awaitBound)
+	for {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		ok, err := ready(ctx)
+		cancel()
+		switch {
+		case err != nil:
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		case ok:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("redistest: no %s within %v", what, awaitBound)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	s.Stop()
-	return nil, fmt.Errorf("redis-server on %s did not answer PING within 2s", addr)
 }
+
+// awaitBound bounds each wait for a Redis to be ready: generous, since a
+// cluster node reports cluster_state:ok no sooner than 2 s after it started
+// (Redis's writable delay for a master that rejoins), later on a loaded
+// machine.
+const awaitBound = 10 * time.Second
 
 // Kind says what s runs on, for the test log.
 func (s *Server) Kind() string {
@@ -90,8 +157,7 @@ func (s *Server) Stop() {
 	case s.mini != nil:
 		s.mini.Close()
 	case s.cmd != nil:
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
+		kill(s.cmd)
 	}
 }
 
