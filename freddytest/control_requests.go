@@ -47,9 +47,9 @@ func (s *Server) controlRequests(w http.ResponseWriter) {
 }
 
 // redactRequest scrubs r with the SDK's redaction (internal/redact) by the
-// rule at the head of this file: the server's keys, the key r presented
-// and r's credential values are secrets, the key headers are replaced
-// whole, and a JSON body's credentials member is replaced as RawJSON
+// rule at the head of this file: the server's keys, every key r presented
+// (presentedKeys) and r's credential values are secrets, the key headers
+// (isKeyHeader) are replaced whole, and a JSON body's credentials member is replaced as RawJSON
 // replaces it. held (heldScrubber) then scrubs everything listed of the
 // credentials the server stores or has stored, which r may echo.
 func (s *Server) redactRequest(r Request, held *redact.Scrubber) requestJSON {
@@ -57,10 +57,11 @@ func (s *Server) redactRequest(r Request, held *redact.Scrubber) requestJSON {
 	for i, k := range s.cfg.apiKeys {
 		secrets["key"+strconv.Itoa(i)] = k
 	}
-	secrets["presented"] = r.Header.Get("X-Api-Key")
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		secrets["bearer"] = strings.TrimSpace(token)
+	var presented []any
+	for _, k := range presentedKeys(r.Header) {
+		presented = append(presented, k)
 	}
+	secrets["presented"] = presented
 	whole := !r.partial && json.Valid(r.Body)
 	if whole {
 		secrets["body"] = redact.JSONCredentialValues(r.Body)
@@ -81,12 +82,10 @@ func (s *Server) redactRequest(r Request, held *redact.Scrubber) requestJSON {
 		for i, v := range vs {
 			c[i] = held.String(around.String(v))
 		}
-		header[held.String(proven.String(name))] = c
-	}
-	for _, name := range []string{"X-Api-Key", "Authorization"} {
-		if len(header[name]) > 0 {
-			header[name] = []string{redact.Marker}
+		if isKeyHeader(name) {
+			c = []string{redact.Marker}
 		}
+		header[held.String(proven.String(name))] = c
 	}
 	return requestJSON{Seq: r.Seq, Method: r.Method, Path: held.String(around.String(r.Path)), Proto: r.Proto,
 		Header: header, Body: body}

@@ -1,6 +1,8 @@
 package freddytest
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 
 	"github.com/aitronos/freddy-go/internal/redact"
@@ -64,21 +66,31 @@ func (s *Server) heldScrubber() *redact.Scrubber {
 }
 
 // scrubbed returns o, as the control API lists it, scrubbed by held of the
-// credentials the server holds: a name, a description or a configuration
-// value may quote one.
+// credentials the server holds. Every string in it is scrubbed, at any
+// depth, by going through its JSON form: a name, a description, a
+// configuration value or an ID (a personalConnectorId is the caller's
+// text) may quote a credential, and a field added later is scrubbed
+// without anyone listing it here. Text that holds no secret stays as it
+// was. If o cannot make the trip (it holds only decoded JSON, so it
+// should not happen), only its ID is listed, scrubbed: never the rest
+// unscrubbed.
 func (o camelObject) scrubbed(held *redact.Scrubber) camelObject {
-	str := func(p *string) *string {
-		if p == nil {
-			return nil
-		}
-		v := held.String(*p)
-		return &v
+	var tree any
+	var out camelObject
+	if decodeNumbers(o, &tree) != nil || decodeNumbers(held.Value(tree), &out) != nil {
+		return camelObject{ID: held.String(o.ID), Object: o.Object, Credentials: redact.Marker}
 	}
-	obj := func(m map[string]any) map[string]any {
-		v, _ := held.Value(m).(map[string]any)
-		return v
+	return out
+}
+
+// decodeNumbers encodes v as JSON and decodes it into out, numbers as
+// json.Number so that none is rounded on the way.
+func decodeNumbers(v, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	o.Name, o.Description, o.LastError = held.String(o.Name), str(o.Description), str(o.LastError)
-	o.Configuration, o.Metadata = obj(o.Configuration), obj(o.Metadata)
-	return o
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(out)
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -113,14 +112,13 @@ func (s *Server) handle(x *exchange) *reply {
 	return s.route(x)
 }
 
-// authenticate accepts X-API-Key or "Authorization: Bearer <key>"; a
-// non-empty X-API-Key is the one judged.
+// authenticate accepts X-API-Key or "Authorization: Bearer <key>", the
+// scheme in any case (bearerToken); a non-empty X-API-Key is the one
+// judged.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
 	key := r.Header.Get("X-API-Key")
 	if key == "" {
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			key = strings.TrimSpace(token)
-		}
+		key, _ = bearerToken(r.Header.Get("Authorization"))
 	}
 	return key, key != "" && s.keys[key]
 }
