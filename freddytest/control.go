@@ -46,9 +46,11 @@ const ControlPrefix = "/_freddytest/"
 // Fault.Validate). A bad fault, or data after the array, refuses the whole
 // array with 400 naming the field, and queues none.
 //
-// A listed configuration is the Get page's object, its name, description,
-// lastError, configuration and metadata scrubbed of every credential the
-// server stores or has stored (a description may quote one).
+// A listed configuration is the Get page's object, every string in it (at
+// any depth: name, description, personalConnectorId, configuration,
+// metadata, …) scrubbed of every credential the server stores or has
+// stored and of its API keys (a description may quote one); text that holds
+// none, such as the ID and the timestamps, stays as it was.
 //
 // A listed request is {"seq": 1, "method": "POST", "path":
 // "/v1/personal-connectors/configurations", "proto": "HTTP/1.1", "header":
@@ -62,10 +64,13 @@ const ControlPrefix = "/_freddytest/"
 // updated_at in snake_case; Get, List, Update and the toggle bare and
 // camelCase; Test a bare health report (see the package documentation).
 //
-// Listed requests show the X-Api-Key and Authorization headers and a JSON
-// body's credentials member as "***REDACTED***", and every other header and
-// the rest of the body scrubbed by the SDK's own redaction of the server's
-// API keys, the presented key, the request's credential values and every
+// Listed requests show the key headers (Authorization, and every header
+// whose name is X-Api-Key in any case with "_" or "-", such as X-API_KEY)
+// and a JSON body's credentials member as "***REDACTED***", and every other
+// header and the rest of the body scrubbed by the SDK's own redaction of
+// the server's API keys, every presented key (each value of each key
+// header; an Authorization value's credentials after its scheme, whatever
+// the scheme and its case), the request's credential values and every
 // credential the server stores or has stored (a later request may echo
 // one; the last 4096 sets deleted, replaced by an update or forgotten by
 // Reset are remembered): no 8 bytes in a row of any of them remain, in any
