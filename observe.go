@@ -262,6 +262,9 @@ func (cl *call) label(err error) {
 	case errors.As(err, &reqErr):
 		reqErr.Operation, reqErr.ConfigurationID = cl.op.name, id
 		reqErr.IdempotencyKey = scrub.String(reqErr.IdempotencyKey)
+		if errors.As(reqErr.LastAPIError, &apiErr) {
+			apiErr.IdempotencyKey = scrub.String(apiErr.IdempotencyKey)
+		}
 	case errors.As(err, &decErr):
 		decErr.Operation, decErr.ConfigurationID = cl.op.name, id
 		decErr.IdempotencyKey = scrub.String(decErr.IdempotencyKey)

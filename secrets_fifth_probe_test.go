@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -207,4 +208,44 @@ func TestLimiterErrorIsScrubbed(t *testing.T) {
 		requireNoWindow(t, "the log records", logs.String(), secrets)
 		requireNoWindow(t, "what the Observer was given", obs.String(), secrets)
 	}
+}
+
+// cancelOnRetry is tellAll that cancels the call's context when a retry
+// is granted: the call ends in its wait, with the last API error kept.
+type cancelOnRetry struct {
+	tellAll
+	cancel context.CancelFunc
+}
+
+func (o *cancelOnRetry) ObserveCall(ctx context.Context, info CallInfo) (context.Context, CallObserver) {
+	o.printf("call %+v\n", info)
+	return ctx, o
+}
+
+func (o *cancelOnRetry) Retry(ri RetryInfo) { o.tellAll.Retry(ri); o.cancel() }
+
+// An idempotency key holding a secret is scrubbed in the earlier API error
+// a RequestError keeps too: a Create answered 500, cancelled in its wait.
+func TestSecretIdempotencyKeyScrubbedInLastAPIError(t *testing.T) {
+	srv := echoServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"success":false,"error":{"code":"INTERNAL","message":"boom","type":"server"}}`))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	obs := &cancelOnRetry{cancel: cancel}
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), WithMaxRetries(1),
+		WithRetryWait(5*time.Second, 5*time.Second), WithObserver(obs))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	_, err = c.Configurations.Create(ctx, validParams(), WithIdempotencyKey(testAPIKey))
+	require.ErrorIs(t, err, context.Canceled)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	var last *APIError
+	require.ErrorAs(t, re.LastAPIError, &last)
+	secrets := []string{testAPIKey}
+	requireNoWindow(t, "the error", outputs(err, nil)+fmt.Sprintf("%#v", *last), secrets)
+	requireNoWindow(t, "what the Observer was given", obs.String(), secrets)
 }
