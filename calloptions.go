@@ -26,7 +26,9 @@ type overrides struct {
 }
 
 // apply runs opts for one call. The first error is kept, as a *ParamError,
-// for the call to return before it sends. A Response asked for is reset at
+// for the call to return before it sends; the options after it still run,
+// so that the refusal is scrubbed of a per-call key given after the option
+// that failed, as it is of one given before. A Response asked for is reset at
 // once, so that a call refused before sending still writes it, as
 // WithResponseInto promises.
 func (c *requestConfig) apply(opts []RequestOption) {
@@ -43,12 +45,16 @@ func applied(rc requestConfig, opts []RequestOption) requestConfig {
 	c := &rc
 	target := config{call: c}
 	for _, opt := range opts {
-		if opt == nil || c.err != nil {
+		if opt == nil {
 			continue
 		}
-		if err := opt(&target); err != nil {
+		err := opt(&target)
+		switch {
+		case c.err != nil:
+			// The first error stands.
+		case err != nil:
 			c.err = asParamError(err)
-		} else if !untouched(&target, c) {
+		case !untouched(&target, c):
 			// An option that wrote a client setting would be ignored:
 			// refused instead, whether or not it was marked clientOnly.
 			c.err = &ParamError{Field: "option", Reason: "configures the Client and cannot be given to one call; pass it to NewClient"}

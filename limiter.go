@@ -68,3 +68,33 @@ func limiterRefusal(cause *limiterError) *RateLimitError {
 	}
 	return rl
 }
+
+// shownRefusal is err, a refusal beforeAttempt returned, fit to show: a
+// Limiter's error is the caller's text and may quote the API key or a
+// credential, so its text is scrubbed with the call's scrubber, as a
+// middleware's error is. The scrubbed error unwraps to the Limiter's own, so
+// errors.Is and errors.As still reach it. The scrubber is built only for a
+// Limiter's error.
+func (cl *call) shownRefusal(err error) error {
+	var lim *limiterError
+	var rl *RateLimitError
+	if !errors.As(err, &lim) || lim.err == nil || !errors.As(err, &rl) {
+		return err
+	}
+	msg := lim.err.Error()
+	if shown := cl.scrubber().String(msg); shown != msg {
+		lim.err = &shownError{msg: shown, err: lim.err}
+		rl.Message = "request not sent: " + lim.Error()
+	}
+	return err
+}
+
+// shownError is an error with its text scrubbed that unwraps to the
+// original.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.msg }
+func (e *shownError) Unwrap() error { return e.err }

@@ -14,7 +14,7 @@ func (cl *call) logAttempt(ctx context.Context, err error) {
 	if !cl.logging(ctx) {
 		return
 	}
-	attrs := []slog.Attr{slog.String("method", cl.op.method), slog.String("path", cl.op.path(configurationsPath, false)), slog.Int("status", cl.status)}
+	attrs := []slog.Attr{slog.String("method", cl.op.method), slog.String("path", cl.scrubber().String(cl.op.path(configurationsPath, false))), slog.Int("status", cl.status)}
 	traceID := ""
 	if cl.header != nil {
 		traceID = headerValue(cl.header, "X-Request-Id")
@@ -63,18 +63,20 @@ func logAccount(ctx context.Context, l *slog.Logger, e RateLimitAccountEvent) {
 // log writes one debug record headed by the operation, the configuration it
 // acts on (as the call's error names them, so a record and the final error
 // can be matched up), the attempt number and, for Create, the idempotency
-// key. It is the only place the SDK writes log records.
+// key. It is the only place the SDK writes log records. The id and key are
+// the caller's and may hold a secret: they are logged scrubbed, as the
+// error shows them.
 func (cl *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	if !cl.logging(ctx) {
 		return
 	}
 	head := []slog.Attr{slog.String("operation", cl.op.name)}
 	if cl.op.id != "" {
-		head = append(head, slog.String("configuration_id", cl.op.id))
+		head = append(head, slog.String("configuration_id", cl.scrubber().String(cl.op.id)))
 	}
 	head = append(head, slog.Int("attempt", cl.tries))
 	if cl.op.idemKey != "" {
-		head = append(head, slog.String("idempotency_key", cl.op.idemKey))
+		head = append(head, slog.String("idempotency_key", cl.scrubber().String(cl.op.idemKey)))
 	}
 	cl.core.logger.LogAttrs(ctx, slog.LevelDebug, msg, append(head, attrs...)...)
 }

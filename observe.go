@@ -179,13 +179,20 @@ func (cl *call) begin(ctx context.Context) context.Context {
 	}
 	cl.rc.HTTPClient, cl.layered = c.layeredClient, true
 	if c.observer != nil {
+		// The id and key are the caller's, and may hold the API key or a
+		// credential: the Observer (and the middleware's AttemptInfo, which
+		// the Observer's Attempt reads) is given them scrubbed. The
+		// scrubber is built for the Observer anyway; a value that holds no
+		// secret is returned as it is, without allocating.
+		scrub := cl.scrubber()
+		cl.wire.id, cl.wire.idemKey = scrub.String(cl.op.id), scrub.String(cl.op.idemKey)
 		octx, obs := c.observer.ObserveCall(ctx, CallInfo{Operation: cl.op.name, Method: cl.op.method,
-			Route: cl.op.route(), ConfigurationID: cl.op.id, IdempotencyKey: cl.op.idemKey})
+			Route: cl.op.route(), ConfigurationID: cl.wire.id, IdempotencyKey: cl.wire.idemKey})
 		// An Observer that returns no context leaves the call's own.
 		if octx != nil {
 			ctx = octx
 		}
-		cl.obs, cl.wire.obs, cl.wire.scrub = obs, obs, cl.scrubber()
+		cl.obs, cl.wire.obs, cl.wire.scrub = obs, obs, scrub
 	}
 	return context.WithValue(ctx, wireKey{}, cl.wire)
 }
@@ -194,7 +201,7 @@ func (cl *call) begin(ctx context.Context) context.Context {
 // observer how the call ended.
 func (cl *call) end(err *error) {
 	if *err != nil {
-		cl.op.label(*err)
+		cl.label(*err)
 	}
 	if cl.obs == nil {
 		return
@@ -239,20 +246,31 @@ func (o *op) route() string {
 	return configurationsPath + "/{id}" + o.action
 }
 
-// label names the operation and id in the error a call returns.
-func (o *op) label(err error) {
+// label names the operation and id in the error a call returns. The id and
+// the idempotency key are the caller's, and may hold the API key or a
+// credential: the error shows them scrubbed (a key that holds a secret
+// cannot be given back to retry with; the request sent the real one).
+func (cl *call) label(err error) {
 	var (
 		reqErr *RequestError
 		decErr *DecodeError
 		apiErr *APIError
 	)
+	scrub := cl.scrubber()
+	id := scrub.String(cl.op.id)
 	switch {
 	case errors.As(err, &reqErr):
-		reqErr.Operation, reqErr.ConfigurationID = o.name, o.id
+		reqErr.Operation, reqErr.ConfigurationID = cl.op.name, id
+		reqErr.IdempotencyKey = scrub.String(reqErr.IdempotencyKey)
+		if errors.As(reqErr.LastAPIError, &apiErr) {
+			apiErr.IdempotencyKey = scrub.String(apiErr.IdempotencyKey)
+		}
 	case errors.As(err, &decErr):
-		decErr.Operation, decErr.ConfigurationID = o.name, o.id
+		decErr.Operation, decErr.ConfigurationID = cl.op.name, id
+		decErr.IdempotencyKey = scrub.String(decErr.IdempotencyKey)
 	case errors.As(err, &apiErr):
-		apiErr.Operation, apiErr.ConfigurationID = o.name, o.id
+		apiErr.Operation, apiErr.ConfigurationID = cl.op.name, id
+		apiErr.IdempotencyKey = scrub.String(apiErr.IdempotencyKey)
 	}
 }
 

@@ -72,11 +72,6 @@ type decoder func(status int, body []byte) *DecodeError
 // some attempt ended without a complete response, so the server may have
 // acted on a request whose answer never arrived (Delete reads it).
 func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err error) {
-	defer func() {
-		if err != nil {
-			o.label(err)
-		}
-	}()
 	cl := c.calls.Get().(*call)
 	cl.op = *o
 	cl.wire = newWire(cl)
@@ -128,7 +123,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	cl.sentAt = time.Now()
 	cl.waited = cl.sentAt.Sub(start)
 	if err != nil {
-		return false, notSentError(err, 0, o.idemKey, nil, false)
+		return false, notSentError(cl.shownRefusal(err), 0, o.idemKey, nil, false)
 	}
 	if _, err := cl.rc.Do(req); err != nil {
 		if cl.final == nil {

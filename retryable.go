@@ -165,7 +165,7 @@ func (cl *call) prepareRetry(req *http.Request) error {
 	cl.stopWaitClock()
 	cl.sentAt = time.Now()
 	if err != nil {
-		cl.abandon(req.Context(), err)
+		cl.abandon(req.Context(), cl.shownRefusal(err))
 		return cl.final
 	}
 	return nil
