@@ -1,10 +1,13 @@
 package freddy
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -271,4 +274,44 @@ func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 		assert.Len(t, rt.requests(), 1)
 		assert.Equal(t, []bool{false}, w.trusted(), "the account did not answer in its time")
 	})
+}
+
+// TestAccountErrorIsShownScrubbed: an account's error is the caller's own
+// text and may quote the API key (the Client's or the call's) or a
+// credential; the Warn record and the Observer's event show it scrubbed,
+// and the event's error still unwraps to the account's.
+func TestAccountErrorIsShownScrubbed(t *testing.T) {
+	const callKey = "fk_live_tenantB_Zz99Yy88Xx77Ww66"
+	for _, tc := range []struct {
+		name string
+		opts []RequestOption
+		// quoted is what the account's error quotes: the keys the call
+		// knows and its credential.
+		quoted []string
+	}{
+		{"Client's key", nil, []string{testAPIKey, testCredential}},
+		{"per-call key", []RequestOption{WithAPIKey(callKey)}, []string{testAPIKey, callKey, testCredential}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				down := errors.New("store down")
+				acct := &fakeAccount{}
+				acct.set(fmt.Errorf("account for %s: %w", strings.Join(tc.quoted, " and "), down), nil)
+				w := &trustWatcher{}
+				var buf bytes.Buffer
+				c := newClient(t, script(reply(200, fixture(t, "create_200.json"))), WithRateLimitAccount(acct), WithObserver(w),
+					WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+				_, err := c.Configurations.Create(context.Background(), validParams(), tc.opts...)
+				require.NoError(t, err)
+				requireNoWindow(t, "the log", buf.String(), tc.quoted)
+				assert.Contains(t, buf.String(), "store down", "the account's own words stay")
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				require.Len(t, w.events, 1)
+				e := w.events[0].Err
+				requireNoWindow(t, "the Observer's event", fmt.Sprintf("%v %+v %#v", e, e, e), tc.quoted)
+				assert.ErrorIs(t, e, down)
+			})
+		})
+	}
 }

@@ -78,18 +78,18 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 // reserve asks the account for one send in b: the wait it asked for, and ok
 // false when it did not answer (the attempt is then paced by the Client's
 // own view).
-func (g *accountGate) reserve(ctx context.Context, b RateLimitBucket) (time.Duration, bool) {
+func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
 	if err == nil && wait < 0 {
 		wait = 0
 	}
-	return wait, g.judge(ctx, err)
+	return wait, g.judge(ctx, cl, err)
 }
 
 // observe tells the account what a response said about b's window.
-func (g *accountGate) observe(ctx context.Context, b RateLimitBucket, w RateLimitWindow) {
+func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
-	g.judge(ctx, err)
+	g.judge(ctx, cl, err)
 }
 
 // ask runs f under the bound and ctx, and returns when either ends even if
@@ -123,8 +123,10 @@ func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Dur
 
 // judge records whether the account answered, announcing a change of trust
 // once, and returns whether it did. A call whose own context ended is no
-// verdict on the account.
-func (g *accountGate) judge(ctx context.Context, err error) bool {
+// verdict on the account. The account's error is announced (logged, handed
+// to the Observer) as cl shows it: scrubbed of the call's keys and
+// credentials, which the account's own text may quote.
+func (g *accountGate) judge(ctx context.Context, cl *call, err error) bool {
 	if err != nil && ctx.Err() != nil {
 		return false
 	}
@@ -135,7 +137,7 @@ func (g *accountGate) judge(ctx context.Context, err error) bool {
 		return true
 	}
 	if g.distrusted.CompareAndSwap(false, true) {
-		g.announce(ctx, RateLimitAccountEvent{Err: err})
+		g.announce(ctx, RateLimitAccountEvent{Err: cl.shown(err)})
 	}
 	return false
 }

@@ -81,10 +81,21 @@ func (cl *call) shownRefusal(err error) error {
 	if !errors.As(err, &lim) || lim.err == nil || !errors.As(err, &rl) {
 		return err
 	}
-	msg := lim.err.Error()
-	if shown := cl.scrubber().String(msg); shown != msg {
-		lim.err = &shownError{msg: shown, err: lim.err}
+	if shown := cl.shown(lim.err); shown != lim.err {
+		lim.err = shown
 		rl.Message = "request not sent: " + lim.Error()
+	}
+	return err
+}
+
+// shown is err, an error of the caller's own code (a Limiter's, a
+// RateLimitAccount's), fit to show: its text may quote the API key or a
+// credential, so when the call's scrubber changes it, an error with the
+// scrubbed text that unwraps to err; err itself otherwise.
+func (cl *call) shown(err error) error {
+	msg := err.Error()
+	if s := cl.scrubber().String(msg); s != msg {
+		return &shownError{msg: s, err: err}
 	}
 	return err
 }

@@ -26,6 +26,8 @@ type pacing struct {
 	policy *retry.Policy
 	// maxWait is what is left of the policy's max wait for this hold.
 	maxWait time.Duration
+	// cl is the call: a RateLimitAccount's error is shown as cl shows it.
+	cl *call
 }
 
 // keyOf is the model's identity of the key a call sends: computed once in
@@ -49,7 +51,7 @@ func (cl *call) see(ctx context.Context, h http.Header, apiErr error) time.Time 
 	c := cl.core
 	c.pacer.Observe(cl.key, cl.op.name, s.report)
 	if c.account != nil && !s.report.Reset.IsZero() && s.report.Reset.After(now) && s.report.Reset.Sub(now) <= ratelimit.Horizon {
-		c.account.observe(ctx, c.bucketOf(cl.key, &cl.op), RateLimitWindow{Limit: s.report.Limit,
+		c.account.observe(ctx, cl, c.bucketOf(cl.key, &cl.op), RateLimitWindow{Limit: s.report.Limit,
 			Remaining: s.report.Remaining, Reset: s.report.Reset.Sub(now)})
 	}
 	return s.hold
@@ -77,7 +79,7 @@ func (c *core) pace(ctx context.Context, g *pacing) (ratelimit.Slot, error) {
 	}
 	b := c.bucketOf(g.key, g.op)
 	for {
-		wait, ok := c.account.reserve(ctx, b)
+		wait, ok := c.account.reserve(ctx, g.cl, b)
 		if !ok {
 			// The hold so far counts against the max wait.
 			lim.MaxWait -= time.Since(start)

@@ -524,7 +524,7 @@ func TestPaceCostsNothingWhileTheLimitIsFarAway(t *testing.T) {
 			c := newClient(t, script(reply(200, nil)))
 			ctx := context.Background()
 			cl := &call{core: c.core, callState: callState{op: op{name: "Create"}, key: c.core.keyHash}}
-			g := &pacing{key: c.core.keyHash, op: &cl.op, policy: c.core.policy, maxWait: DefaultMaxRetryWait}
+			g := &pacing{key: c.core.keyHash, op: &cl.op, policy: c.core.policy, maxWait: DefaultMaxRetryWait, cl: cl}
 			allocs := testing.AllocsPerRun(200, func() {
 				cl.see(ctx, h, nil)
 				if _, err := c.core.beforeAttempt(ctx, g); err != nil {

@@ -119,7 +119,7 @@ func (c *core) do(ctx context.Context, o *op, decode decoder) (lost bool, err er
 	}
 
 	start := time.Now()
-	cl.slot, err = c.beforeAttempt(ctx, &pacing{key: cl.key, op: &cl.op, policy: policy, maxWait: policy.MaxWait})
+	cl.slot, err = c.beforeAttempt(ctx, &pacing{key: cl.key, op: &cl.op, policy: policy, maxWait: policy.MaxWait, cl: cl})
 	cl.sentAt = time.Now()
 	cl.waited = cl.sentAt.Sub(start)
 	if err != nil {

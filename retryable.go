@@ -161,7 +161,7 @@ func (cl *call) prepareRetry(req *http.Request) error {
 	// sleep and a pacing hold together stay within WithMaxRetryWait.
 	var err error
 	cl.slot, err = cl.core.beforeAttempt(req.Context(), &pacing{key: cl.key, op: &cl.op, hold: cl.hold, policy: cl.policy,
-		maxWait: cl.policy.MaxWait - time.Since(cl.waitFrom)})
+		maxWait: cl.policy.MaxWait - time.Since(cl.waitFrom), cl: cl})
 	cl.stopWaitClock()
 	cl.sentAt = time.Now()
 	if err != nil {

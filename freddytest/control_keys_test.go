@@ -123,3 +123,26 @@ func TestControlAPIConfigurationsScrubEveryString(t *testing.T) {
 	assert.Equal(t, "pcon_github", got[clean["id"].(string)]["personalConnectorId"])
 	assert.True(t, strings.HasPrefix(got[leaky["id"].(string)]["personalConnectorId"].(string), "pc_"), "the rest of the field stays")
 }
+
+// Every string of a listed request is scrubbed, its method too: a request
+// whose method is the key (a caller's mistake, or a probe's) is listed
+// without it.
+func TestControlAPIListsNoKeyInTheMethod(t *testing.T) {
+	const key = "fk_live_METHODKEY_0123456789"
+	for name, method := range map[string]string{"the server's key": key, "a key only presented": "sk-presented-Key-0042"} {
+		t.Run(name, func(t *testing.T) {
+			_, c := start(t, WithControlAPI(), WithAPIKeys(key))
+			req, err := http.NewRequest(method, c.srv.URL+basePath, nil)
+			require.NoError(t, err)
+			req.Header.Set("X-Api-Key", method)
+			resp, err := c.hc.Do(req)
+			require.NoError(t, err)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			r := c.control(http.MethodGet, "/_freddytest/requests", "")
+			require.Equal(t, http.StatusOK, r.status)
+			assert.Contains(t, string(r.raw), `"method":"`+redact.Marker+`"`)
+			assertNoSecret(t, string(r.raw), method)
+		})
+	}
+}

@@ -87,7 +87,7 @@ func (s *Server) redactRequest(r Request, held *redact.Scrubber) requestJSON {
 		}
 		header[held.String(proven.String(name))] = c
 	}
-	return requestJSON{Seq: r.Seq, Method: r.Method, Path: held.String(around.String(r.Path)), Proto: r.Proto,
+	return requestJSON{Seq: r.Seq, Method: held.String(around.String(r.Method)), Path: held.String(around.String(r.Path)), Proto: r.Proto,
 		Header: header, Body: body}
 }
 
