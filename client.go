@@ -40,6 +40,7 @@ import (
 
 	"github.com/aitronos/freddy-go/internal/httpx"
 	"github.com/aitronos/freddy-go/internal/ratelimit"
+	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/aitronos/freddy-go/internal/retry"
 )
 
@@ -63,6 +64,8 @@ type core struct {
 	// core through unexported fields can print the key.
 	apiKey   func() []string
 	endpoint string
+	// shownEnd is endpoint as String shows it: scrubbed of the key.
+	shownEnd string
 	// endpointURL is endpoint parsed once; each request gets a copy.
 	endpointURL url.URL
 	// endpointPath is endpointURL's escaped path, the prefix of every path
@@ -123,12 +126,15 @@ func NewClient(opts ...Option) (*Client, error) {
 	if err := checkTLSOptions(cfg); err != nil {
 		return nil, err
 	}
+	// The base URL is the caller's: it may hold the key (a gateway that
+	// takes it in the path), so what the Client says of it is scrubbed.
+	shown := redact.New(cfg.apiKey, nil)
 	base, err := parseBaseURL(cfg.baseURL, cfg.allowedHTTP)
 	if err != nil {
-		return nil, err
+		return nil, shown.Error(err)
 	}
 	if base.Scheme == "http" && !isLoopback(base.Hostname()) && cfg.logger != nil {
-		cfg.logger.Warn("freddy: WithInsecureHTTP: the API key is sent unencrypted; for tests only", "host", base.Hostname())
+		cfg.logger.Warn("freddy: WithInsecureHTTP: the API key is sent unencrypted; for tests only", "host", shown.String(base.Hostname()))
 	}
 	ua := "freddy-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if cfg.userAgent != "" {
@@ -150,6 +156,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &core{
 		apiKey:       func() []string { return keyHeader },
 		endpoint:     endpoint.String(),
+		shownEnd:     shown.String(endpoint.String()),
 		endpointURL:  endpoint,
 		endpointPath: endpoint.EscapedPath(),
 		headerBody: http.Header{
@@ -220,7 +227,7 @@ func (c Client) String() string {
 	if c.core == nil {
 		return "freddy.Client{}"
 	}
-	return "freddy.Client{endpoint: " + c.core.endpoint + "}"
+	return "freddy.Client{endpoint: " + c.core.shownEnd + "}"
 }
 
 // Format implements fmt.Formatter: every verb prints String.
@@ -231,7 +238,8 @@ func (c Client) GoString() string { return c.String() }
 
 // parseBaseURL accepts an absolute https URL, or http to a host allowHTTP
 // allows (a loopback host, or the one WithInsecureHTTP names), with
-// an optional path prefix. Errors never echo the URL: it may hold user info.
+// an optional path prefix. Errors never echo the whole URL (it may hold
+// user info); NewClient scrubs the scheme or host they name of the key.
 func parseBaseURL(raw string, allowHTTP func(host string) bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
