@@ -71,7 +71,10 @@
 // Each bucket is one hash, named freddy:{key}:, the bucket's key hash, then
 // its endpoint: the key given to WithSharedRateLimit in braces, so that every
 // hash of one fleet is in one Redis Cluster slot. No Redis key or value
-// holds the API key or any part of it: the bucket's Key is a hash of it.
+// holds the API key or any part of it (the bucket's Key is a hash of it),
+// unless the fleet key given to WithSharedRateLimit does: that key is a
+// name the caller chooses and is written as given, so it must hold no
+// secret.
 //
 // # Topologies
 //
