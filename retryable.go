@@ -202,6 +202,28 @@ func (cl *call) scrubber() *redact.Scrubber {
 	return cl.scrub
 }
 
+// shown is err, an error of the caller's own code (a Limiter's, a
+// RateLimitAccount's), fit to show: its text may quote the API key or a
+// credential, so when the call's scrubber changes it, an error with the
+// scrubbed text that unwraps to err; err itself otherwise.
+func (cl *call) shown(err error) error {
+	msg := err.Error()
+	if s := cl.scrubber().String(msg); s != msg {
+		return &shownError{msg: s, err: err}
+	}
+	return err
+}
+
+// shownError is an error with its text scrubbed that unwraps to the
+// original.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.msg }
+func (e *shownError) Unwrap() error { return e.err }
+
 // refusal is the error of a call refused before its first attempt, fit to
 // show: a ParamError keeps its type and field.
 func (cl *call) refusal(err error) error {
