@@ -2,10 +2,36 @@ package freddy
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// The account's word is checked against the server's own (the one rule of
+// this file): a hold the account asks for is followed only as far as this
+// Client's own responses bear it out, that is when it is no longer than the
+// longest window any of them reported for the bucket (the time from the
+// response to its reset, the length rule 6 of internal/ratelimit keeps), give
+// or take rule 5's tolerance of a reset's precision (a second, at most half
+// the window). The server itself can hold a send no longer than that. Any
+// longer hold, and any hold at all before this Client has read a window of
+// the bucket, is not followed: that attempt is paced by the Client's own
+// view, as when the account does not answer, so it goes while the Client's
+// own view has room and the response it brings back reports the server's
+// window, to the Client and to the account (which takes a reset sooner than
+// its own as the server correcting it). A corrupt or hostile account can
+// thus hold no call longer than the server could, and never keeps a fleet
+// from sending: every Client that is held too long sends, and its report
+// repairs the account for all.
+//
+// An account that holds longer than a window this Client has read
+// contradicts the server: that is the account failing, announced as a
+// failure is (one Warn record and one Observer event, and again when it
+// answers within the server's window). A hold before any window is read
+// contradicts nothing yet (a Client joining a fleet whose window is spent
+// hears one first), so it changes no trust.
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
@@ -28,9 +54,11 @@ type RateLimitAccountTimeout interface {
 // RateLimitAccountObserver may be implemented by an Observer (see
 // WithObserver) to hear when the Client stops trusting its RateLimitAccount
 // and when it trusts it again. The Client stops on the first account call
-// that fails or does not answer within its bound, and paces by its own view
-// of the window from then on; it asks the account again before each attempt
-// and trusts it again on the first answer. Each change is reported once,
+// that fails, does not answer within its bound, or asks for a wait longer
+// than the server's window as this Client's responses reported it, and
+// paces by its own view of the window from then on; it asks the account
+// again before each attempt and trusts it again on the first Reserve answer
+// it can follow. Each change is reported once,
 // from the goroutine of the call that saw it, and written once to the
 // Client's logger (WithLogger): a Warn record when trust is lost, an Info
 // record when it is back.
@@ -45,9 +73,10 @@ type RateLimitAccountEvent struct {
 	// Trusted is false when the Client stopped trusting the account (it
 	// paces by its own view), true when it trusts it again.
 	Trusted bool
-	// Err is why the account is not trusted: its error, or
-	// context.DeadlineExceeded when it did not answer within the bound;
-	// nil when Trusted.
+	// Err is why the account is not trusted: its error,
+	// context.DeadlineExceeded when it did not answer within the bound, or
+	// an error naming the wait it asked for and the longest the server's
+	// window allows; nil when Trusted.
 	Err error
 }
 
@@ -56,20 +85,23 @@ type RateLimitAccountEvent struct {
 // and the first answer after it.
 type accountGate struct {
 	a       RateLimitAccount
-	bound   time.Duration
+	timeout time.Duration
 	logger  *slog.Logger
 	watcher RateLimitAccountObserver
 	// distrusted is set while the account is not trusted.
 	distrusted atomic.Bool
+	// longest holds, per RateLimitBucket, an *atomic.Int64: the longest
+	// window this Client's own responses reported for the bucket.
+	longest sync.Map
 }
 
 func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accountGate {
 	if a == nil {
 		return nil
 	}
-	g := &accountGate{a: a, bound: DefaultAccountTimeout, logger: logger}
+	g := &accountGate{a: a, timeout: DefaultAccountTimeout, logger: logger}
 	if t, ok := a.(RateLimitAccountTimeout); ok && t.AccountTimeout() > 0 {
-		g.bound = t.AccountTimeout()
+		g.timeout = t.AccountTimeout()
 	}
 	g.watcher, _ = o.(RateLimitAccountObserver)
 	return g
@@ -80,16 +112,59 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 // own view).
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
-	if err == nil && wait < 0 {
-		wait = 0
+	if err == nil && wait > 0 {
+		known, bound := g.bound(b)
+		if !known {
+			return 0, false
+		}
+		if wait > bound {
+			err = &unverifiedHold{wait: wait, bound: bound}
+		}
 	}
-	return wait, g.judge(ctx, cl, err)
+	return max(wait, 0), g.judge(ctx, cl, err, true)
 }
 
-// observe tells the account what a response said about b's window.
+// observe tells the account what a response said about b's window, and
+// keeps the longest window reported, the bound of the holds it believes.
 func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
+	g.heard(b, w.Reset)
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
-	g.judge(ctx, cl, err)
+	g.judge(ctx, cl, err, false)
+}
+
+// heard records a response's reset as a length of b's window.
+func (g *accountGate) heard(b RateLimitBucket, reset time.Duration) {
+	v, ok := g.longest.Load(b)
+	if !ok {
+		v, _ = g.longest.LoadOrStore(b, new(atomic.Int64))
+	}
+	l := v.(*atomic.Int64)
+	for {
+		old := l.Load()
+		if int64(reset) <= old || l.CompareAndSwap(old, int64(reset)) {
+			return
+		}
+	}
+}
+
+// bound is the longest hold on b this Client believes (the rule at the
+// head of this file); known is false before it has read a window of b.
+func (g *accountGate) bound(b RateLimitBucket) (known bool, bound time.Duration) {
+	v, ok := g.longest.Load(b)
+	if !ok {
+		return false, 0
+	}
+	l := time.Duration(v.(*atomic.Int64).Load())
+	return true, l + min(time.Second, l/2)
+}
+
+// unverifiedHold is the account asking for a hold longer than the server's
+// window as this Client has read it.
+type unverifiedHold struct{ wait, bound time.Duration }
+
+func (e *unverifiedHold) Error() string {
+	return fmt.Sprintf("the account holds the send %s, longer than the server's window as this Client read it (at most %s)",
+		e.wait.Round(time.Millisecond), e.bound.Round(time.Millisecond))
 }
 
 // ask runs f under the bound and ctx, and returns when either ends even if
@@ -98,11 +173,11 @@ func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, 
 // call whose account does not answer still has the rest to be sent, paced
 // by the Client's own view: no call fails because its account is slow.
 func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Duration, error)) (time.Duration, error) {
-	bound := g.bound
+	timeout := g.timeout
 	if d, ok := ctx.Deadline(); ok {
-		bound = min(bound, time.Until(d)/2)
+		timeout = min(timeout, time.Until(d)/2)
 	}
-	ctx, cancel := context.WithTimeout(ctx, bound)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type answer struct {
 		d   time.Duration
@@ -122,16 +197,19 @@ func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Dur
 }
 
 // judge records whether the account answered, announcing a change of trust
-// once, and returns whether it did. A call whose own context ended is no
-// verdict on the account. The account's error is announced (logged, handed
-// to the Observer) as cl shows it: scrubbed of the call's keys and
-// credentials, which the account's own text may quote.
-func (g *accountGate) judge(ctx context.Context, cl *call, err error) bool {
+// once, and returns whether it did. Any failed call loses trust; only a
+// Reserve the Client can follow (reserving) wins it back, so that an
+// account whose Observe answers but whose holds cannot be followed does not
+// flap. A call whose own context ended is no verdict on the account. The
+// account's error is announced (logged, handed to the Observer) as cl shows
+// it: scrubbed of the call's keys and credentials, which the account's own
+// text may quote.
+func (g *accountGate) judge(ctx context.Context, cl *call, err error, reserving bool) bool {
 	if err != nil && ctx.Err() != nil {
 		return false
 	}
 	if err == nil {
-		if g.distrusted.CompareAndSwap(true, false) {
+		if reserving && g.distrusted.CompareAndSwap(true, false) {
 			g.announce(ctx, RateLimitAccountEvent{Trusted: true})
 		}
 		return true

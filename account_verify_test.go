@@ -1,0 +1,101 @@
+package freddy
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The account's word is checked against the server's (accountgate.go's
+// head): a hold longer than the window this Client's responses reported is
+// not followed, and the account is not trusted until it answers within it.
+
+// TestAccountHoldLongerThanTheServersWindowIsNotFollowed: the Client read
+// a 1s window; an account asking for 49m58s (a corrupted or hostile store)
+// holds no call: the attempt is paced by the Client's own view (room left:
+// sent at once), its response is reported to the account, and the change of
+// trust is announced once each way, to the log and to the Observer.
+func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		var logs levelLog
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+
+		acct.waits = []time.Duration{49*time.Minute + 58*time.Second}
+		start := time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err, "the call goes")
+		assert.Equal(t, start, rt.requests()[1].at, "not held: the Client's own view has room")
+		assert.Len(t, acct.observed, 2, "the response that corrects the account is reported to it")
+		assert.Equal(t, []bool{false}, w.trusted())
+		w.mu.Lock()
+		require.Error(t, w.events[0].Err)
+		assert.Equal(t, "the account holds the send 49m58s, longer than the server's window as this Client read it (at most 1.5s)",
+			w.events[0].Err.Error())
+		w.mu.Unlock()
+		assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
+
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, []bool{false, true}, w.trusted(), "trusted again on the first answer it can follow")
+		assert.Len(t, logs.records(), 2)
+	})
+}
+
+// TestAccountHoldIsBoundedByTheLongestWindowRead: the bound is the longest
+// window reported (1s here) and rule 5's tolerance of a reset's precision
+// (half of it, below a second): a hold of 1.5s is followed, one a
+// millisecond longer is not.
+func TestAccountHoldIsBoundedByTheLongestWindowRead(t *testing.T) {
+	for _, tc := range []struct {
+		hold, held time.Duration
+	}{
+		{1500 * time.Millisecond, 1500 * time.Millisecond},
+		{1501 * time.Millisecond, 0},
+	} {
+		t.Run(tc.hold.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+				acct := &fakeAccount{}
+				c := newClient(t, rt, WithRateLimitAccount(acct))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				acct.waits = []time.Duration{tc.hold}
+				start := time.Now()
+				_, err = c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, tc.held, rt.requests()[1].at.Sub(start))
+			})
+		})
+	}
+}
+
+// TestAccountHoldBeforeAnyWindowIsNotFollowed: a Client that has read no
+// window cannot check a hold; its attempt goes by its own view (which holds
+// nothing before a window is known) and reports the server's window to the
+// account. Nothing contradicted the account yet: no change of trust.
+func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute}}
+		w := &trustWatcher{}
+		var logs levelLog
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
+		require.Len(t, acct.observed, 1)
+		assert.Equal(t, RateLimitWindow{Limit: 10, Remaining: 9, Reset: time.Second}, acct.observed[0])
+		assert.Empty(t, w.trusted())
+		assert.Empty(t, logs.records())
+	})
+}
