@@ -8,7 +8,9 @@ import "github.com/redis/go-redis/v9"
 // (the reset of the window before), prj ("1" while rst is projected), pre
 // (sends granted before any window was known). Times are microseconds, stored
 // as integers so that both Redis's and gopher-lua's number formatting read
-// them back exactly.
+// them back exactly. A hash that fails valid (doc.go, "A hash the rules did
+// not write") is deleted before either script reads it: the one place a
+// hash is judged.
 const prelude = `
 local now = tonumber(ARGV[1])
 if not now then
