@@ -2,6 +2,8 @@ package freddy
 
 import (
 	"context"
+	"net/http"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -98,4 +100,58 @@ func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 		assert.Empty(t, w.trusted())
 		assert.Empty(t, logs.records())
 	})
+}
+
+// TestAccountOneAttemptLearnsTheWindow: before a window is read, one
+// attempt at a time goes to learn it; the Client's other attempts follow
+// the account's hold for at most the second the learning attempt has, then
+// ask again (here the account, repaired by its report, grants).
+func TestAccountOneAttemptLearnsTheWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := reply(200, fixture(t, "create_200.json"), windowHeaders("9")...)
+		// The learning attempt's response comes once the other attempt
+		// is held: it has read no window when it meets the hold.
+		rt := script(func(r *http.Request) (*http.Response, error) { synctest.Wait(); return ok(r) }, ok)
+		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute, 50 * time.Minute}}
+		both := &meetingAccount{fakeAccount: acct, n: 2}
+		c := newClient(t, rt, WithRateLimitAccount(both))
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		reqs := rt.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, start, reqs[0].at, "one attempt goes at once to learn the window")
+		assert.Equal(t, time.Second, reqs[1].at.Sub(start), "the other asks again after the learning attempt's second")
+		assert.Len(t, acct.reserved, 3)
+	})
+}
+
+// meetingAccount answers its first n Reserves only once all n are asked,
+// so that n attempts meet the account's answer before any is sent.
+type meetingAccount struct {
+	*fakeAccount
+	mu   sync.Mutex
+	n    int
+	met  chan struct{}
+	seen int
+}
+
+func (a *meetingAccount) Reserve(ctx context.Context, b RateLimitBucket) (time.Duration, error) {
+	a.mu.Lock()
+	if a.met == nil {
+		a.met = make(chan struct{})
+	}
+	met := a.met
+	if a.seen++; a.seen == a.n {
+		close(met)
+	}
+	a.mu.Unlock()
+	<-met
+	return a.fakeAccount.Reserve(ctx, b)
 }

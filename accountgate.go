@@ -16,15 +16,19 @@ import (
 // response to its reset, the length rule 6 of internal/ratelimit keeps), give
 // or take rule 5's tolerance of a reset's precision (a second, at most half
 // the window). The server itself can hold a send no longer than that. Any
-// longer hold, and any hold at all before this Client has read a window of
-// the bucket, is not followed: that attempt is paced by the Client's own
-// view, as when the account does not answer, so it goes while the Client's
-// own view has room and the response it brings back reports the server's
+// longer hold, and a hold before this Client has read a window of the
+// bucket, is not followed: that attempt is paced by the Client's own view,
+// as when the account does not answer, so it goes while the Client's own
+// view has room and the response it brings back reports the server's
 // window, to the Client and to the account (which takes a reset sooner than
-// its own as the server correcting it). A corrupt or hostile account can
-// thus hold no call longer than the server could, and never keeps a fleet
-// from sending: every Client that is held too long sends, and its report
-// repairs the account for all.
+// its own as the server correcting it). Before a window is read, one
+// attempt at a time goes to learn it: while it is out (a second at most,
+// the same tolerance) the bucket's other attempts follow the account's hold
+// for what is left of that second and ask again, so that a Client joining a
+// fleet whose window is spent spends one attempt on it, not one per
+// goroutine. A corrupt or hostile account can thus hold no call longer than
+// the server could, and never keeps a fleet from sending: every Client that
+// is held too long sends, and its report repairs the account for all.
 //
 // An account that holds longer than a window this Client has read
 // contradicts the server: that is the account failing, announced as a
@@ -90,10 +94,24 @@ type accountGate struct {
 	watcher RateLimitAccountObserver
 	// distrusted is set while the account is not trusted.
 	distrusted atomic.Bool
-	// longest holds, per RateLimitBucket, an *atomic.Int64: the longest
-	// window this Client's own responses reported for the bucket.
-	longest sync.Map
+	// read holds, per RateLimitBucket, a *bucketRead: what this Client's
+	// own responses said of the bucket's window.
+	read sync.Map
 }
+
+// bucketRead is what a Client's own responses said of one bucket's window,
+// the measure of the account's holds.
+type bucketRead struct {
+	// longest is the longest window reported (ns); 0 until one is.
+	longest atomic.Int64
+	// learning is when the attempt out to learn the window stops holding
+	// the others back (Unix ns).
+	learning atomic.Int64
+}
+
+// learnFor is how long an attempt out to learn a bucket's window holds its
+// other attempts back: rule 5's tolerance of a reset's precision.
+const learnFor = time.Second
 
 func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accountGate {
 	if a == nil {
@@ -113,11 +131,12 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
 	if err == nil && wait > 0 {
-		known, bound := g.bound(b)
-		if !known {
-			return 0, false
+		r := g.readOf(b)
+		l := time.Duration(r.longest.Load())
+		if l == 0 {
+			return r.learn(wait)
 		}
-		if wait > bound {
+		if bound := l + min(time.Second, l/2); wait > bound {
 			err = &unverifiedHold{wait: wait, bound: bound}
 		}
 	}
@@ -127,35 +146,43 @@ func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) 
 // observe tells the account what a response said about b's window, and
 // keeps the longest window reported, the bound of the holds it believes.
 func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
-	g.heard(b, w.Reset)
+	g.readOf(b).heard(w.Reset)
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
 	g.judge(ctx, cl, err, false)
 }
 
-// heard records a response's reset as a length of b's window.
-func (g *accountGate) heard(b RateLimitBucket, reset time.Duration) {
-	v, ok := g.longest.Load(b)
+func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
+	v, ok := g.read.Load(b)
 	if !ok {
-		v, _ = g.longest.LoadOrStore(b, new(atomic.Int64))
+		v, _ = g.read.LoadOrStore(b, new(bucketRead))
 	}
-	l := v.(*atomic.Int64)
+	return v.(*bucketRead)
+}
+
+// heard records a response's reset as a length of the window.
+func (r *bucketRead) heard(reset time.Duration) {
 	for {
-		old := l.Load()
-		if int64(reset) <= old || l.CompareAndSwap(old, int64(reset)) {
+		old := r.longest.Load()
+		if int64(reset) <= old || r.longest.CompareAndSwap(old, int64(reset)) {
 			return
 		}
 	}
 }
 
-// bound is the longest hold on b this Client believes (the rule at the
-// head of this file); known is false before it has read a window of b.
-func (g *accountGate) bound(b RateLimitBucket) (known bool, bound time.Duration) {
-	v, ok := g.longest.Load(b)
-	if !ok {
-		return false, 0
+// learn answers a hold of wait before any window is read: ok false for the
+// one attempt that goes to learn the window (paced by the Client's own
+// view), else the hold for what is left of that attempt's second. No
+// change of trust: nothing contradicts the account yet.
+func (r *bucketRead) learn(wait time.Duration) (time.Duration, bool) {
+	for {
+		now, until := time.Now().UnixNano(), r.learning.Load()
+		if now < until {
+			return min(wait, time.Duration(until-now)), true
+		}
+		if r.learning.CompareAndSwap(until, now+int64(learnFor)) {
+			return 0, false
+		}
 	}
-	l := time.Duration(v.(*atomic.Int64).Load())
-	return true, l + min(time.Second, l/2)
 }
 
 // unverifiedHold is the account asking for a hold longer than the server's

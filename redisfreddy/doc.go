@@ -81,8 +81,9 @@
 // A hash that passes can still lie: a window of 50 minutes spent, say.
 // The Client checks every hold against the windows its own responses
 // reported (the core's accountgate.go): a hold longer than the longest of
-// them (and a second, at most half of it), or any hold before it has read
-// one, is not followed; that attempt is paced by the Client's own view and
+// them (and a second, at most half of it), or a hold before it has read
+// one (one attempt at a time), is not followed; that attempt is paced by
+// the Client's own view and
 // sent while the server's window has room, and its response, sooner than
 // the account's reset, corrects the account for every Client (rule 3). A
 // Client that had read a window counts such a hold as the account failing:
