@@ -22,9 +22,11 @@ import (
 // account can never make a call fail or hang. Nor is a wait Reserve asks
 // for followed past what the server itself could impose: one longer than
 // the longest window this Client's own responses reported for the bucket
-// (or any wait before the Client has read one) lets that attempt be paced
-// by the Client's own view, and its response, reported with Observe,
-// corrects the account. Implementations must be safe for concurrent use.
+// (or any wait before the Client has read one) sends one attempt, paced by
+// the Client's own view, to learn the window; its response, reported with
+// Observe, corrects the account, and when it shows the wait to have ended
+// past the server's reset the account is not trusted, as when it fails.
+// Implementations must be safe for concurrent use.
 type RateLimitAccount interface {
 	// Reserve books one send in bucket b's current window. It returns 0
 	// when the send may go now, or how long to wait before asking again

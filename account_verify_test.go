@@ -14,13 +14,16 @@ import (
 
 // The account's word is checked against the server's (accountgate.go's
 // head): a hold longer than the window this Client's responses reported is
-// not followed, and the account is not trusted until it answers within it.
+// not followed; the server's answer judges it, and an account the server
+// contradicted is not trusted until it asks for a hold the Client can
+// follow.
 
 // TestAccountHoldLongerThanTheServersWindowIsNotFollowed: the Client read
 // a 1s window; an account asking for 49m58s (a corrupted or hostile store)
 // holds no call: the attempt is paced by the Client's own view (room left:
 // sent at once), its response is reported to the account, and the change of
-// trust is announced once each way, to the log and to the Observer.
+// trust it shows is announced once each way, to the log and to the
+// Observer.
 func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
@@ -40,8 +43,7 @@ func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 		assert.Equal(t, []bool{false}, w.trusted())
 		w.mu.Lock()
 		require.Error(t, w.events[0].Err)
-		assert.Equal(t, "the account holds the send 49m58s, longer than the server's window as this Client read it (at most 1.5s)",
-			w.events[0].Err.Error())
+		assert.Equal(t, "the account held sends for 49m58s more; the server's window resets in 1s", w.events[0].Err.Error())
 		w.mu.Unlock()
 		assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
 
@@ -83,11 +85,12 @@ func TestAccountHoldIsBoundedByTheLongestWindowRead(t *testing.T) {
 // TestAccountHoldBeforeAnyWindowIsNotFollowed: a Client that has read no
 // window cannot check a hold; its attempt goes by its own view (which holds
 // nothing before a window is known) and reports the server's window to the
-// account. Nothing contradicted the account yet: no change of trust.
+// account. The server's 1s contradicts the account's 50 minutes: trust is
+// lost, once, and comes back with the first hold the Client can follow.
 func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
-		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute}}
+		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute, 500 * time.Millisecond}}
 		w := &trustWatcher{}
 		var logs levelLog
 		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
@@ -97,8 +100,41 @@ func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
 		require.Len(t, acct.observed, 1)
 		assert.Equal(t, RateLimitWindow{Limit: 10, Remaining: 9, Reset: time.Second}, acct.observed[0])
-		assert.Empty(t, w.trusted())
-		assert.Empty(t, logs.records())
+		assert.Equal(t, []bool{false}, w.trusted())
+
+		start = time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, 500*time.Millisecond, rt.requests()[1].at.Sub(start), "a hold within the window read is followed")
+		assert.Equal(t, []bool{false, true}, w.trusted())
+		assert.Len(t, logs.records(), 2)
+	})
+}
+
+// TestAccountHoldTheServerBearsOutKeepsTrust: a Client that read only the
+// end of a window (its reset 1s away) meets a hold of 5s from an honest
+// account: it cannot check it, so one attempt learns the window; the
+// server's answer (the window spent until 5s from now) bears the hold out:
+// no change of trust, and the next hold is followed.
+func TestAccountHoldTheServerBearsOutKeepsTrust(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		in5s := []string{"X-Ratelimit-Limit-Requests", "10", "X-Ratelimit-Remaining-Requests", "0", "X-Ratelimit-Reset-Requests", "5s"}
+		rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, in5s...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		acct.waits = []time.Duration{5 * time.Second, 5 * time.Second}
+		start := time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[1].at, "the hold cannot be checked: one attempt learns the window")
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, 5*time.Second, rt.requests()[2].at.Sub(start), "then the hold is followed")
+		assert.Empty(t, w.trusted(), "the server bore the hold out")
 	})
 }
 

@@ -13,29 +13,30 @@ import (
 // this file): a hold the account asks for is followed only as far as this
 // Client's own responses bear it out, that is when it is no longer than the
 // longest window any of them reported for the bucket (the time from the
-// response to its reset, the length rule 6 of internal/ratelimit keeps), give
-// or take rule 5's tolerance of a reset's precision (a second, at most half
-// the window). The server itself can hold a send no longer than that. Any
-// longer hold, and a hold before this Client has read a window of the
-// bucket, is not followed: that attempt is paced by the Client's own view,
-// as when the account does not answer, so it goes while the Client's own
-// view has room and the response it brings back reports the server's
-// window, to the Client and to the account (which takes a reset sooner than
-// its own as the server correcting it). Before a window is read, one
-// attempt at a time goes to learn it: while it is out (a second at most,
-// the same tolerance) the bucket's other attempts follow the account's hold
-// for what is left of that second and ask again, so that a Client joining a
-// fleet whose window is spent spends one attempt on it, not one per
-// goroutine. A corrupt or hostile account can thus hold no call longer than
-// the server could, and never keeps a fleet from sending: every Client that
-// is held too long sends, and its report repairs the account for all.
+// response to its reset, the length rule 6 of internal/ratelimit keeps),
+// give or take rule 5's tolerance of a reset's precision (a second, at most
+// half the window). The server itself can hold a send no longer than that.
+// A longer hold, or any hold before this Client has read a window of the
+// bucket, is not followed: one attempt at a time goes to learn the window,
+// paced by the Client's own view as when the account does not answer (so it
+// goes while that view has room), and the response it brings back reports
+// the server's window to the Client and to the account, which takes a reset
+// sooner than its own as the server correcting it. While that attempt is
+// out (a second at most, the same tolerance) the bucket's other attempts
+// follow the hold for what is left of that second and ask again, so that a
+// Client joining a fleet whose window is spent spends one attempt on it, not
+// one per goroutine. A corrupt or hostile account can thus hold no call
+// longer than the server could, and never keeps a fleet from sending: every
+// Client that is held too long sends, and its report repairs the account
+// for all.
 //
-// An account that holds longer than a window this Client has read
-// contradicts the server: that is the account failing, announced as a
-// failure is (one Warn record and one Observer event, and again when it
-// answers within the server's window). A hold before any window is read
-// contradicts nothing yet (a Client joining a fleet whose window is spent
-// hears one first), so it changes no trust.
+// The server's answer also judges the account: when the response to an
+// attempt sent against a hold reports a reset sooner than the hold's end
+// (by more than the tolerance), the account contradicted the server, and
+// that is the account failing, announced as a failure is (one Warn record
+// and one Observer event; the Info record and event come with the first
+// hold it can follow). A hold the server bears out (a Client that joined
+// late in a window, say, and had read only its end) changes no trust.
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
@@ -58,8 +59,9 @@ type RateLimitAccountTimeout interface {
 // RateLimitAccountObserver may be implemented by an Observer (see
 // WithObserver) to hear when the Client stops trusting its RateLimitAccount
 // and when it trusts it again. The Client stops on the first account call
-// that fails, does not answer within its bound, or asks for a wait longer
-// than the server's window as this Client's responses reported it, and
+// that fails or does not answer within its bound, or when the server's
+// answer shows a wait the account asked for to end past the server's
+// window, and
 // paces by its own view of the window from then on; it asks the account
 // again before each attempt and trusts it again on the first Reserve answer
 // it can follow. Each change is reported once,
@@ -79,8 +81,8 @@ type RateLimitAccountEvent struct {
 	Trusted bool
 	// Err is why the account is not trusted: its error,
 	// context.DeadlineExceeded when it did not answer within the bound, or
-	// an error naming the wait it asked for and the longest the server's
-	// window allows; nil when Trusted.
+	// an error naming how long it held sends past the server's reset;
+	// nil when Trusted.
 	Err error
 }
 
@@ -107,6 +109,10 @@ type bucketRead struct {
 	// learning is when the attempt out to learn the window stops holding
 	// the others back (Unix ns).
 	learning atomic.Int64
+	// doubted is when the hold the learning attempt was sent against
+	// would have ended (Unix ns), until a response judges it; 0 when none
+	// waits.
+	doubted atomic.Int64
 }
 
 // learnFor is how long an attempt out to learn a bucket's window holds its
@@ -131,22 +137,20 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
 	if err == nil && wait > 0 {
-		r := g.readOf(b)
-		l := time.Duration(r.longest.Load())
-		if l == 0 {
+		if r := g.readOf(b); !r.believes(wait) {
 			return r.learn(wait)
-		}
-		if bound := l + min(time.Second, l/2); wait > bound {
-			err = &unverifiedHold{wait: wait, bound: bound}
 		}
 	}
 	return max(wait, 0), g.judge(ctx, cl, err, true)
 }
 
-// observe tells the account what a response said about b's window, and
-// keeps the longest window reported, the bound of the holds it believes.
+// observe tells the account what a response said about b's window, after
+// keeping the longest window reported and judging by it the hold the
+// attempt was sent against, if it was.
 func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
-	g.readOf(b).heard(w.Reset)
+	if err := g.readOf(b).heard(w.Reset); err != nil {
+		g.judge(ctx, cl, err, false)
+	}
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
 	g.judge(ctx, cl, err, false)
 }
@@ -159,39 +163,62 @@ func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
 	return v.(*bucketRead)
 }
 
-// heard records a response's reset as a length of the window.
-func (r *bucketRead) heard(reset time.Duration) {
+// tolerance is rule 5's tolerance of a reset's precision in a window of
+// length l.
+func tolerance(l time.Duration) time.Duration { return min(time.Second, l/2) }
+
+// believes reports whether a hold of wait is within the longest window
+// read.
+func (r *bucketRead) believes(wait time.Duration) bool {
+	l := time.Duration(r.longest.Load())
+	return l > 0 && wait <= l+tolerance(l)
+}
+
+// heard records a response's reset as a length of the window, and returns
+// the contradiction when it shows the hold a learning attempt was sent
+// against to end later than the server's window.
+func (r *bucketRead) heard(reset time.Duration) error {
 	for {
 		old := r.longest.Load()
 		if int64(reset) <= old || r.longest.CompareAndSwap(old, int64(reset)) {
-			return
+			break
 		}
 	}
+	d := r.doubted.Swap(0)
+	if d == 0 {
+		return nil
+	}
+	held := time.Duration(d - time.Now().UnixNano())
+	if held <= reset+tolerance(time.Duration(r.longest.Load())) {
+		return nil
+	}
+	return &contradiction{held: held, reset: reset}
 }
 
-// learn answers a hold of wait before any window is read: ok false for the
-// one attempt that goes to learn the window (paced by the Client's own
-// view), else the hold for what is left of that attempt's second. No
-// change of trust: nothing contradicts the account yet.
+// learn answers a hold of wait it does not believe: ok false for the one
+// attempt that goes to learn the window (paced by the Client's own view),
+// else the hold for what is left of that attempt's second. No change of
+// trust: the server's answer judges the hold (heard).
 func (r *bucketRead) learn(wait time.Duration) (time.Duration, bool) {
 	for {
 		now, until := time.Now().UnixNano(), r.learning.Load()
 		if now < until {
-			return min(wait, time.Duration(until-now)), true
+			return min(wait, time.Duration(until-now), learnFor), true
 		}
 		if r.learning.CompareAndSwap(until, now+int64(learnFor)) {
+			r.doubted.Store(now + int64(wait))
 			return 0, false
 		}
 	}
 }
 
-// unverifiedHold is the account asking for a hold longer than the server's
-// window as this Client has read it.
-type unverifiedHold struct{ wait, bound time.Duration }
+// contradiction is the server's answer showing that the account held a
+// send past the server's window.
+type contradiction struct{ held, reset time.Duration }
 
-func (e *unverifiedHold) Error() string {
-	return fmt.Sprintf("the account holds the send %s, longer than the server's window as this Client read it (at most %s)",
-		e.wait.Round(time.Millisecond), e.bound.Round(time.Millisecond))
+func (e *contradiction) Error() string {
+	return fmt.Sprintf("the account held sends for %s more; the server's window resets in %s",
+		e.held.Round(time.Millisecond), e.reset.Round(time.Millisecond))
 }
 
 // ask runs f under the bound and ctx, and returns when either ends even if

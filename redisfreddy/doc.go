@@ -82,15 +82,16 @@
 // The Client checks every hold against the windows its own responses
 // reported (the core's accountgate.go): a hold longer than the longest of
 // them (and a second, at most half of it), or a hold before it has read
-// one (one attempt at a time), is not followed; that attempt is paced by
-// the Client's own view and
-// sent while the server's window has room, and its response, sooner than
-// the account's reset, corrects the account for every Client (rule 3). A
-// Client that had read a window counts such a hold as the account failing:
-// it stops trusting it, with the one Warn record and Observer event of an
-// outage, and trusts it again, with the one Info record and event, on the
-// first hold it can follow. A hash can thus hold no call longer than the
-// server could, nor keep a fleet from sending.
+// one, is not followed; one attempt at a time is paced by the Client's own
+// view instead and sent while the server's window has room, and its
+// response, sooner than the account's reset, corrects the account for
+// every Client (rule 3). That response also judges the account: a reset
+// sooner than the hold's end means the account contradicted the server,
+// which the Client counts as the account failing (the one Warn record and
+// Observer event of an outage; the Info record and event come with the
+// first hold it can follow). A hold the server bears out changes no trust.
+// A hash can thus hold no call longer than the server could, nor keep a
+// fleet from sending.
 //
 // Each script's reply also says what the window is now. An Observe that the
 // last reply shows would change nothing (the same window and limit, a reset
