@@ -131,9 +131,10 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 	return g
 }
 
-// reserve asks the account for one send in b: the wait it asked for, and ok
-// false when it did not answer (the attempt is then paced by the Client's
-// own view).
+// reserve asks the account for one send in b: the wait to follow, and ok
+// false when the account did not answer or the attempt is the one that
+// learns a window whose hold the Client does not believe (the attempt is
+// then paced by the Client's own view).
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
 	if err == nil && wait > 0 {
