@@ -19,16 +19,25 @@ import (
 // next) is not reported back: the account counts it. An account that
 // returns an error, or does not answer within the Client's bound, is not
 // trusted for that attempt: the Client paces it by its own view, so an
-// account can never make a call fail or hang. Implementations must be safe
-// for concurrent use.
+// account can never make a call fail or hang. Nor is a wait Reserve asks
+// for followed past what the server itself could impose: one longer than
+// the longest window this Client's own responses reported for the bucket
+// (or any wait before the Client has read one) sends one attempt, paced by
+// the Client's own view, to learn the window; its response, reported with
+// Observe, corrects the account, and when it shows the wait to have ended
+// past the server's reset the account is not trusted, as when it fails.
+// Implementations must be safe for concurrent use.
 type RateLimitAccount interface {
 	// Reserve books one send in bucket b's current window. It returns 0
 	// when the send may go now, or how long to wait before asking again
 	// (the window is spent until then). An error means the account cannot
 	// answer.
 	Reserve(ctx context.Context, b RateLimitBucket) (time.Duration, error)
-	// Observe records what one response said about bucket b's window. An
-	// error means the account could not record it.
+	// Observe records what one response said about bucket b's window. A
+	// reset sooner than the one the account holds (by more than a reset's
+	// precision) is the server correcting the account, which should take
+	// the window as w says. An error means the account could not record
+	// it.
 	Observe(ctx context.Context, b RateLimitBucket, w RateLimitWindow) error
 }
 

@@ -164,19 +164,23 @@ func TestAccountReservesEachAttemptAndHearsEachWindow(t *testing.T) {
 	})
 }
 
-// TestAccountWaitHoldsTheAttemptThenAsksAgain: a wait from Reserve holds
-// the attempt that long, then Reserve is asked again; a wait past the
-// deadline refuses the call unsent.
+// TestAccountWaitHoldsTheAttemptThenAsksAgain: a wait from Reserve within
+// the window the Client has read holds the attempt that long, then Reserve
+// is asked again; a wait past the deadline refuses the call unsent.
 func TestAccountWaitHoldsTheAttemptThenAsksAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rt := script(reply(200, fixture(t, "create_200.json")))
-		acct := &fakeAccount{waits: []time.Duration{300 * time.Millisecond}}
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{}
 		c := newClient(t, rt, WithRateLimitAccount(acct))
-		start := time.Now()
 		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err, "the Client reads a window of 1s")
+
+		acct.waits = []time.Duration{300 * time.Millisecond}
+		start := time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
 		require.NoError(t, err)
-		assert.Equal(t, 300*time.Millisecond, rt.requests()[0].at.Sub(start))
-		assert.Len(t, acct.reserved, 2)
+		assert.Equal(t, 300*time.Millisecond, rt.requests()[1].at.Sub(start))
+		assert.Len(t, acct.reserved, 3)
 
 		acct.waits = []time.Duration{time.Second}
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
@@ -188,7 +192,7 @@ func TestAccountWaitHoldsTheAttemptThenAsksAgain(t *testing.T) {
 		assert.Zero(t, rl.StatusCode)
 		assert.Equal(t, time.Second, rl.RetryAfter)
 		assert.Zero(t, time.Since(start), "refused at once")
-		assert.Len(t, rt.requests(), 1)
+		assert.Len(t, rt.requests(), 2)
 	})
 }
 

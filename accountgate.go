@@ -2,10 +2,41 @@ package freddy
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// The account's word is checked against the server's own (the one rule of
+// this file): a hold the account asks for is followed only as far as this
+// Client's own responses bear it out, that is when it is no longer than the
+// longest window any of them reported for the bucket (the time from the
+// response to its reset, the length rule 6 of internal/ratelimit keeps),
+// give or take rule 5's tolerance of a reset's precision (a second, at most
+// half the window). The server itself can hold a send no longer than that.
+// A longer hold, or any hold before this Client has read a window of the
+// bucket, is not followed: one attempt at a time goes to learn the window,
+// paced by the Client's own view as when the account does not answer (so it
+// goes while that view has room), and the response it brings back reports
+// the server's window to the Client and to the account, which takes a reset
+// sooner than its own as the server correcting it. While that attempt is
+// out (a second at most, the same tolerance) the bucket's other attempts
+// follow the hold for what is left of that second and ask again, so that a
+// Client joining a fleet whose window is spent spends one attempt on it, not
+// one per goroutine. A corrupt or hostile account can thus hold no call
+// longer than the server could, and never keeps a fleet from sending: every
+// Client that is held too long sends, and its report repairs the account
+// for all.
+//
+// The server's answer also judges the account: when the response to an
+// attempt sent against a hold reports a reset sooner than the hold's end
+// (by more than the tolerance), the account contradicted the server, and
+// that is the account failing, announced as a failure is (one Warn record
+// and one Observer event; the Info record and event come with the first
+// hold it can follow). A hold the server bears out (a Client that joined
+// late in a window, say, and had read only its end) changes no trust.
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
@@ -28,9 +59,12 @@ type RateLimitAccountTimeout interface {
 // RateLimitAccountObserver may be implemented by an Observer (see
 // WithObserver) to hear when the Client stops trusting its RateLimitAccount
 // and when it trusts it again. The Client stops on the first account call
-// that fails or does not answer within its bound, and paces by its own view
-// of the window from then on; it asks the account again before each attempt
-// and trusts it again on the first answer. Each change is reported once,
+// that fails or does not answer within its bound, or when the server's
+// answer shows a wait the account asked for to end past the server's
+// window, and
+// paces by its own view of the window from then on; it asks the account
+// again before each attempt and trusts it again on the first Reserve answer
+// it can follow. Each change is reported once,
 // from the goroutine of the call that saw it, and written once to the
 // Client's logger (WithLogger): a Warn record when trust is lost, an Info
 // record when it is back.
@@ -45,8 +79,9 @@ type RateLimitAccountEvent struct {
 	// Trusted is false when the Client stopped trusting the account (it
 	// paces by its own view), true when it trusts it again.
 	Trusted bool
-	// Err is why the account is not trusted: its error, or
-	// context.DeadlineExceeded when it did not answer within the bound;
+	// Err is why the account is not trusted: its error,
+	// context.DeadlineExceeded when it did not answer within the bound, or
+	// an error naming how long it held sends past the server's reset;
 	// nil when Trusted.
 	Err error
 }
@@ -56,40 +91,135 @@ type RateLimitAccountEvent struct {
 // and the first answer after it.
 type accountGate struct {
 	a       RateLimitAccount
-	bound   time.Duration
+	timeout time.Duration
 	logger  *slog.Logger
 	watcher RateLimitAccountObserver
 	// distrusted is set while the account is not trusted.
 	distrusted atomic.Bool
+	// read holds, per RateLimitBucket, a *bucketRead: what this Client's
+	// own responses said of the bucket's window.
+	read sync.Map
 }
+
+// bucketRead is what a Client's own responses said of one bucket's window,
+// the measure of the account's holds.
+type bucketRead struct {
+	// longest is the longest window reported (ns); 0 until one is.
+	longest atomic.Int64
+	// learning is when the attempt out to learn the window stops holding
+	// the others back (Unix ns).
+	learning atomic.Int64
+	// doubted is when the hold the learning attempt was sent against
+	// would have ended (Unix ns), until a response judges it; 0 when none
+	// waits.
+	doubted atomic.Int64
+}
+
+// learnFor is how long an attempt out to learn a bucket's window holds its
+// other attempts back: rule 5's tolerance of a reset's precision.
+const learnFor = time.Second
 
 func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accountGate {
 	if a == nil {
 		return nil
 	}
-	g := &accountGate{a: a, bound: DefaultAccountTimeout, logger: logger}
+	g := &accountGate{a: a, timeout: DefaultAccountTimeout, logger: logger}
 	if t, ok := a.(RateLimitAccountTimeout); ok && t.AccountTimeout() > 0 {
-		g.bound = t.AccountTimeout()
+		g.timeout = t.AccountTimeout()
 	}
 	g.watcher, _ = o.(RateLimitAccountObserver)
 	return g
 }
 
-// reserve asks the account for one send in b: the wait it asked for, and ok
-// false when it did not answer (the attempt is then paced by the Client's
-// own view).
+// reserve asks the account for one send in b: the wait to follow, and ok
+// false when the account did not answer or the attempt is the one that
+// learns a window whose hold the Client does not believe (the attempt is
+// then paced by the Client's own view).
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
-	if err == nil && wait < 0 {
-		wait = 0
+	if err == nil && wait > 0 {
+		if r := g.readOf(b); !r.believes(wait) {
+			return r.learn(wait)
+		}
 	}
-	return wait, g.judge(ctx, cl, err)
+	return max(wait, 0), g.judge(ctx, cl, err, true)
 }
 
-// observe tells the account what a response said about b's window.
+// observe tells the account what a response said about b's window, after
+// keeping the longest window reported and judging by it the hold the
+// attempt was sent against, if it was.
 func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
+	if err := g.readOf(b).heard(w.Reset); err != nil {
+		g.judge(ctx, cl, err, false)
+	}
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
-	g.judge(ctx, cl, err)
+	g.judge(ctx, cl, err, false)
+}
+
+func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
+	v, ok := g.read.Load(b)
+	if !ok {
+		v, _ = g.read.LoadOrStore(b, new(bucketRead))
+	}
+	return v.(*bucketRead)
+}
+
+// tolerance is rule 5's tolerance of a reset's precision in a window of
+// length l.
+func tolerance(l time.Duration) time.Duration { return min(time.Second, l/2) }
+
+// believes reports whether a hold of wait is within the longest window
+// read.
+func (r *bucketRead) believes(wait time.Duration) bool {
+	l := time.Duration(r.longest.Load())
+	return l > 0 && wait <= l+tolerance(l)
+}
+
+// heard records a response's reset as a length of the window, and returns
+// the contradiction when it shows the hold a learning attempt was sent
+// against to end later than the server's window.
+func (r *bucketRead) heard(reset time.Duration) error {
+	for {
+		old := r.longest.Load()
+		if int64(reset) <= old || r.longest.CompareAndSwap(old, int64(reset)) {
+			break
+		}
+	}
+	d := r.doubted.Swap(0)
+	if d == 0 {
+		return nil
+	}
+	held := time.Duration(d - time.Now().UnixNano())
+	if held <= reset+tolerance(time.Duration(r.longest.Load())) {
+		return nil
+	}
+	return &contradiction{held: held, reset: reset}
+}
+
+// learn answers a hold of wait it does not believe: ok false for the one
+// attempt that goes to learn the window (paced by the Client's own view),
+// else the hold for what is left of that attempt's second. No change of
+// trust: the server's answer judges the hold (heard).
+func (r *bucketRead) learn(wait time.Duration) (time.Duration, bool) {
+	for {
+		now, until := time.Now().UnixNano(), r.learning.Load()
+		if now < until {
+			return min(wait, time.Duration(until-now), learnFor), true
+		}
+		if r.learning.CompareAndSwap(until, now+int64(learnFor)) {
+			r.doubted.Store(now + int64(wait))
+			return 0, false
+		}
+	}
+}
+
+// contradiction is the server's answer showing that the account held a
+// send past the server's window.
+type contradiction struct{ held, reset time.Duration }
+
+func (e *contradiction) Error() string {
+	return fmt.Sprintf("the account held sends for %s more; the server's window resets in %s",
+		e.held.Round(time.Millisecond), e.reset.Round(time.Millisecond))
 }
 
 // ask runs f under the bound and ctx, and returns when either ends even if
@@ -98,11 +228,11 @@ func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, 
 // call whose account does not answer still has the rest to be sent, paced
 // by the Client's own view: no call fails because its account is slow.
 func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Duration, error)) (time.Duration, error) {
-	bound := g.bound
+	timeout := g.timeout
 	if d, ok := ctx.Deadline(); ok {
-		bound = min(bound, time.Until(d)/2)
+		timeout = min(timeout, time.Until(d)/2)
 	}
-	ctx, cancel := context.WithTimeout(ctx, bound)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type answer struct {
 		d   time.Duration
@@ -122,16 +252,19 @@ func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Dur
 }
 
 // judge records whether the account answered, announcing a change of trust
-// once, and returns whether it did. A call whose own context ended is no
-// verdict on the account. The account's error is announced (logged, handed
-// to the Observer) as cl shows it: scrubbed of the call's keys and
-// credentials, which the account's own text may quote.
-func (g *accountGate) judge(ctx context.Context, cl *call, err error) bool {
+// once, and returns whether it did. Any failed call loses trust; only a
+// Reserve the Client can follow (reserving) wins it back, so that an
+// account whose Observe answers but whose holds cannot be followed does not
+// flap. A call whose own context ended is no verdict on the account. The
+// account's error is announced (logged, handed to the Observer) as cl shows
+// it: scrubbed of the call's keys and credentials, which the account's own
+// text may quote.
+func (g *accountGate) judge(ctx context.Context, cl *call, err error, reserving bool) bool {
 	if err != nil && ctx.Err() != nil {
 		return false
 	}
 	if err == nil {
-		if g.distrusted.CompareAndSwap(true, false) {
+		if reserving && g.distrusted.CompareAndSwap(true, false) {
 			g.announce(ctx, RateLimitAccountEvent{Trusted: true})
 		}
 		return true

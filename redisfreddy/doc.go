@@ -39,9 +39,15 @@
 //     than half a window after the current one starts a new window with the
 //     remaining count it reports (while the current window is projected, it
 //     is that window's first response: rule 5). A response whose reset is
-//     within half a window of an ended window's reset is a late answer from
-//     that window and changes nothing; nor does one that arrives after the
-//     current window's reset and does not move it on.
+//     within the tolerance of a reset's precision (a second, at most half a
+//     window) of an ended window's reset is a late answer from that window
+//     and changes nothing; nor does one that arrives after the current
+//     window's reset and does not move it on. A response whose reset is
+//     sooner than the current window's by more than that tolerance is the
+//     server correcting the window held (the core's rule 5 too): the window
+//     is the one it reports, its reset, limit, remaining count and length
+//     (the longer one held is forgotten); in a projected window the sends
+//     left stay the lower of the two, as rule 5 says.
 //  4. Reserve grants a send while the window has sends left, and books it.
 //     At a window's start the whole window may go at once. When none are
 //     left it returns the time until the reset, and grants nothing.
@@ -59,6 +65,33 @@
 //     subtracts them). Nothing is known is not a reason to hold a call.
 //
 // A hash not written for a while (two windows and a minute) expires.
+//
+// # A hash the rules did not write
+//
+// The scripts trust a hash only as far as these rules could have written
+// it: every field a whole number, a limit of at least one, sends left from
+// none to the limit, a length of at most an hour (the core's horizon), a
+// reset no further ahead than the length (and a second), the window before
+// not after it, and a window's four fields all there or none. Any other
+// hash (a corrupted one, one rewritten by hand, a key of another type) is
+// no account: the script deletes it and goes on as if no window were known
+// (rule 6 grants, rule 1 makes the window from the next response). That
+// is Redis answering, not failing: nothing is logged for it.
+//
+// A hash that passes can still lie: a window of 50 minutes spent, say.
+// The Client checks every hold against the windows its own responses
+// reported (the core's accountgate.go): a hold longer than the longest of
+// them (and a second, at most half of it), or a hold before it has read
+// one, is not followed; one attempt at a time is paced by the Client's own
+// view instead and sent while the server's window has room, and its
+// response, sooner than the account's reset, corrects the account for
+// every Client (rule 3). That response also judges the account: a reset
+// sooner than the hold's end means the account contradicted the server,
+// which the Client counts as the account failing (the one Warn record and
+// Observer event of an outage; the Info record and event come with the
+// first hold it can follow). A hold the server bears out changes no trust.
+// A hash can thus hold no call longer than the server could, nor keep a
+// fleet from sending.
 //
 // Each script's reply also says what the window is now. An Observe that the
 // last reply shows would change nothing (the same window and limit, a reset

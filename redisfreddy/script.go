@@ -8,22 +8,44 @@ import "github.com/redis/go-redis/v9"
 // (the reset of the window before), prj ("1" while rst is projected), pre
 // (sends granted before any window was known). Times are microseconds, stored
 // as integers so that both Redis's and gopher-lua's number formatting read
-// them back exactly.
+// them back exactly. A hash that fails valid (doc.go, "A hash the rules did
+// not write") is deleted before either script reads it: the one place a
+// hash is judged.
 const prelude = `
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local s = redis.call('HMGET', KEYS[1], 'lim', 'len', 'rst', 'av', 'prv', 'prj', 'pre')
-local lim, len, rst, av, prv = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4]), tonumber(s[5])
-if prv == 0 then prv = nil end
-local prj, pre = s[6] == '1', tonumber(s[7])
+local s = redis.pcall('HMGET', KEYS[1], 'lim', 'len', 'rst', 'av', 'prv', 'prj', 'pre')
+local lim, len, rst, av, prv, prj, pre
+if not s.err then
+  lim, len, rst, av, prv = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4]), tonumber(s[5])
+  if prv == 0 then prv = nil end
+  prj, pre = s[6] == '1', tonumber(s[7])
+end
+-- A whole number a double holds exactly.
+local function whole(x) return x ~= nil and x == math.floor(x) and x > -2^53 and x < 2^53 end
+-- The one rule of a hash (doc.go, "A hash the rules did not write"): it
+-- holds a window these scripts could have written, or none.
+local function valid()
+  if s.err then return false end
+  if s[7] and not (whole(pre) and pre >= 0) then return false end
+  if not (s[1] or s[2] or s[3] or s[4] or s[5] or s[6]) then return true end
+  return whole(lim) and whole(len) and whole(rst) and whole(av) and (not s[5] or whole(tonumber(s[5])))
+    and (s[6] == '0' or s[6] == '1') and lim >= 1 and av >= 0 and av <= lim
+    and len > 0 and len <= 3600000000 and rst - now <= len + 1000000 and (not prv or prv <= rst)
+end
+if not valid() then
+  redis.call('DEL', KEYS[1])
+  lim, len, rst, av, prv, prj, pre = nil, nil, nil, nil, nil, false, nil
+end
 local function int(x) return string.format('%d', math.floor(x)) end
 local function save()
   local p = '0'
   if prj then p = '1' end
   local q = prv or 0
+  av = math.max(0, math.min(av, lim))
   redis.call('HSET', KEYS[1], 'lim', int(lim), 'len', int(len), 'rst', int(rst), 'av', int(av), 'prj', p, 'prv', int(q))
   if pre then redis.call('HDEL', KEYS[1], 'pre') end
   redis.call('PEXPIRE', KEYS[1], int((rst - now + 2 * len) / 1000 + 60000))
@@ -66,10 +88,12 @@ return state(0)
 var observeScript = redis.NewScript(prelude + `
 local limit, remaining, reset = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local ro = now + reset
+local tol
+if len then tol = math.min(1000000, len / 2) end
 if not rst then
   lim, len, rst, av = limit, reset, ro, remaining
   if pre then av = math.min(av, limit - pre) end
-elseif prv and ro <= prv + len / 2 then
+elseif prv and math.abs(ro - prv) <= tol then
   return state(0)
 elseif ro > rst + len / 2 then
   if prj then
@@ -78,6 +102,12 @@ elseif ro > rst + len / 2 then
     prv, av, len = rst, remaining, reset
   end
   lim, rst, prj = limit, ro, false
+elseif ro < rst - tol then
+  -- The server correcting the window held: the window it reports, its
+  -- length forgotten; the sends granted in a projection are in it.
+  if prj then av = math.min(av, remaining) else av = remaining end
+  if prv and prv >= ro then prv = nil end
+  lim, len, rst, prj = limit, reset, ro, false
 elseif now >= rst then
   return state(0)
 else

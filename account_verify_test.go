@@ -1,0 +1,193 @@
+package freddy
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The account's word is checked against the server's (accountgate.go's
+// head): a hold longer than the window this Client's responses reported is
+// not followed; the server's answer judges it, and an account the server
+// contradicted is not trusted until it asks for a hold the Client can
+// follow.
+
+// TestAccountHoldLongerThanTheServersWindowIsNotFollowed: the Client read
+// a 1s window; an account asking for 49m58s (a corrupted or hostile store)
+// holds no call: the attempt is paced by the Client's own view (room left:
+// sent at once), its response is reported to the account, and the change of
+// trust it shows is announced once each way, to the log and to the
+// Observer.
+func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		var logs levelLog
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+
+		acct.waits = []time.Duration{49*time.Minute + 58*time.Second}
+		start := time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err, "the call goes")
+		assert.Equal(t, start, rt.requests()[1].at, "not held: the Client's own view has room")
+		assert.Len(t, acct.observed, 2, "the response that corrects the account is reported to it")
+		assert.Equal(t, []bool{false}, w.trusted())
+		w.mu.Lock()
+		require.Error(t, w.events[0].Err)
+		assert.Equal(t, "the account held sends for 49m58s more; the server's window resets in 1s", w.events[0].Err.Error())
+		w.mu.Unlock()
+		assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
+
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, []bool{false, true}, w.trusted(), "trusted again on the first answer it can follow")
+		assert.Len(t, logs.records(), 2)
+	})
+}
+
+// TestAccountHoldIsBoundedByTheLongestWindowRead: the bound is the longest
+// window reported (1s here) and rule 5's tolerance of a reset's precision
+// (half of it, below a second): a hold of 1.5s is followed, one a
+// millisecond longer is not.
+func TestAccountHoldIsBoundedByTheLongestWindowRead(t *testing.T) {
+	for _, tc := range []struct {
+		hold, held time.Duration
+	}{
+		{1500 * time.Millisecond, 1500 * time.Millisecond},
+		{1501 * time.Millisecond, 0},
+	} {
+		t.Run(tc.hold.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+				acct := &fakeAccount{}
+				c := newClient(t, rt, WithRateLimitAccount(acct))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				acct.waits = []time.Duration{tc.hold}
+				start := time.Now()
+				_, err = c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, tc.held, rt.requests()[1].at.Sub(start))
+			})
+		})
+	}
+}
+
+// TestAccountHoldBeforeAnyWindowIsNotFollowed: a Client that has read no
+// window cannot check a hold; its attempt goes by its own view (which holds
+// nothing before a window is known) and reports the server's window to the
+// account. The server's 1s contradicts the account's 50 minutes: trust is
+// lost, once, and comes back with the first hold the Client can follow.
+func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute, 500 * time.Millisecond}}
+		w := &trustWatcher{}
+		var logs levelLog
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		start := time.Now()
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
+		require.Len(t, acct.observed, 1)
+		assert.Equal(t, RateLimitWindow{Limit: 10, Remaining: 9, Reset: time.Second}, acct.observed[0])
+		assert.Equal(t, []bool{false}, w.trusted())
+
+		start = time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, 500*time.Millisecond, rt.requests()[1].at.Sub(start), "a hold within the window read is followed")
+		assert.Equal(t, []bool{false, true}, w.trusted())
+		assert.Len(t, logs.records(), 2)
+	})
+}
+
+// TestAccountHoldTheServerBearsOutKeepsTrust: a Client that read only the
+// end of a window (its reset 1s away) meets a hold of 5s from an honest
+// account: it cannot check it, so one attempt learns the window; the
+// server's answer (the window spent until 5s from now) bears the hold out:
+// no change of trust, and the next hold is followed.
+func TestAccountHoldTheServerBearsOutKeepsTrust(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		in5s := []string{"X-Ratelimit-Limit-Requests", "10", "X-Ratelimit-Remaining-Requests", "0", "X-Ratelimit-Reset-Requests", "5s"}
+		rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, in5s...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w))
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		acct.waits = []time.Duration{5 * time.Second, 5 * time.Second}
+		start := time.Now()
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[1].at, "the hold cannot be checked: one attempt learns the window")
+		_, err = c.Configurations.Create(context.Background(), validParams())
+		require.NoError(t, err)
+		assert.Equal(t, 5*time.Second, rt.requests()[2].at.Sub(start), "then the hold is followed")
+		assert.Empty(t, w.trusted(), "the server bore the hold out")
+	})
+}
+
+// TestAccountOneAttemptLearnsTheWindow: before a window is read, one
+// attempt at a time goes to learn it; the Client's other attempts follow
+// the account's hold for at most the second the learning attempt has, then
+// ask again (here the account, repaired by its report, grants).
+func TestAccountOneAttemptLearnsTheWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := reply(200, fixture(t, "create_200.json"), windowHeaders("9")...)
+		// The learning attempt's response comes once the other attempt
+		// is held: it has read no window when it meets the hold.
+		rt := script(func(r *http.Request) (*http.Response, error) { synctest.Wait(); return ok(r) }, ok)
+		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute, 50 * time.Minute}}
+		both := &meetingAccount{fakeAccount: acct, n: 2}
+		c := newClient(t, rt, WithRateLimitAccount(both))
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		reqs := rt.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, start, reqs[0].at, "one attempt goes at once to learn the window")
+		assert.Equal(t, time.Second, reqs[1].at.Sub(start), "the other asks again after the learning attempt's second")
+		assert.Len(t, acct.reserved, 3)
+	})
+}
+
+// meetingAccount answers its first n Reserves only once all n are asked,
+// so that n attempts meet the account's answer before any is sent.
+type meetingAccount struct {
+	*fakeAccount
+	mu   sync.Mutex
+	n    int
+	met  chan struct{}
+	seen int
+}
+
+func (a *meetingAccount) Reserve(ctx context.Context, b RateLimitBucket) (time.Duration, error) {
+	a.mu.Lock()
+	if a.met == nil {
+		a.met = make(chan struct{})
+	}
+	met := a.met
+	if a.seen++; a.seen == a.n {
+		close(met)
+	}
+	a.mu.Unlock()
+	<-met
+	return a.fakeAccount.Reserve(ctx, b)
+}
