@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,9 @@ type delayProxy struct {
 	conns  []net.Conn
 	wg     sync.WaitGroup
 	closed bool
+	// late is how long after its due time each chunk was written, since
+	// the last takeLateness.
+	late []time.Duration
 }
 
 // startDelayProxy starts a proxy to target (host:port) on a free loopback
@@ -47,6 +51,13 @@ func startDelayProxy(target string, delay time.Duration) (*delayProxy, error) {
 // test binary a delayProxy process (TestMain): see newProxyProcess.
 const proxyEnv = "FREDDY_DELAY_PROXY"
 
+// proxyProcess is a delayProxy running in a process of its own.
+type proxyProcess struct {
+	addr string
+	in   io.Writer
+	out  *bufio.Reader
+}
+
 // newProxyProcess starts a delayProxy to target in a process of its own (the
 // test binary again, see serveProxyProcess) and returns its host:port; the
 // test's cleanup stops it. In the test's own process the proxy's
@@ -55,6 +66,12 @@ const proxyEnv = "FREDDY_DELAY_PROXY"
 // stretches each round trip through an in-process proxy by about 1 ms, which
 // a real network does not do.
 func newProxyProcess(t testing.TB, target string, delay time.Duration) string {
+	return startProxyProcess(t, target, delay).addr
+}
+
+// startProxyProcess is newProxyProcess, returning the process so that the
+// test can ask it how late its deliveries were (lateness).
+func startProxyProcess(t testing.TB, target string, delay time.Duration) *proxyProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = testenv.Environ(proxyEnv + "=" + target + " " + delay.String())
@@ -68,13 +85,42 @@ func newProxyProcess(t testing.TB, target string, delay time.Duration) string {
 		_ = stdin.Close() // the proxy's signal to stop
 		_ = cmd.Wait()
 	})
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	p := &proxyProcess{in: stdin, out: bufio.NewReader(stdout)}
+	addr, err := p.out.ReadString('\n')
 	require.NoError(t, err, "the proxy process says its address")
-	return strings.TrimSpace(addr)
+	p.addr = strings.TrimSpace(addr)
+	return p
+}
+
+// lateness returns how late the proxy delivered its chunks since the
+// previous call (or its start), and starts a new count.
+func (p *proxyProcess) lateness(t testing.TB) lateness {
+	t.Helper()
+	_, err := io.WriteString(p.in, "lateness\n")
+	require.NoError(t, err)
+	line, err := p.out.ReadString('\n')
+	require.NoError(t, err)
+	var l lateness
+	_, err = fmt.Sscan(line, &l.n, &l.mean, &l.median, &l.p90, &l.max)
+	require.NoError(t, err, "the proxy's lateness line %q", line)
+	return l
+}
+
+// lateness summarises how long after its due time each chunk was written.
+type lateness struct {
+	n                      int
+	mean, median, p90, max time.Duration
+}
+
+func (l lateness) String() string {
+	us := func(d time.Duration) string { return d.Round(time.Microsecond).String() }
+	return fmt.Sprintf("%d deliveries, late by mean %s, median %s, p90 %s, max %s", l.n, us(l.mean), us(l.median), us(l.p90), us(l.max))
 }
 
 // serveProxyProcess is a proxy process's life (TestMain, when proxyEnv is
-// set): it prints the proxy's address and serves until its stdin ends.
+// set): it prints the proxy's address, answers each "lateness" line on its
+// stdin with its deliveries' lateness since the last one (n, mean, median,
+// p90 and max, in nanoseconds), and serves until its stdin ends.
 func serveProxyProcess(spec string) int {
 	target, d, _ := strings.Cut(spec, " ")
 	delay, err := time.ParseDuration(d)
@@ -88,7 +134,11 @@ func serveProxyProcess(spec string) int {
 		return 1
 	}
 	fmt.Println(p.Addr())
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		l := p.takeLateness()
+		fmt.Println(l.n, int64(l.mean), int64(l.median), int64(l.p90), int64(l.max))
+	}
 	p.close()
 	return 0
 }
@@ -157,6 +207,7 @@ func (p *delayProxy) pipe(dst, src net.Conn) {
 			continue // drain, so that the reader can end
 		}
 		time.Sleep(time.Until(c.due))
+		p.noteLate(time.Since(c.due))
 		if _, err := dst.Write(c.b); err != nil {
 			failed = true
 			_ = src.Close()
@@ -167,6 +218,32 @@ func (p *delayProxy) pipe(dst, src net.Conn) {
 	} else {
 		_ = dst.Close()
 	}
+}
+
+// noteLate records one delivery's lateness.
+func (p *delayProxy) noteLate(d time.Duration) {
+	p.mu.Lock()
+	p.late = append(p.late, d)
+	p.mu.Unlock()
+}
+
+// takeLateness summarises the deliveries' lateness since the last call.
+func (p *delayProxy) takeLateness() lateness {
+	p.mu.Lock()
+	late := p.late
+	p.late = nil
+	p.mu.Unlock()
+	l := lateness{n: len(late)}
+	if l.n == 0 {
+		return l
+	}
+	slices.Sort(late)
+	var sum time.Duration
+	for _, d := range late {
+		sum += d
+	}
+	l.mean, l.median, l.p90, l.max = sum/time.Duration(l.n), late[l.n/2], late[l.n*9/10], late[l.n-1]
+	return l
 }
 
 func (p *delayProxy) close() {
