@@ -21,6 +21,14 @@ import (
 // delay after it read it, in each direction: a round trip through it takes
 // at least 2×delay, and chunks in flight overlap as on a long link (the
 // delay is latency, not bandwidth). TLS passes through it untouched.
+//
+// It delivers on time as a network would, the same for every client it
+// carries: a sleeper (a timerfd on Linux) wakes its writer, where
+// time.Sleep, which the Go runtime rounds to whole milliseconds, made each
+// delivery about half a millisecond late on average and each round trip
+// about one. It records how late each delivery still is (takeLateness, the
+// load runs report it), so that a run can tell the proxy's share of a
+// round trip from the client's.
 type delayProxy struct {
 	ln     net.Listener
 	target string
@@ -201,12 +209,14 @@ func (p *delayProxy) pipe(dst, src net.Conn) {
 			}
 		}
 	})
+	sleep := newSleeper()
+	defer sleep.close()
 	failed := false
 	for c := range ch {
 		if failed {
 			continue // drain, so that the reader can end
 		}
-		time.Sleep(time.Until(c.due))
+		sleep.sleepUntil(c.due)
 		p.noteLate(time.Since(c.due))
 		if _, err := dst.Write(c.b); err != nil {
 			failed = true
