@@ -189,34 +189,43 @@ func TestColdBurstLoad(t *testing.T) {
 			// The three clients in turn, so that a slow spell of the
 			// shared machine falls on each alike.
 			const gate, before, hand = 0, 1, 2
-			var walls [3][]time.Duration
+			// Per run: the wall time, the handshakes, the CPU per create of
+			// this process (client and server) and of the proxy's, and how
+			// late the proxy delivered on average.
+			var walls, cpu, proxyCPU, late [3][]time.Duration
 			var shakes [3][]int32
-			var late [3][]time.Duration
 			for i := range runs * 3 {
+				k := i % 3
 				handshakes.Store(0)
 				proxy.lateness(t)
+				cpu0 := cpuTime()
 				var d time.Duration
-				switch i % 3 {
-				case gate, before:
-					d = coldBurst(t, base, roots, i%3 == before, goroutines, creates)
-				case hand:
+				if k == hand {
 					d = handColdBurst(t, base, roots, tc.h2, goroutines, creates)
+				} else {
+					d = coldBurst(t, base, roots, k == before, goroutines, creates)
 				}
-				walls[i%3] = append(walls[i%3], d)
-				shakes[i%3] = append(shakes[i%3], handshakes.Load())
-				late[i%3] = append(late[i%3], proxy.lateness(t).mean)
+				l := proxy.lateness(t)
+				walls[k] = append(walls[k], d)
+				cpu[k] = append(cpu[k], (cpuTime()-cpu0)/creates)
+				proxyCPU[k] = append(proxyCPU[k], l.cpu/creates)
+				late[k] = append(late[k], l.mean)
+				shakes[k] = append(shakes[k], handshakes.Load())
 			}
 			var med [3]time.Duration
 			for k := range med {
 				med[k] = medianOf(walls[k])
 			}
 			ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+			us := func(d time.Duration) time.Duration { return d.Round(time.Microsecond) }
 			ratio := func(a, b time.Duration) float64 { return a.Seconds() / b.Seconds() }
-			t.Logf("%s: floor %v; gate: median %v = %.3fx floor = %.3fx hand-written, handshakes %v; before 0.4: median %v = %.3fx floor, handshakes %v; gate - before = %v",
-				tc.name, floor, ms(med[gate]), ratio(med[gate], floor), ratio(med[gate], med[hand]), shakes[gate],
-				ms(med[before]), ratio(med[before], floor), shakes[before], ms(med[gate]-med[before]))
-			t.Logf("%s: hand-written net/http: median %v = %.3fx floor, handshakes %v; the proxy's mean lateness per delivery (gate, before, hand-written runs): %v %v %v",
-				tc.name, ms(med[hand]), ratio(med[hand], floor), shakes[hand], late[gate], late[before], late[hand])
+			t.Logf("%s: floor %v; gate: median %v = %.3fx floor = %.3fx hand-written; before 0.4: median %v = %.3fx floor; hand-written net/http: median %v = %.3fx floor; gate - before = %v",
+				tc.name, floor, ms(med[gate]), ratio(med[gate], floor), ratio(med[gate], med[hand]),
+				ms(med[before]), ratio(med[before], floor), ms(med[hand]), ratio(med[hand], floor), ms(med[gate]-med[before]))
+			for k, name := range []string{"gate", "before 0.4", "hand-written"} {
+				t.Logf("%s, %s: handshakes %v; CPU per create, medians: this process (client and server) %v, the proxy %v; the proxy's mean lateness a delivery %v",
+					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])))
+			}
 			if tc.h2 {
 				for _, n := range shakes[gate] {
 					assert.Equal(t, int32(1), n, "one handshake for the burst")

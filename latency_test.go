@@ -109,26 +109,29 @@ func (p *proxyProcess) lateness(t testing.TB) lateness {
 	line, err := p.out.ReadString('\n')
 	require.NoError(t, err)
 	var l lateness
-	_, err = fmt.Sscan(line, &l.n, &l.mean, &l.median, &l.p90, &l.max)
+	_, err = fmt.Sscan(line, &l.n, &l.mean, &l.median, &l.p90, &l.max, &l.cpu)
 	require.NoError(t, err, "the proxy's lateness line %q", line)
 	return l
 }
 
-// lateness summarises how long after its due time each chunk was written.
+// lateness summarises how long after its due time each chunk was written,
+// and the CPU time the proxy process used meanwhile.
 type lateness struct {
 	n                      int
 	mean, median, p90, max time.Duration
+	cpu                    time.Duration
 }
 
 func (l lateness) String() string {
 	us := func(d time.Duration) string { return d.Round(time.Microsecond).String() }
-	return fmt.Sprintf("%d deliveries, late by mean %s, median %s, p90 %s, max %s", l.n, us(l.mean), us(l.median), us(l.p90), us(l.max))
+	return fmt.Sprintf("%d deliveries, late by mean %s, median %s, p90 %s, max %s; proxy CPU %s", l.n, us(l.mean), us(l.median), us(l.p90), us(l.max), us(l.cpu))
 }
 
 // serveProxyProcess is a proxy process's life (TestMain, when proxyEnv is
 // set): it prints the proxy's address, answers each "lateness" line on its
 // stdin with its deliveries' lateness since the last one (n, mean, median,
-// p90 and max, in nanoseconds), and serves until its stdin ends.
+// p90 and max) and the CPU time it used meanwhile, in nanoseconds, and
+// serves until its stdin ends.
 func serveProxyProcess(spec string) int {
 	target, d, _ := strings.Cut(spec, " ")
 	delay, err := time.ParseDuration(d)
@@ -143,9 +146,12 @@ func serveProxyProcess(spec string) int {
 	}
 	fmt.Println(p.Addr())
 	in := bufio.NewScanner(os.Stdin)
+	cpu := cpuTime()
 	for in.Scan() {
 		l := p.takeLateness()
-		fmt.Println(l.n, int64(l.mean), int64(l.median), int64(l.p90), int64(l.max))
+		now := cpuTime()
+		l.cpu, cpu = now-cpu, now
+		fmt.Println(l.n, int64(l.mean), int64(l.median), int64(l.p90), int64(l.max), int64(l.cpu))
 	}
 	p.close()
 	return 0
