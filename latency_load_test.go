@@ -192,7 +192,7 @@ func TestColdBurstLoad(t *testing.T) {
 			// Per run: the wall time, the handshakes, the CPU per create of
 			// this process (client and server) and of the proxy's, and how
 			// late the proxy delivered on average.
-			var walls, cpu, proxyCPU, late [3][]time.Duration
+			var walls, cpu, proxyCPU, late, chunks [3][]time.Duration
 			var shakes [3][]int32
 			for i := range runs * 3 {
 				k := i % 3
@@ -210,6 +210,7 @@ func TestColdBurstLoad(t *testing.T) {
 				cpu[k] = append(cpu[k], (cpuTime()-cpu0)/creates)
 				proxyCPU[k] = append(proxyCPU[k], l.cpu/creates)
 				late[k] = append(late[k], l.mean)
+				chunks[k] = append(chunks[k], time.Duration(l.n))
 				shakes[k] = append(shakes[k], handshakes.Load())
 			}
 			var med [3]time.Duration
@@ -223,8 +224,8 @@ func TestColdBurstLoad(t *testing.T) {
 				tc.name, floor, ms(med[gate]), ratio(med[gate], floor), ratio(med[gate], med[hand]),
 				ms(med[before]), ratio(med[before], floor), ms(med[hand]), ratio(med[hand], floor), ms(med[gate]-med[before]))
 			for k, name := range []string{"gate", "before 0.4", "hand-written"} {
-				t.Logf("%s, %s: handshakes %v; CPU per create, medians: this process (client and server) %v, the proxy %v; the proxy's mean lateness a delivery %v",
-					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])))
+				t.Logf("%s, %s: handshakes %v; CPU per create, medians: this process (client and server) %v, the proxy %v; the proxy's mean lateness a delivery %v, deliveries %v",
+					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])), int(medianOf(chunks[k])))
 			}
 			if tc.h2 {
 				for _, n := range shakes[gate] {
