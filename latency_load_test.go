@@ -1,6 +1,7 @@
 package freddy
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"flag"
@@ -47,8 +48,8 @@ const (
 	rtt    = 2 * oneWay
 )
 
-// medianOf returns the median of the durations.
-func medianOf(d []time.Duration) time.Duration {
+// medianOf returns the median of d.
+func medianOf[T cmp.Ordered](d []T) T {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
@@ -193,10 +194,11 @@ func TestColdBurstLoad(t *testing.T) {
 			// shared machine falls on each alike.
 			const gate, before, hand = 0, 1, 2
 			// Per run: the wall time, the handshakes, the CPU per create of
-			// this process (client and server) and of the proxy's, and how
-			// late the proxy delivered on average.
-			var walls, cpu, proxyCPU, late, chunks [3][]time.Duration
+			// this process (client and server) and of the proxy's, how late
+			// the proxy delivered on average and how many deliveries.
+			var walls, cpu, proxyCPU, late [3][]time.Duration
 			var shakes [3][]int32
+			var deliveries [3][]int
 			for i := range runs * 3 {
 				k := i % 3
 				handshakes.Store(0)
@@ -213,7 +215,7 @@ func TestColdBurstLoad(t *testing.T) {
 				cpu[k] = append(cpu[k], (cpuTime()-cpu0)/creates)
 				proxyCPU[k] = append(proxyCPU[k], l.cpu/creates)
 				late[k] = append(late[k], l.mean)
-				chunks[k] = append(chunks[k], time.Duration(l.n))
+				deliveries[k] = append(deliveries[k], l.n)
 				shakes[k] = append(shakes[k], handshakes.Load())
 			}
 			var med [3]time.Duration
@@ -228,7 +230,7 @@ func TestColdBurstLoad(t *testing.T) {
 				ms(med[before]), ratio(med[before], floor), ms(med[hand]), ratio(med[hand], floor), ms(med[gate]-med[before]))
 			for k, name := range []string{"gate", "before 0.4", "hand-written"} {
 				t.Logf("%s, %s: handshakes %v; CPU per create, medians: this process (client and server) %v, the proxy %v; the proxy's mean lateness a delivery %v, deliveries %v",
-					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])), int(medianOf(chunks[k])))
+					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])), medianOf(deliveries[k]))
 			}
 			if tc.h2 {
 				for _, n := range shakes[gate] {

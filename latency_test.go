@@ -122,11 +122,6 @@ type lateness struct {
 	cpu                    time.Duration
 }
 
-func (l lateness) String() string {
-	us := func(d time.Duration) string { return d.Round(time.Microsecond).String() }
-	return fmt.Sprintf("%d deliveries, late by mean %s, median %s, p90 %s, max %s; proxy CPU %s", l.n, us(l.mean), us(l.median), us(l.p90), us(l.max), us(l.cpu))
-}
-
 // serveProxyProcess is a proxy process's life (TestMain, when proxyEnv is
 // set): it prints the proxy's address, answers each "lateness" line on its
 // stdin with its deliveries' lateness since the last one (n, mean, median,
