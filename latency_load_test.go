@@ -56,8 +56,9 @@ func medianOf[T cmp.Ordered](d []T) T {
 }
 
 // coldBurst makes n creates from g goroutines on a fresh Client to base,
-// and returns the wall time.
-func coldBurst(t *testing.T, base string, roots *tls.Config, gateOff bool, g, n int) time.Duration {
+// and returns the wall time. clock, when not nil, times every create but
+// each goroutine's first (its handshake, or its wait for the gate's).
+func coldBurst(t *testing.T, base string, roots *tls.Config, gateOff bool, g, n int, clock *burstClock) time.Duration {
 	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(base), WithRateLimitPacing(false), func(c *config) error {
 		c.tlsConfig, c.coldGateOff = roots, gateOff
 		return nil
@@ -72,9 +73,16 @@ func coldBurst(t *testing.T, base string, roots *tls.Config, gateOff bool, g, n 
 	start := time.Now()
 	for range g {
 		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				_, err := c.Configurations.Create(context.Background(), params)
+			for i := 0; next.Add(1) <= int64(n); i++ {
+				ctx, ct := context.Background(), (*callTimes)(nil)
+				if i > 0 {
+					ctx, ct = clock.start(ctx)
+				}
+				_, err := c.Configurations.Create(ctx, params)
 				assert.NoError(t, err)
+				if ct != nil {
+					clock.end(ct)
+				}
 			}
 		})
 	}
@@ -107,8 +115,9 @@ func handshakeTime(t *testing.T, base string, roots *tls.Config) time.Duration {
 // create dials and the other goroutines start when it has its connection
 // (httptrace GotConn), the one handshake the gate allows; otherwise every
 // goroutine starts at once, as net/http lets them. It is what this machine
-// allows a careful net/http client, the ratio's other side.
-func handColdBurst(t *testing.T, base string, roots *tls.Config, h2 bool, g, n int) time.Duration {
+// allows a careful net/http client, the ratio's other side. clock is as
+// coldBurst's.
+func handColdBurst(t *testing.T, base string, roots *tls.Config, h2 bool, g, n int, clock *burstClock) time.Duration {
 	hand := newHandWritten(base, testAPIKey)
 	defer hand.hc.CloseIdleConnections()
 	if roots != nil {
@@ -133,10 +142,16 @@ func handColdBurst(t *testing.T, base string, roots *tls.Config, h2 bool, g, n i
 			} else {
 				<-connected
 			}
-			for next.Add(1) <= int64(n) {
+			for j := 0; next.Add(1) <= int64(n); j++ {
+				var ct *callTimes
+				if j > 0 {
+					ctx, ct = clock.start(context.Background())
+				}
 				_, err := hand.create(ctx, body)
 				assert.NoError(t, err)
-				ctx = context.Background()
+				if ct != nil {
+					clock.end(ct)
+				}
 			}
 			if i == 0 {
 				release() // had no connection: the others go on
@@ -171,7 +186,12 @@ func TestColdBurstLoad(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var handshakes atomic.Int32
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ok) }))
+			var clock atomic.Pointer[burstClock] // set for the timed runs
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				in := time.Now()
+				_, _ = w.Write(ok)
+				clock.Load().serve(r, in)
+			}))
 			srv.EnableHTTP2 = tc.h2
 			srv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
 				handshakes.Add(1)
@@ -206,9 +226,9 @@ func TestColdBurstLoad(t *testing.T) {
 				cpu0 := cpuTime()
 				var d time.Duration
 				if k == hand {
-					d = handColdBurst(t, base, roots, tc.h2, goroutines, creates)
+					d = handColdBurst(t, base, roots, tc.h2, goroutines, creates, nil)
 				} else {
-					d = coldBurst(t, base, roots, k == before, goroutines, creates)
+					d = coldBurst(t, base, roots, k == before, goroutines, creates, nil)
 				}
 				l := proxy.lateness(t)
 				walls[k] = append(walls[k], d)
@@ -228,9 +248,25 @@ func TestColdBurstLoad(t *testing.T) {
 			t.Logf("%s: floor %v; gate: median %v = %.3fx floor = %.3fx hand-written; before 0.4: median %v = %.3fx floor; hand-written net/http: median %v = %.3fx floor; gate - before = %v",
 				tc.name, floor, ms(med[gate]), ratio(med[gate], floor), ratio(med[gate], med[hand]),
 				ms(med[before]), ratio(med[before], floor), ms(med[hand]), ratio(med[hand], floor), ms(med[gate]-med[before]))
-			for k, name := range []string{"gate", "before 0.4", "hand-written"} {
+			names := [...]string{gate: "gate", before: "before 0.4", hand: "hand-written"}
+			for k, name := range names {
 				t.Logf("%s, %s: handshakes %v; CPU per create, medians: this process (client and server) %v, the proxy %v; the proxy's mean lateness a delivery %v, deliveries %v",
 					tc.name, name, shakes[k], us(medianOf(cpu[k])), us(medianOf(proxyCPU[k])), us(medianOf(late[k])), medianOf(deliveries[k]))
+			}
+			// Where a create's time goes, on one more run of the gate and of
+			// the hand-written client, timed.
+			for _, k := range []int{gate, hand} {
+				c := newBurstClock()
+				clock.Store(c)
+				if k == hand {
+					handColdBurst(t, base, roots, tc.h2, goroutines, creates, c)
+				} else {
+					coldBurst(t, base, roots, false, goroutines, creates, c)
+				}
+				clock.Store(nil)
+				s := c.split()
+				t.Logf("%s, %s: a create's time, mean of %d timed (each goroutine's first left out): %v in all = %v in the client before its request was written + %v up through the proxy (%v) to the server's handler + %v in the handler + %v down to the response's first byte + %v in the client after it",
+					tc.name, names[k], s.n, us(s.duration), us(s.pre), us(s.up), oneWay, us(s.server), us(s.down), us(s.post))
 			}
 			if tc.h2 {
 				for _, n := range shakes[gate] {
