@@ -199,11 +199,14 @@ func (p *delayProxy) pipe(dst, src net.Conn) {
 	ch := make(chan chunk, 1024)
 	p.wg.Go(func() {
 		defer close(ch)
+		// One buffer to read into, and a copy the size of each chunk: a
+		// fresh 32 KiB a read, cleared and collected, was a fifth of the
+		// proxy's CPU, spent on the cores the measured process runs on.
+		buf := make([]byte, 32<<10)
 		for {
-			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
-				ch <- chunk{buf[:n], time.Now().Add(p.delay)}
+				ch <- chunk{slices.Clone(buf[:n]), time.Now().Add(p.delay)}
 			}
 			if err != nil {
 				return
