@@ -155,23 +155,32 @@ func serveProxyProcess(spec string) int {
 // Addr is the proxy's host:port.
 func (p *delayProxy) Addr() string { return p.ln.Addr().String() }
 
+// serve accepts connections and connects each to the target on a goroutine
+// of its own: connections opened at once are set up at once, as on a
+// network, not one upstream dial after another (which spread 16 handshakes
+// started together over 8–12 ms before their first bytes went through).
 func (p *delayProxy) serve() {
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
 			return
 		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		if !p.track(c, up) {
-			return
-		}
-		p.wg.Go(func() { p.pipe(up, c) })
-		p.wg.Go(func() { p.pipe(c, up) })
+		p.wg.Go(func() { p.connect(c) })
 	}
+}
+
+// connect joins c to a new connection to the target.
+func (p *delayProxy) connect(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	if !p.track(c, up) {
+		return
+	}
+	p.wg.Go(func() { p.pipe(up, c) })
+	p.wg.Go(func() { p.pipe(c, up) })
 }
 
 // track records a connection pair for close; false once the proxy closed.
