@@ -26,9 +26,10 @@ import (
 // carries: a sleeper (a timerfd on Linux) wakes its writer, where
 // time.Sleep, which the Go runtime rounds to whole milliseconds, made each
 // delivery about half a millisecond late on average and each round trip
-// about one; and it sets up connections opened together in parallel. It records how late each delivery still is (takeLateness, the
-// load runs report it), so that a run can tell the proxy's share of a
-// round trip from the client's.
+// about one; and it sets up connections opened together in parallel. It
+// records how late each delivery still is (takeLateness, the load runs
+// report it), so that a run can tell the proxy's share of a round trip
+// from the client's.
 type delayProxy struct {
 	ln     net.Listener
 	target string
