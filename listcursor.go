@@ -62,7 +62,24 @@ var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true
 type jsonScan struct {
 	b []byte
 	i int
+	// elems, when not nil, collects where each element of the data array
+	// starts and ends (decodeListItems).
+	elems *[]span
+	// strict refuses a list object with a member listObject does not read
+	// whose value is not valid JSON: decodeListItems then knows the whole
+	// body valid, as json.Unmarshal requires.
+	strict bool
+	// deepest is the deepest nesting value passed.
+	deepest int
 }
+
+// span is where a value starts and ends in the text scanned.
+type span struct{ from, to int }
+
+// maxScanDepth is the nesting under which the scan reads a body: far below
+// encoding/json's own limit, which an item decoded on its own would
+// otherwise meet two levels later than inside the body.
+const maxScanDepth = 1000
 
 func (s *jsonScan) space() {
 	for s.i < len(s.b) {
@@ -83,8 +100,8 @@ func (s *jsonScan) peek() byte {
 	return 0
 }
 
-// str passes a string at s.i; plain is false if it holds an escape or a
-// byte outside ASCII.
+// str passes a string at s.i; plain is false if it holds an escape, a
+// control character or a byte outside ASCII.
 func (s *jsonScan) str() (text []byte, plain, ok bool) {
 	if s.peek() != '"' {
 		return nil, false, false
@@ -98,7 +115,7 @@ func (s *jsonScan) str() (text []byte, plain, ok bool) {
 		case c == '"':
 			text, s.i = s.b[s.i+1:j], j+1
 			return text, plain, true
-		case c >= 0x80:
+		case c >= 0x80 || c < 0x20:
 			plain = false
 		}
 	}
@@ -144,6 +161,7 @@ func (s *jsonScan) value() ([]byte, bool) {
 				continue
 			case '{', '[':
 				depth++
+				s.deepest = max(s.deepest, depth)
 			default:
 				if depth--; depth == 0 {
 					s.i++
@@ -168,8 +186,12 @@ func (s *jsonScan) array() (n int, last []byte, ok bool) {
 	}
 	for {
 		s.space()
+		start := s.i
 		if last, ok = s.value(); !ok {
 			return 0, nil, false
+		}
+		if s.elems != nil {
+			*s.elems = append(*s.elems, span{start, s.i})
 		}
 		n++
 		s.space()
@@ -229,7 +251,7 @@ func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool)
 				return 0, nil, false
 			}
 		default:
-			if _, ok := s.value(); !ok {
+			if v, ok := s.value(); !ok || (s.strict && !json.Valid(v)) {
 				return 0, nil, false
 			}
 		}

@@ -1,0 +1,89 @@
+package freddy
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// splitItems is the smallest page decodeListItems decodes on two
+// goroutines: below it a goroutine costs more than it saves.
+const splitItems = 16
+
+// decodeListItems decodes a list body as decodeWholeList does, but reads
+// its top level with listCursor's scan and decodes the items apart from
+// it, the two halves of a large page on two goroutines: ListAll's loop
+// waits for a page's decoding when the page arrives as the loop asks for
+// it, and a free processor halves that wait. ok is false for a body the
+// scan does not read (see listCursor), in which an item does not decode,
+// or which decodeWholeList would refuse: the caller then reads it with
+// decodeWholeList, whose errors are the ones a caller gets.
+//
+// It accepts exactly what decodeWholeList accepts and gives the same page:
+// the scan checks the top level's structure and member names, and each
+// value there is checked by encoding/json (the known members and the items
+// decoded, any other member validated), so the body is valid JSON when ok
+// is true, as json.Unmarshal requires; and the items decode as a JSON array
+// of the body's own element texts, as they do inside the body.
+// FuzzDecodeListItems holds it to that.
+func decodeListItems(body []byte, limit int) (*ConfigurationPage, bool) {
+	var top wireList[wireID]
+	var elems []span
+	s := jsonScan{b: body, elems: &elems, strict: true}
+	s.space()
+	pageDepth, itemDepth, ok := 0, 1, false
+	switch s.peek() {
+	case '[':
+		_, _, ok = s.array()
+		itemDepth = 0
+	case '{':
+		_, _, ok = s.listObject(&top)
+	}
+	if s.space(); !ok || s.i != len(s.b) || s.deepest > maxScanDepth || (top.Success != nil && !*top.Success) {
+		return nil, false
+	}
+	l := wireList[wireConfiguration]{
+		Success: top.Success, Data: make([]wireConfiguration, len(elems)),
+		HasMore: top.HasMore, HasMoreSnake: top.HasMoreSnake,
+		FirstID: top.FirstID, FirstIDSnake: top.FirstIDSnake,
+		LastID: top.LastID, LastIDSnake: top.LastIDSnake,
+	}
+	if !decodeItems(body, elems, l.Data) {
+		return nil, false
+	}
+	p, derr := listPage(body, &l, pageDepth, itemDepth, limit)
+	return p, derr == nil
+}
+
+// decodeItems decodes the elements of body at elems into data, the second
+// half on a goroutine of its own when there are splitItems or more; false
+// if they do not decode.
+func decodeItems(body []byte, elems []span, data []wireConfiguration) bool {
+	if len(elems) < splitItems {
+		return decodeRun(body, elems, data)
+	}
+	half := len(elems) / 2
+	var wg sync.WaitGroup
+	var secondOK bool
+	wg.Go(func() { secondOK = decodeRun(body, elems[half:], data[half:]) })
+	firstOK := decodeRun(body, elems[:half], data[:half])
+	wg.Wait()
+	return firstOK && secondOK
+}
+
+// decodeRun decodes a run of consecutive elements of body's data array, in
+// one json.Unmarshal of the array of their text (commas and spaces between
+// them as they are in body), into data, which it fills in place.
+func decodeRun(body []byte, elems []span, data []wireConfiguration) bool {
+	if len(elems) == 0 {
+		return true
+	}
+	from, to := elems[0].from, elems[len(elems)-1].to
+	text := make([]byte, 0, to-from+2)
+	text = append(append(append(text, '['), body[from:to]...), ']')
+	// encoding/json appends to a slice with room in place.
+	run := data[:0:len(data)]
+	if json.Unmarshal(text, &run) != nil || len(run) != len(data) {
+		return false
+	}
+	return true
+}
