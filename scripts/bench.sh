@@ -12,8 +12,8 @@
 #                     the same stretch of the machine; "se" is the standard
 #                     error of a round's ratio from its blocks' own ratios.
 #   BenchmarkListAll  10,000 items in pages of 100: ns/item ratio <= 1.10,
-#                     allocs/item <= hand-written + 2; the two sides run back
-#                     to back within a round.
+#                     allocs/item <= hand-written + 2; paired the same way,
+#                     one walk over the 10,000 items a block.
 #
 #   scripts/bench.sh [rounds] [benchtime]     # defaults: 8 rounds, 2s
 #

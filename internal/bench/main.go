@@ -3,7 +3,7 @@
 // SDK/hand-written ratios. A pair is either two benchmarks named …/sdk and
 // …/nethttp, or one paired benchmark (BenchmarkCreate's modes: the sides
 // alternate in short blocks within each round) reporting sdk-ns/op,
-// nethttp-ns/op, sdk-B/op, … and ratio-se, the standard error of its
+// nethttp-ns/op, sdk-B/op, sdk-items/op, … and ratio-se, the standard error of its
 // round's ratio. The ns ratio is the median of the rounds' own ratios; the
 // report also gives their range and, for paired benchmarks, the median
 // standard error within a round: how finely the measurement can tell. A

@@ -89,3 +89,14 @@ func TestPairedBenchmark(t *testing.T) {
 	require.Len(t, lines, 2)
 	assert.Regexp(t, `^BenchmarkCreate/serial\s+3\s+op\s+105\.0\s+100\.0\s+1\.020\s+1\.040\s+139\.00\s+138\.00\s+met\s+1\.010-1\.050 se 0\.020$`, lines[1])
 }
+
+// TestPairedPerItem: a paired benchmark that reports items/op per side is
+// judged per item.
+func TestPairedPerItem(t *testing.T) {
+	in := "BenchmarkListAll-2 1 5000 ns/op 300 nethttp-B/op 30000 nethttp-allocs/op 10000 nethttp-items/op 1000 nethttp-ns/op 1.05 ratio 0 ratio-se 300 sdk-B/op 60000 sdk-allocs/op 10000 sdk-items/op 1050 sdk-ns/op\n"
+	samples, err := parse(strings.NewReader(in))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	assert.False(t, report(&out, samples), "+3 allocs per item misses the +2 target")
+	assert.Regexp(t, `BenchmarkListAll\s+1\s+item\s+0\.1\s+0\.1\s+1\.050\s+1\.000\s+6\.00\s+3\.00\s+MISSED`, out.String())
+}
