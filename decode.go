@@ -133,12 +133,18 @@ type wireList[T any] struct {
 }
 
 // decodeList decodes the body of List. limit is the page size asked for,
-// which decides HasMore when the server does not say. A page listItems
-// reads (the common shapes) is decoded item by item, a large one on two
-// goroutines; any other body, and any body it refuses, is read by
-// decodeWholeList, whose errors are the ones a caller gets.
+// which decides HasMore when the server does not say.
 func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
-	if p, ok := decodeListItems(body, limit); ok {
+	return decodeScannedList(body, scanList(body), limit)
+}
+
+// decodeScannedList is decodeList from the body's scan: a page
+// decodeListItems reads (the common shapes) has its items decoded apart, a
+// large one in two halves on two goroutines; any other body, and any body
+// it refuses, is read by decodeWholeList, whose errors are the ones a
+// caller gets.
+func decodeScannedList(body []byte, sc *listScan, limit int) (*ConfigurationPage, *DecodeError) {
+	if p, ok := decodeListItems(body, sc, limit); ok {
 		return p, nil
 	}
 	return decodeWholeList(body, limit)

@@ -9,14 +9,14 @@ import (
 // goroutines: below it a goroutine costs more than it saves.
 const splitItems = 16
 
-// decodeListItems decodes a list body as decodeWholeList does, but reads
-// its top level with listCursor's scan and decodes the items apart from
-// it, the two halves of a large page on two goroutines: ListAll's loop
-// waits for a page's decoding when the page arrives as the loop asks for
-// it, and a free processor halves that wait. ok is false for a body the
-// scan does not read (see listCursor), in which an item does not decode,
-// or which decodeWholeList would refuse: the caller then reads it with
-// decodeWholeList, whose errors are the ones a caller gets.
+// decodeListItems decodes a list body as decodeWholeList does, from its
+// scan (scanList): the items are decoded apart from the top level, the two
+// halves of a large page on two goroutines. ListAll's loop waits for a
+// page's decoding when the page arrives as the loop asks for it, and a free
+// processor halves that wait. ok is false for a body the scan does not
+// read, in which an item does not decode, or which decodeWholeList would
+// refuse: the caller then reads it with decodeWholeList, whose errors are
+// the ones a caller gets.
 //
 // It accepts exactly what decodeWholeList accepts and gives the same page:
 // the scan checks the top level's structure and member names, and each
@@ -25,32 +25,25 @@ const splitItems = 16
 // is true, as json.Unmarshal requires; and the items decode as a JSON array
 // of the body's own element texts, as they do inside the body.
 // FuzzDecodeListItems holds it to that.
-func decodeListItems(body []byte, limit int) (*ConfigurationPage, bool) {
-	var top wireList[wireID]
-	var elems []span
-	s := jsonScan{b: body, elems: &elems, strict: true}
-	s.space()
-	pageDepth, itemDepth, ok := 0, 1, false
-	switch s.peek() {
-	case '[':
-		_, _, ok = s.array()
-		itemDepth = 0
-	case '{':
-		_, _, ok = s.listObject(&top)
-	}
-	if s.space(); !ok || s.i != len(s.b) || s.deepest > maxScanDepth || (top.Success != nil && !*top.Success) {
+func decodeListItems(body []byte, sc *listScan, limit int) (*ConfigurationPage, bool) {
+	if !sc.ok {
 		return nil, false
 	}
+	top := &sc.top
 	l := wireList[wireConfiguration]{
-		Success: top.Success, Data: make([]wireConfiguration, len(elems)),
+		Success: top.Success, Data: make([]wireConfiguration, len(sc.elems)),
 		HasMore: top.HasMore, HasMoreSnake: top.HasMoreSnake,
 		FirstID: top.FirstID, FirstIDSnake: top.FirstIDSnake,
 		LastID: top.LastID, LastIDSnake: top.LastIDSnake,
 	}
-	if !decodeItems(body, elems, l.Data) {
+	if !decodeItems(body, sc.elems, l.Data) {
 		return nil, false
 	}
-	p, derr := listPage(body, &l, pageDepth, itemDepth, limit)
+	itemDepth := 1
+	if sc.bare {
+		itemDepth = 0
+	}
+	p, derr := listPage(body, &l, 0, itemDepth, limit)
 	return p, derr == nil
 }
 

@@ -53,7 +53,7 @@ var listItemsRefused = append(append([]string{}, listCursorRefused...),
 func TestDecodeListItemsAgreesWithWholeList(t *testing.T) {
 	for _, body := range listItemsBodies(t) {
 		for _, limit := range []int{2, 20, 100} {
-			got, ok := decodeListItems(body, limit)
+			got, ok := decodeListItems(body, scanList(body), limit)
 			require.True(t, ok, "%s", body)
 			want, derr := decodeWholeList(body, limit)
 			require.Nil(t, derr, "%s", body)
@@ -69,7 +69,7 @@ func TestDecodeListItemsAgreesWithWholeList(t *testing.T) {
 // not read gets decodeWholeList's page or error from decodeList.
 func TestDecodeListItemsLeavesTheRestToWholeList(t *testing.T) {
 	for _, body := range listItemsRefused {
-		_, ok := decodeListItems([]byte(body), 2)
+		_, ok := decodeListItems([]byte(body), scanList([]byte(body)), 2)
 		assert.False(t, ok, body)
 		got, gotErr := decodeList([]byte(body), 2)
 		want, wantErr := decodeWholeList([]byte(body), 2)
@@ -92,7 +92,8 @@ func FuzzDecodeListItems(f *testing.F) {
 		f.Add([]byte(s), 2)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, limit int) {
-		got, ok := decodeListItems(bytes.Clone(body), limit)
+		b := bytes.Clone(body)
+		got, ok := decodeListItems(b, scanList(b), limit)
 		if !ok {
 			return
 		}
