@@ -59,6 +59,16 @@ func BenchmarkCreate(b *testing.B) {
 			return err
 		},
 	}
+	if benchNull() {
+		// Both sides hand-written, each with its own transport: the
+		// ratio's spread when nothing differs.
+		other := newHandWritten(srv.URL, testAPIKey)
+		defer other.hc.CloseIdleConnections()
+		sides.sdk = func(ctx context.Context) error {
+			_, err := other.create(ctx, handParams)
+			return err
+		}
+	}
 	b.Run("serial", func(b *testing.B) { benchPaired(b, sides, 1, 16) })
 	b.Run("parallel16", func(b *testing.B) { benchPaired(b, sides, 16, 128) })
 }
@@ -169,6 +179,11 @@ func standardError(v []float64) float64 {
 	}
 	return math.Sqrt(sq/(n-1)) / math.Sqrt(n)
 }
+
+// benchNull reports whether BenchmarkCreate runs the hand-written client on
+// both sides (FREDDY_BENCH_NULL=1, scripts/bench.sh's NULL=1): a null run,
+// whose ratios show what the measurement reads when nothing differs.
+func benchNull() bool { return os.Getenv("FREDDY_BENCH_NULL") == "1" }
 
 // benchReversed reports whether this round starts with the hand-written
 // side: scripts/bench.sh alternates the order from round to round.

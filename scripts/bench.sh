@@ -18,7 +18,10 @@
 #   scripts/bench.sh [rounds] [benchtime]     # defaults: 8 rounds, 2s
 #
 # Exits non-zero when a target is missed. REPORT_ONLY=1 prints without
-# judging; BENCH=<regexp> picks the benchmarks (default both).
+# judging; BENCH=<regexp> picks the benchmarks (default both). NULL=1 runs
+# the hand-written Create on both sides (the "sdk" column is a second
+# hand-written client): the ratios a run reads when nothing differs, to
+# judge how far to trust its Create ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-8}
@@ -30,7 +33,7 @@ go test -c -o "$out.test" . >/dev/null
 trap 'rm -f "$out" "$out.test"' EXIT
 # Odd rounds start with the SDK, even rounds with the hand-written client.
 for i in $(seq 1 "$rounds"); do
-  FREDDY_BENCH_REVERSE=$(( (i + 1) % 2 )) "$out.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime" |
+  FREDDY_BENCH_NULL=${NULL:-0} FREDDY_BENCH_REVERSE=$(( (i + 1) % 2 )) "$out.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime" |
     tee -a "$out" | grep '^Benchmark' >&2
 done
 flags=()
