@@ -3,8 +3,8 @@
 // SDK/hand-written ratios. A pair is either two benchmarks named …/sdk and
 // …/nethttp, or one paired benchmark (BenchmarkCreate's modes: the sides
 // alternate in short blocks within each round) reporting sdk-ns/op,
-// nethttp-ns/op, sdk-B/op, sdk-items/op, … and ratio-se, the standard error of its
-// round's ratio. The ns ratio is the median of the rounds' own ratios; the
+// nethttp-ns/op, sdk-B/op, sdk-items/op, sdk-cpu-ns/op (the process's CPU
+// time per op), … and ratio-se, the standard error of its round's ratio. The ns ratio is the median of the rounds' own ratios; the
 // report also gives their range and, for paired benchmarks, the median
 // standard error within a round: how finely the measurement can tell. A
 // benchmark that reports items/op is judged per item. It exits 1 when a pair
@@ -39,7 +39,7 @@ func main() {
 
 // metrics holds every round's values of one benchmark, or of one side of a
 // paired benchmark (se: the paired rounds' standard errors of the ratio).
-type metrics struct{ ns, bytes, allocs, items, se []float64 }
+type metrics struct{ ns, cpu, bytes, allocs, items, se []float64 }
 
 // target is what a benchmark pair must meet: the SDK's ns at most nsRatio
 // times the hand-written client's, its allocs at most allocsPlus more, per
@@ -103,6 +103,8 @@ func parse(r io.Reader) (map[string]*metrics, error) {
 			switch unit {
 			case "ns/op":
 				m.ns = append(m.ns, v)
+			case "cpu-ns/op":
+				m.cpu = append(m.cpu, v)
 			case "B/op":
 				m.bytes = append(m.bytes, v)
 			case "allocs/op":
@@ -147,6 +149,15 @@ func roundRatios(sdk, hand []float64) []float64 {
 	return ratios
 }
 
+// cpuRatio is the median of the rounds' SDK/hand-written ratios of CPU
+// time per op, when measured.
+func cpuRatio(sdk, hand []float64) string {
+	if len(sdk) == 0 || len(hand) == 0 || slices.Contains(hand, 0) {
+		return ""
+	}
+	return fmt.Sprintf("; cpu %.3f", pairedRatio(sdk, hand))
+}
+
 // spread is the range of the rounds' ratios and, for a paired benchmark,
 // the median of its rounds' standard errors.
 func spread(ratios, se []float64) string {
@@ -167,7 +178,7 @@ func report(w io.Writer, samples map[string]*metrics) bool {
 	}
 	sort.Strings(pairs)
 	ok := len(pairs) > 0
-	fmt.Fprintf(w, "%-28s %7s %5s %12s %12s %9s %9s %10s %10s %7s  %s\n", "benchmark", "rounds", "per", "sdk ns", "net/http", "ns ratio", "B ratio", "sdk allocs", "net/http", "target", "rounds' ns ratios")
+	fmt.Fprintf(w, "%-28s %7s %5s %12s %12s %9s %9s %10s %10s %7s  %s\n", "benchmark", "rounds", "per", "sdk ns", "net/http", "ns ratio", "B ratio", "sdk allocs", "net/http", "target", "rounds' ns ratios; cpu ratio")
 	for _, p := range pairs {
 		s, h := samples[p+"/sdk"], samples[p+"/nethttp"]
 		per, items := "op", 1.0
@@ -185,7 +196,7 @@ func report(w io.Writer, samples map[string]*metrics) bool {
 			verdict = "MISSED"
 		}
 		fmt.Fprintf(w, "%-28s %7d %5s %12.1f %12.1f %9.3f %9.3f %10.2f %10.2f %7s  %s\n", p, len(s.ns), per, median(s.ns)/items, median(h.ns)/items,
-			nsRatio, bRatio, sa, ha, verdict, spread(roundRatios(s.ns, h.ns), s.se))
+			nsRatio, bRatio, sa, ha, verdict, spread(roundRatios(s.ns, h.ns), s.se)+cpuRatio(s.cpu, h.cpu))
 	}
 	return ok
 }

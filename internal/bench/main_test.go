@@ -77,9 +77,9 @@ func TestRatioIsPairedByRound(t *testing.T) {
 // TestPairedBenchmark: one paired benchmark line per round holds both
 // sides; the report pairs them and gives the rounds' standard errors.
 func TestPairedBenchmark(t *testing.T) {
-	in := "BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 100 nethttp-ns/op 1.02 ratio 0.010 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 102 sdk-ns/op\n" +
-		"BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 200 nethttp-ns/op 1.01 ratio 0.030 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 202 sdk-ns/op\n" +
-		"BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 100 nethttp-ns/op 1.05 ratio 0.020 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 105 sdk-ns/op\n"
+	in := "BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 100 nethttp-ns/op 1.02 ratio 0.010 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 102 sdk-ns/op 100 nethttp-cpu-ns/op 110 sdk-cpu-ns/op\n" +
+		"BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 200 nethttp-ns/op 1.01 ratio 0.030 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 202 sdk-ns/op 100 nethttp-cpu-ns/op 105 sdk-cpu-ns/op\n" +
+		"BenchmarkCreate/serial-2 22 5000 ns/op 1000 nethttp-B/op 138 nethttp-allocs/op 100 nethttp-ns/op 1.05 ratio 0.020 ratio-se 1040 sdk-B/op 139 sdk-allocs/op 105 sdk-ns/op 100 nethttp-cpu-ns/op 104 sdk-cpu-ns/op\n"
 	samples, err := parse(strings.NewReader(in))
 	require.NoError(t, err)
 	require.Len(t, samples["BenchmarkCreate/serial/nethttp"].ns, 3)
@@ -87,7 +87,7 @@ func TestPairedBenchmark(t *testing.T) {
 	assert.True(t, report(&out, samples), out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2)
-	assert.Regexp(t, `^BenchmarkCreate/serial\s+3\s+op\s+105\.0\s+100\.0\s+1\.020\s+1\.040\s+139\.00\s+138\.00\s+met\s+1\.010-1\.050 se 0\.020$`, lines[1])
+	assert.Regexp(t, `^BenchmarkCreate/serial\s+3\s+op\s+105\.0\s+100\.0\s+1\.020\s+1\.040\s+139\.00\s+138\.00\s+met\s+1\.010-1\.050 se 0\.020; cpu 1\.050$`, lines[1])
 }
 
 // TestPairedPerItem: a paired benchmark that reports items/op per side is
