@@ -71,12 +71,28 @@ func decodeRun(body []byte, elems []span, data []wireConfiguration) bool {
 		return true
 	}
 	from, to := elems[0].from, elems[len(elems)-1].to
-	text := make([]byte, 0, to-from+2)
-	text = append(append(append(text, '['), body[from:to]...), ']')
-	// encoding/json appends to a slice with room in place.
+	buf := runTexts.Get().(*[]byte)
+	defer func() {
+		// A run larger than a page of 100 is not kept: one huge page
+		// would pin its buffer for the life of the process.
+		if cap(*buf) <= maxRunText {
+			runTexts.Put(buf)
+		}
+	}()
+	text := append(append(append((*buf)[:0], '['), body[from:to]...), ']')
+	*buf = text
+	// encoding/json appends to a slice with room in place, and keeps
+	// nothing of its input: the buffer is reused.
 	run := data[:0:len(data)]
 	if json.Unmarshal(text, &run) != nil || len(run) != len(data) {
 		return false
 	}
 	return true
 }
+
+// runTexts are decodeRun's buffers: a page's runs are copied, not kept, and
+// ListAll would otherwise add half a page of garbage per run.
+var runTexts = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxRunText is the largest buffer runTexts keeps.
+const maxRunText = 64 << 10

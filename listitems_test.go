@@ -106,3 +106,26 @@ func FuzzDecodeListItems(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeListItemsKeepsNothingOfItsBuffers: the buffers the runs are
+// copied into are reused; a page decoded before holds none of them.
+func TestDecodeListItemsKeepsNothingOfItsBuffers(t *testing.T) {
+	page := func(name string) []byte {
+		var items []string
+		for i := range 2 * splitItems {
+			items = append(items, `{"id":"`+name+strconv.Itoa(i)+`","name":"`+name+`","configuration":{"`+name+`":"`+name+`"},"metadata":{"k":["`+name+`"]}}`)
+		}
+		return []byte(`{"data":[` + strings.Join(items, ",") + `]}`)
+	}
+	first := page("aaaa")
+	got, ok := decodeListItems(first, scanList(first), 100)
+	require.True(t, ok)
+	for range 10 {
+		other := page("zzzz")
+		_, ok := decodeListItems(other, scanList(other), 100)
+		require.True(t, ok)
+	}
+	want, derr := decodeWholeList(first, 100)
+	require.Nil(t, derr)
+	assert.Equal(t, want, got)
+}
