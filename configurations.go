@@ -65,7 +65,7 @@ func (s *ConfigurationsService) List(ctx context.Context, params ListConfigurati
 
 // list is List; arrived, if not nil, is handed a 2xx body before it is
 // decoded (ListAll reads the next cursor there).
-func (s *ConfigurationsService) list(ctx context.Context, params ListConfigurationsParams, opts []RequestOption, arrived func(body []byte)) (*ConfigurationPage, error) {
+func (s *ConfigurationsService) list(ctx context.Context, params ListConfigurationsParams, opts []RequestOption, arrived func(body []byte, sc *listScan)) (*ConfigurationPage, error) {
 	o := op{name: "List", method: http.MethodGet}
 	o.opts.apply(opts)
 	query, limit, err := params.query()
@@ -73,10 +73,13 @@ func (s *ConfigurationsService) list(ctx context.Context, params ListConfigurati
 	o.check(err)
 	var page *ConfigurationPage
 	_, err = s.client.core.do(ctx, &o, func(_ int, body []byte) (derr *DecodeError) {
+		// One scan of the top level serves ListAll's next request
+		// (arrived) and the decoding.
+		sc := scanList(body)
 		if arrived != nil {
-			arrived(body)
+			arrived(body, sc)
 		}
-		page, derr = decodeList(body, limit)
+		page, derr = decodeScannedList(body, sc, limit)
 		return derr
 	})
 	if err != nil {

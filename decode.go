@@ -135,6 +135,24 @@ type wireList[T any] struct {
 // decodeList decodes the body of List. limit is the page size asked for,
 // which decides HasMore when the server does not say.
 func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
+	return decodeScannedList(body, scanList(body), limit)
+}
+
+// decodeScannedList is decodeList from the body's scan: a page
+// decodeListItems reads (the common shapes) has its items decoded apart, a
+// large one in two halves on two goroutines; any other body, and any body
+// it refuses, is read by decodeWholeList, whose errors are the ones a
+// caller gets.
+func decodeScannedList(body []byte, sc *listScan, limit int) (*ConfigurationPage, *DecodeError) {
+	if p, ok := decodeListItems(body, sc, limit); ok {
+		return p, nil
+	}
+	return decodeWholeList(body, limit)
+}
+
+// decodeWholeList decodes a List body in one json.Unmarshal, in every shape
+// the contract documents.
+func decodeWholeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 	var l wireList[wireConfiguration]
 	pageDepth, itemDepth := 0, 1
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
@@ -167,11 +185,18 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 	if l.Data == nil {
 		return nil, bodyError(`response holds no "data" array`)
 	}
-	items := make([]Configuration, len(l.Data))
-	refs := make([]rawRef, len(l.Data))
-	p := &ConfigurationPage{Data: make([]*Configuration, len(l.Data)), raw: &rawRef{body: body, depth: pageDepth, item: -1}}
-	for i := range l.Data {
-		w := &l.Data[i]
+	return listPage(body, &l, pageDepth, itemDepth, limit)
+}
+
+// listPage is the ConfigurationPage of a decoded list body whose items sit
+// at itemDepth and the page's members at pageDepth (for RawJSON).
+func listPage(body []byte, l *wireList[wireConfiguration], pageDepth, itemDepth, limit int) (*ConfigurationPage, *DecodeError) {
+	data := l.Data
+	items := make([]Configuration, len(data))
+	refs := make([]rawRef, len(data))
+	p := &ConfigurationPage{Data: make([]*Configuration, len(data)), raw: &rawRef{body: body, depth: pageDepth, item: -1}}
+	for i := range data {
+		w := &data[i]
 		if w.ID == "" {
 			return nil, bodyError("response item " + strconv.Itoa(i) + ` has no "id"`)
 		}
@@ -179,7 +204,7 @@ func decodeList(body []byte, limit int) (*ConfigurationPage, *DecodeError) {
 		items[i] = w.toConfiguration(&refs[i])
 		p.Data[i] = &items[i]
 	}
-	p.HasMore, p.FirstID, p.LastID = l.ends(len(l.Data), func(i int) string { return l.Data[i].ID }, limit)
+	p.HasMore, p.FirstID, p.LastID = l.ends(len(data), func(i int) string { return data[i].ID }, limit)
 	return p, nil
 }
 

@@ -70,7 +70,7 @@ func (s *ConfigurationsService) fetchAhead(ctx context.Context, p ListConfigurat
 			}
 			close(a.done)
 		}()
-		a.page, a.err = s.list(fetchCtx, p, opts, func(body []byte) { a.arrived(body, p.Limit) })
+		a.page, a.err = s.list(fetchCtx, p, opts, func(body []byte, sc *listScan) { a.arrived(body, sc, p.Limit) })
 		returned = true
 	}()
 	return a
@@ -81,11 +81,11 @@ func (s *ConfigurationsService) fetchAhead(ctx context.Context, p ListConfigurat
 // the next request then does not wait for this page's items to be decoded.
 // When the loop comes to wait only later, while the page is still decoded,
 // take starts it.
-func (a *pageAhead) arrived(body []byte, limit int) {
+func (a *pageAhead) arrived(body []byte, sc *listScan, limit int) {
 	if a.startEarly == nil {
 		return
 	}
-	cursor, next, ok := listCursor(body, limit)
+	cursor, next, ok := sc.cursor(body, limit)
 	if !ok || !next {
 		return
 	}

@@ -117,8 +117,10 @@ func (h *handWritten) listAll(ctx context.Context, base string, each func(*listI
 const benchListTotal = 10_000
 
 // BenchmarkListAll iterates over 10,000 configurations in pages of 100 from
-// a loopback server, with ListAll and with the hand-written loop. It reports
-// items/op, which scripts/bench.sh uses to give ns and allocs per item.
+// a loopback server, with ListAll and with the hand-written loop, paired as
+// BenchmarkCreate is (benchPaired, one iteration over the 10,000 items a
+// block). It reports sdk-items/op and nethttp-items/op, which
+// scripts/bench.sh uses to give ns and allocs per item.
 func BenchmarkListAll(b *testing.B) {
 	srv := listServer(b, benchListTotal, 100)
 	client, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL))
@@ -129,41 +131,33 @@ func BenchmarkListAll(b *testing.B) {
 	hand := newHandWritten(srv.URL, testAPIKey)
 	defer hand.hc.CloseIdleConnections()
 	var sink string
-	sdk := func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+	sides := pairedSides{
+		sdk: func(ctx context.Context) error {
 			n := 0
-			for c, err := range client.Configurations.ListAll(context.Background(), ListConfigurationsParams{Limit: 100}) {
+			for c, err := range client.Configurations.ListAll(ctx, ListConfigurationsParams{Limit: 100}) {
 				if err != nil {
-					b.Fatal(err)
+					return err
 				}
 				sink = c.Name
 				n++
 			}
 			if n != benchListTotal {
-				b.Fatalf("got %d items", n)
+				return fmt.Errorf("got %d items", n)
 			}
-		}
-		b.ReportMetric(benchListTotal, "items/op")
-	}
-	nethttp := func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+			return nil
+		},
+		nethttp: func(ctx context.Context) error {
 			n := 0
-			err := hand.listAll(context.Background(), srv.URL, func(it *listItem) { sink = it.Name; n++ })
-			if err != nil || n != benchListTotal {
-				b.Fatalf("got %d items, %v", n, err)
+			err := hand.listAll(ctx, srv.URL, func(it *listItem) { sink = it.Name; n++ })
+			if err == nil && n != benchListTotal {
+				err = fmt.Errorf("got %d items", n)
 			}
-		}
-		b.ReportMetric(benchListTotal, "items/op")
+			return err
+		},
 	}
-	if benchReversed() {
-		b.Run("nethttp", nethttp)
-		b.Run("sdk", sdk)
-	} else {
-		b.Run("sdk", sdk)
-		b.Run("nethttp", nethttp)
-	}
+	benchPaired(b, sides, 1, 1)
+	b.ReportMetric(benchListTotal, "sdk-items/op")
+	b.ReportMetric(benchListTotal, "nethttp-items/op")
 	_ = sink
 }
 

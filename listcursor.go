@@ -5,42 +5,64 @@ import (
 	"strings"
 )
 
-// listCursor reads where a List body leaves off, which is all the request
-// for the next page needs: the cursor and whether a next page follows, by
-// the rules of decodeList (wireList.ends). It reads the top level of the
-// body without decoding the items, in a small part of decodeList's time, so
-// that ListAll's next request need not wait for them. ok is false for a
-// body it does not read so (the envelope around a list object, a member
-// name in another case or spelled with escapes, a repeated member, a page
-// without lastId, malformed JSON at the top level): the caller then waits
-// for decodeList. It does not validate the items: a body whose items
-// decodeList then refuses has had its cursor read all the same.
-func listCursor(body []byte, limit int) (cursor string, next, ok bool) {
-	var l wireList[wireID]
+// listScan is a List body's top level, read without decoding the items:
+// the list object's members other than data, and where each item starts
+// and ends. One scan serves ListAll's next request (cursor) and the
+// decoding of the items (decodeListItems).
+type listScan struct {
+	top   wireList[wireID]
+	elems []span
+	// bare: the body is a bare array of items.
+	bare bool
+	// ok is false for a body the scan does not read: the envelope around a
+	// list object, a member name in another case, spelled with escapes or
+	// holding a control character, a repeated member, a member that is not
+	// valid JSON, "success": false, malformed JSON at the top level,
+	// nesting deeper than maxScanDepth. decodeWholeList reads those.
+	ok bool
+}
+
+// scanList scans body's top level, in a small part of decodeList's time.
+// It does not validate the items.
+func scanList(body []byte) *listScan {
+	sc := &listScan{}
 	s := jsonScan{b: body}
 	s.space()
-	var n int
-	var lastItem []byte
 	switch s.peek() {
 	case '[':
-		if n, lastItem, ok = s.array(); !ok {
-			return "", false, false
-		}
+		sc.ok = s.array()
+		sc.bare = true
 	case '{':
-		if n, lastItem, ok = s.listObject(&l); !ok {
-			return "", false, false
-		}
-	default:
+		sc.ok = s.listObject(&sc.top)
+	}
+	s.space()
+	sc.elems = s.elems
+	sc.ok = sc.ok && s.i == len(s.b) && s.deepest <= maxScanDepth && (sc.top.Success == nil || *sc.top.Success)
+	return sc
+}
+
+// listCursor reads where a List body leaves off: see listScan.cursor.
+func listCursor(body []byte, limit int) (cursor string, next, ok bool) {
+	return scanList(body).cursor(body, limit)
+}
+
+// cursor is where the scanned List body leaves off, which is all the
+// request for the next page needs: the cursor and whether a next page
+// follows, by the rules of decodeList (wireList.ends), so that ListAll's
+// next request need not wait for the items to be decoded. ok is false when
+// the scan did not read the body, or its last item's id: the caller then
+// waits for decodeList. A body whose items decodeList then refuses has had
+// its cursor read all the same.
+func (sc *listScan) cursor(body []byte, limit int) (cursor string, next, ok bool) {
+	if !sc.ok {
 		return "", false, false
 	}
-	if s.space(); s.i != len(s.b) || (l.Success != nil && !*l.Success) {
-		return "", false, false
-	}
+	n := len(sc.elems)
 	var last wireID
-	if lastItem != nil && json.Unmarshal(lastItem, &last) != nil {
+	if n > 0 && json.Unmarshal(body[sc.elems[n-1].from:sc.elems[n-1].to], &last) != nil {
 		return "", false, false
 	}
-	more, _, cursor := l.ends(n, func(int) string { return last.ID }, limit)
+	more, _, cursor := sc.top.ends(n, func(int) string { return last.ID }, limit)
 	return cursor, more && n > 0, cursor != ""
 }
 
@@ -62,7 +84,19 @@ var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true
 type jsonScan struct {
 	b []byte
 	i int
+	// elems are where each element of the data array starts and ends.
+	elems []span
+	// deepest is the deepest nesting value passed.
+	deepest int
 }
+
+// span is where a value starts and ends in the text scanned.
+type span struct{ from, to int }
+
+// maxScanDepth is the nesting under which the scan reads a body: far below
+// encoding/json's own limit, which an item decoded on its own would
+// otherwise meet two levels later than inside the body.
+const maxScanDepth = 1000
 
 func (s *jsonScan) space() {
 	for s.i < len(s.b) {
@@ -83,8 +117,8 @@ func (s *jsonScan) peek() byte {
 	return 0
 }
 
-// str passes a string at s.i; plain is false if it holds an escape or a
-// byte outside ASCII.
+// str passes a string at s.i; plain is false if it holds an escape, a
+// control character or a byte outside ASCII.
 func (s *jsonScan) str() (text []byte, plain, ok bool) {
 	if s.peek() != '"' {
 		return nil, false, false
@@ -98,7 +132,7 @@ func (s *jsonScan) str() (text []byte, plain, ok bool) {
 		case c == '"':
 			text, s.i = s.b[s.i+1:j], j+1
 			return text, plain, true
-		case c >= 0x80:
+		case c >= 0x80 || c < 0x20:
 			plain = false
 		}
 	}
@@ -144,6 +178,7 @@ func (s *jsonScan) value() ([]byte, bool) {
 				continue
 			case '{', '[':
 				depth++
+				s.deepest = max(s.deepest, depth)
 			default:
 				if depth--; depth == 0 {
 					s.i++
@@ -159,35 +194,38 @@ func (s *jsonScan) value() ([]byte, bool) {
 	return s.b[start:s.i], s.i > start
 }
 
-// array passes an array at s.i: its length and its last element's text.
-func (s *jsonScan) array() (n int, last []byte, ok bool) {
+// array passes the data array at s.i, recording its elements in s.elems.
+func (s *jsonScan) array() bool {
 	s.i++
 	if s.space(); s.peek() == ']' {
 		s.i++
-		return 0, nil, true
+		return true
 	}
 	for {
 		s.space()
-		if last, ok = s.value(); !ok {
-			return 0, nil, false
+		start := s.i
+		if _, ok := s.value(); !ok {
+			return false
 		}
-		n++
+		s.elems = append(s.elems, span{start, s.i})
 		s.space()
 		switch s.peek() {
 		case ',':
 			s.i++
 		case ']':
 			s.i++
-			return n, last, true
+			return true
 		default:
-			return 0, nil, false
+			return false
 		}
 	}
 }
 
-// listObject passes a list object at s.i, reading its members into l: the
-// length of its data array and that array's last element.
-func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool) {
+// listObject passes a list object at s.i, reading its members into l and
+// its data array's elements into s.elems; false without a data array. Any
+// other member's value must be valid JSON: decodeListItems then knows the
+// whole body valid, as json.Unmarshal requires.
+func (s *jsonScan) listObject(l *wireList[wireID]) bool {
 	s.i++
 	seen := map[string]bool{}
 	data := false
@@ -197,10 +235,10 @@ func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool)
 		}
 		name, plain, ok := s.str()
 		if !ok || !plain {
-			return 0, nil, false
+			return false
 		}
 		if s.space(); s.peek() != ':' {
-			return 0, nil, false
+			return false
 		}
 		s.i++
 		s.space()
@@ -209,7 +247,7 @@ func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool)
 		for _, m := range listMembers {
 			if strings.EqualFold(key, m) {
 				if key != m || seen[m] {
-					return 0, nil, false
+					return false
 				}
 				seen[m], known = true, true
 			}
@@ -217,20 +255,19 @@ func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool)
 		switch {
 		case key == "data":
 			if s.peek() != '[' {
-				return 0, nil, false
+				return false
 			}
-			if n, last, ok = s.array(); !ok {
-				return 0, nil, false
+			if data = s.array(); !data {
+				return false
 			}
-			data = true
 		case known:
 			v, ok := s.value()
 			if !ok || json.Unmarshal(v, l.member(key)) != nil {
-				return 0, nil, false
+				return false
 			}
 		default:
-			if _, ok := s.value(); !ok {
-				return 0, nil, false
+			if v, ok := s.value(); !ok || !json.Valid(v) {
+				return false
 			}
 		}
 		s.space()
@@ -239,12 +276,12 @@ func (s *jsonScan) listObject(l *wireList[wireID]) (n int, last []byte, ok bool)
 			continue
 		}
 		if s.peek() != '}' {
-			return 0, nil, false
+			return false
 		}
 		break
 	}
 	s.i++
-	return n, last, data
+	return data
 }
 
 // member is where json.Unmarshal puts l's member name.

@@ -47,7 +47,7 @@ var listCursorRefused = []string{
 func TestListCursorAgreesWithDecodeList(t *testing.T) {
 	for _, body := range listCursorBodies {
 		cursor, next, ok := listCursor([]byte(body), 2)
-		page, derr := decodeList([]byte(body), 2)
+		page, derr := decodeWholeList([]byte(body), 2)
 		require.Nil(t, derr, body)
 		if !page.HasMore || len(page.Data) == 0 {
 			assert.False(t, next, body)
@@ -71,7 +71,7 @@ func FuzzListCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte, limit int) {
 		cursor, next, ok := listCursor(body, limit)
-		page, derr := decodeList(bytes.Clone(body), limit)
+		page, derr := decodeWholeList(bytes.Clone(body), limit)
 		if !ok || derr != nil {
 			// Refused, or items decodeList refuses: the next request,
 			// if sent, is stopped when the page fails.
