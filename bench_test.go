@@ -109,11 +109,11 @@ func benchPaired(b *testing.B, sides pairedSides, workers, block int) {
 		for _, side := range order {
 			runtime.ReadMemStats(&ms)
 			bytes0, allocs0 := ms.TotalAlloc, ms.Mallocs
-			cpu0, start := processCPU(), time.Now()
+			cpu0, start := float64(cpuTime()), time.Now()
 			if err := runBlock(ctx, fns[side], workers, block); err != nil {
 				b.Fatal(err)
 			}
-			ns, cpu := float64(time.Since(start).Nanoseconds()), processCPU()-cpu0
+			ns, cpu := float64(time.Since(start).Nanoseconds()), float64(cpuTime())-cpu0
 			runtime.ReadMemStats(&ms)
 			quad[side] += ns
 			t := &tot[side]
