@@ -59,8 +59,8 @@
 //     before its sends in flight. So the Clients' sends in flight together
 //     stay within what the server has left, and a send that would not fit
 //     waits for the next answer, or the reset; a Client's first send of a
-//     window always fits (the one its quota leaves it, rule 9). Alone,
-//     nothing is bounded.
+//     window fits when its quota has one (rule 9). Alone, nothing is
+//     bounded.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at
@@ -72,15 +72,27 @@
 //     its turn at the reset and not after others spent the window again.
 //  9. Share. Other Clients on the same key (replicas, each with its own
 //     view) show in a window the server spent, or one in which it counted
-//     more than this Client sent: this Client's answers from it, less its
-//     429s, were only part of what the server counted (since it first
-//     came, for a window it did not see begin; down to the lowest
-//     remaining it reported, for a window not spent). That part is its
-//     share, and in the next windows it sends at most that share of the
-//     limit; a window left with room while the share held this Client back
-//     grows the share by its part of the room left (at most a quarter), so
-//     that the Clients held back together take that room and no more. Alone (within one answer, or above
-//     90%), the share is the whole window and no bound at all.
+//     more than this Client sent. As a window ends, its share is rebuilt
+//     from what the server counted in it (its answers: a send near a
+//     reset may be counted in either window, its answer says which):
+//     alone, when from the window's start to the lowest remaining
+//     reported the server counted only this Client's requests (two at
+//     least), the whole window at once; else, for a window spent, or sent
+//     on by others while the share did not hold this Client back, its
+//     part of the server's count of the whole window (all of it when
+//     spent, else down to the lowest remaining reported): its answers
+//     less its 429s, and, held back by its share, no more than its share
+//     times the part of its requests the server took; none taken, half
+//     its share and at most half a send a window (for a window it did not
+//     see begin, nothing is measured). A window left with room while the
+//     share held this Client back grows the share by its part of the room
+//     left (at most a quarter), so that the Clients held back together
+//     take that room and no more. In each window it sends at most its
+//     share of the limit, with the fraction of a send the windows before
+//     left over: a share below one send a window sends once every few
+//     windows, and the Clients' sends together stay within the limit.
+//     Alone (within one answer, or above 90%), the share is the whole
+//     window and no bound at all.
 //  10. Unsent. A send counts only for an attempt that was sent: each
 //     Acquire (and each Book, a send a shared account granted, counted in
 //     this Client's view too) returns its Slot, and an attempt not sent or

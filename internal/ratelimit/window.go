@@ -105,6 +105,9 @@ type window struct {
 	// answer is taken to be others' from before it came.
 	whole, first bool
 	share        float64
+	// carry is the fraction of a send the share left over in the windows
+	// before (see quota).
+	carry float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
 	// retired is set when the window was split (see retire); afterSplit
@@ -273,35 +276,44 @@ func (w *window) note(r Report, now time.Time) {
 	}
 }
 
-// settle updates this Client's share as a window ends (rule 9). In a window
-// the server spent, or one others sent on while the share did not hold
-// this Client back, the share is the part of the server's count this
-// Client's requests took (of the part left when it came, if it came late;
-// down to the lowest remaining reported, if not spent): its responses that
-// reported the window, less the 429s. Responses, not sends:
-// a send near a reset may be counted in either window, its response says
-// which.
-// In a window left with room while the share held this Client back, the
-// share grows by its part of the room left (at most a quarter), when that
-// part is at least one send.
+// settle rebuilds this Client's share as a window ends (rule 9), from
+// what the server counted in it:
+//   - alone: from the window's start to the lowest remaining it reported,
+//     the server counted only this Client's requests (two at least: one
+//     says nothing of who came next): the whole window, at once;
+//   - spent, or sent on by others while the share did not hold this Client
+//     back: its part of the server's count of the whole window (all of it
+//     when spent, else down to the lowest remaining reported), its answers
+//     less its 429s. Held back by its share, no more than its share times
+//     the part of its requests the server took, so that a share of less
+//     than one send a window is judged by the sends it made and not by
+//     the one window it made them in. None taken: half its share, at most
+//     half a send a window; nothing measured in a window it did not see
+//     begin (it came when others had spent it);
+//   - left with room while the share held it back: it grows by its part
+//     of the room left (at most a quarter).
+//
+// Answers, not sends: a send near a reset may be counted in either
+// window, its answer says which.
 func (w *window) settle() {
-	if w.limit <= 0 || !w.whole {
+	if w.limit <= 0 || !w.whole || w.seen == 0 {
 		return
 	}
+	limit, took, counted := float64(w.limit), w.seen-w.refused, w.limit-w.low
+	measured := w.spent || w.others && !w.bound
 	switch {
-	case w.spent || (w.others && !w.bound):
-		// The server's count of the window since this Client came: all of
-		// it when spent, else down to the lowest remaining it reported.
-		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before-w.low))
-		share := min(1, took/room)
-		if w.before > 0 && !w.first {
-			// Come late to the window (a retry held by its own
-			// Retry-After): what it took of the rest says less; it may
-			// grow the share by a quarter at most.
-			share = min(share, w.share*shareGrowth)
+	case w.before == 0 && w.seen >= 2 && counted <= w.seen:
+		w.share = 1
+	case measured && took == 0 && w.first:
+	case measured && took == 0:
+		w.share = min(w.share, 1/limit) / 2
+	case measured:
+		share := min(1, float64(took)/float64(max(1, counted)))
+		if w.bound {
+			share = min(share, w.share*float64(took)/float64(w.seen))
 		}
 		w.share = share
-		if took+1 >= aloneShare*room {
+		if float64(took+1) >= aloneShare*float64(counted) {
 			// Within one answer of alone: an answer counted in the window
 			// next to it.
 			w.share = 1
@@ -310,7 +322,7 @@ func (w *window) settle() {
 		// Its part of the room left, at most a quarter more: each Client
 		// held back takes its own part, so together they take the room
 		// and no more.
-		w.share = min(1, w.share+w.share*min(shareGrowth-1, float64(w.low)/float64(w.limit)))
+		w.share = min(1, w.share*(1+min(shareGrowth-1, float64(w.low)/limit)))
 	}
 	if w.share >= aloneShare {
 		w.share = 1
@@ -358,13 +370,22 @@ const shareGrowth = 1.25
 // own requests are counted in the window next to it by a few.
 const aloneShare = 0.9
 
-// quota is the sends this Client may make in the window (rule 9).
+// quota is the sends this Client may make in the window (rule 9): its
+// share of the limit with the fraction the windows before it left over, so
+// that a share of less than one send a window still sends, in every few
+// windows.
 func (w *window) quota() int {
 	if w.share >= 1 {
 		// Alone: the room is the only bound.
 		return math.MaxInt32
 	}
-	return max(1, int(w.share*float64(w.limit)))
+	return int(w.allotment())
+}
+
+// allotment is the share of the window's limit, with the fraction left
+// over.
+func (w *window) allotment() float64 {
+	return w.share*float64(w.limit) + w.carry
 }
 
 // roll projects the next window when the current one has ended unreported
@@ -374,6 +395,13 @@ func (w *window) roll(now time.Time) {
 		return
 	}
 	w.gen.Add(1)
+	// The fraction of a send the window's share left over goes on to the
+	// next (rule 9).
+	a := w.allotment()
+	w.carry = a - math.Floor(a)
+	if w.share >= 1 {
+		w.carry = 0
+	}
 	w.settle()
 	w.ended, w.endedPrec = w.reset, w.prec
 	w.left = max(w.limit, 1)
