@@ -19,11 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The measured run of issues 14, 21 and 22, off by default (about 45
+// The measured run of issues 14, 21 and 22, off by default (about 90
 // seconds): 600 calls from 32 goroutines against a loopback server that
 // permits 100 per 1 s window, with 1, 4, 16 and 64 Clients sharing the key
 // (each its own view, as replicas would), paced and unpaced, and a server
-// that keeps one window per endpoint (Create and List mixed).
+// that keeps one window per endpoint (Create and List mixed); then the
+// shapes of issue 22's probe: Clients joining 125 ms apart, windows of 10
+// per second (100 calls), and 16 Clients of which 15 stop after 2 s.
 //
 //	go test -run TestLoadRun -loadrun -v .
 var loadRun = flag.Bool("loadrun", false, "run the rate-limit load run (TestLoadRun)")
@@ -263,9 +265,12 @@ func runLoad(t *testing.T, spec loadSpec) loadResult {
 		wall: time.Since(start), floor: time.Duration(windows-1) * ws.window, lone: lone}
 }
 
+// any429 is a row's 429 target when only its failed calls are judged.
+const any429 = math.MaxFloat64
+
 func TestLoadRun(t *testing.T) {
 	if !*loadRun {
-		t.Skip("the load run takes ~40s: go test -run TestLoadRun -loadrun -v .")
+		t.Skip("the load run takes ~90s: go test -run TestLoadRun -loadrun -v .")
 	}
 	for _, tc := range []struct {
 		name      string
@@ -288,12 +293,15 @@ func TestLoadRun(t *testing.T) {
 		{"1 client, unpaced", loadSpec{clients: 1, opts: []Option{WithRateLimitPacing(false)}}, -1, 0, false, false},
 		{"4 clients, unpaced", loadSpec{clients: 4, opts: []Option{WithRateLimitPacing(false)}}, -1, 0, false, false},
 		// The shapes of issue 22's probe: Clients joining one by one, a
-		// window too small for one send each, a Client left alone.
+		// window too small for one send each, a Client left alone. At 10
+		// per second the target is that no call fails: the first window
+		// alone draws a 429 for every goroutine's first send past the
+		// tenth (22 and 54 of 100 calls), sent before any answer.
 		{"16 clients joining 125 ms apart", loadSpec{clients: 16, stagger: 125 * time.Millisecond}, 0.05, 0, false, false},
 		{"64 clients joining 125 ms apart", loadSpec{clients: 64, stagger: 125 * time.Millisecond}, 0.10, 0, false, false},
-		{"4 clients, 10 per second", loadSpec{clients: 4, limit: 10, n: 100}, 0.05, 0, false, false},
-		{"16 clients, 10 per second", loadSpec{clients: 16, limit: 10, n: 100}, 0.05, 0, false, false},
-		{"64 clients, 64 goroutines, 10 per second", loadSpec{clients: 64, goroutines: 64, limit: 10, n: 100}, 0.10, 0, false, false},
+		{"4 clients, 10 per second", loadSpec{clients: 4, limit: 10, n: 100}, any429, 0, false, false},
+		{"16 clients, 10 per second", loadSpec{clients: 16, limit: 10, n: 100}, any429, 0, false, false},
+		{"64 clients, 64 goroutines, 10 per second", loadSpec{clients: 64, goroutines: 64, limit: 10, n: 100}, any429, 0, false, false},
 		{"16 clients, 15 stop after 2 s", loadSpec{clients: 16, stopAfter: 2 * time.Second}, 0.05, 0, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
