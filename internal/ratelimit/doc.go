@@ -22,8 +22,9 @@
 //  3. Window. Only explicit window information makes a window or changes
 //     it: a reset together with a limit or a remaining count (the
 //     rate-limit headers, a 429's details). A response with none of it (a
-//     bare 429 with only Retry-After, a gateway's answer) changes nothing
-//     here; its Hold holds that one call (rule 8).
+//     bare 429 with only Retry-After, a gateway's answer) changes no window;
+//     it only ends its send's flight (rule 7), and its Hold holds that one
+//     call (rule 8).
 //  4. Horizon. A reset already past, or more than an hour away, is no
 //     window: the first would bring back spent capacity, the second would
 //     hold every call with nothing ever sent to correct it.
@@ -59,8 +60,10 @@
 //     before its sends in flight. So the Clients' sends in flight together
 //     stay within what the server has left, and a send that would not fit
 //     waits for the next answer, or the reset; a Client's first send of a
-//     window fits when its quota has one (rule 9). Alone, nothing is
-//     bounded.
+//     window fits when its quota has one (rule 9). Before two answers of
+//     the window give its part, it keeps one send in flight: any answer,
+//     one without window information too, ends a send's flight. Alone,
+//     nothing is bounded.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
 //     its whole hold longer than MaxWait: Acquire returns a *Refusal at
@@ -84,7 +87,8 @@
 //     less its 429s, and, held back by its share, no more than its share
 //     times the part of its requests the server took; none taken, half
 //     its share and at most half a send a window (for a window it did not
-//     see begin, nothing is measured). A window left with room while the
+//     see begin, nothing is measured, but it has company until it is
+//     seen alone: rule 7 bounds its sends in flight). A window left with room while the
 //     share held this Client back grows the share by its part of the room
 //     left (at most a quarter), so that the Clients held back together
 //     take that room and no more. In each window it sends at most its

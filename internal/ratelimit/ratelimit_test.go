@@ -714,3 +714,47 @@ func TestRule9ShareIsItsPartOfTheWholeWindowsCount(t *testing.T) {
 		}
 	})
 }
+
+func TestRule7OneInFlightAfterComingToAWindowOthersSpent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// Its first send came to a window of 10 others had spent: a 429
+		// that measures no share, but tells it has company.
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 0, HasRemaining: true, Reset: now.Add(500 * time.Millisecond),
+			Prec: Fine, Sent: now.Add(-time.Millisecond), Refused: true})
+		time.Sleep(500 * time.Millisecond)
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the window's first send goes at once: %v %v", d, err)
+		}
+		held := func() chan time.Duration {
+			done := make(chan time.Duration, 1)
+			go func() {
+				d, _ := acquireAt(p, "Create", roomy)
+				done <- d
+			}()
+			synctest.Wait()
+			select {
+			case <-done:
+				t.Fatal("a second send went before the first's answer")
+			default:
+			}
+			return done
+		}
+		second := held()
+		// An answer without window information still ends its send's
+		// flight.
+		p.Observe(key, "Create", Report{})
+		if d := <-second; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
+		}
+		third := held()
+		p.Observe(key, "Create", report(8, time.Second))
+		if d := <-third; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
+		}
+	})
+}

@@ -94,6 +94,9 @@ type window struct {
 	// own counts this Client's sends in the window, seen its reports with a
 	// remaining count; share is its part of the requests counted (rule 9).
 	own, seen int
+	// bare counts the window's answers that said nothing of it (rule 3):
+	// a send less in flight all the same.
+	bare int
 	// What the window's reports said, for the share (see note); first and
 	// low are the remaining counts of its first answer and its lowest.
 	remaining, refused, before int
@@ -105,6 +108,10 @@ type window struct {
 	// answer is taken to be others' from before it came.
 	whole, first bool
 	share        float64
+	// company is set when this Client came to a window others had spent,
+	// which measured no share: until it is seen alone, it keeps one send
+	// in flight until its answers give its part (rule 7).
+	company bool
 	// carry is the fraction of a send the share left over in the windows
 	// before (see quota).
 	carry float64
@@ -216,7 +223,13 @@ func (w *window) open(r Report, now time.Time) {
 	left := r.Reset.Sub(arrivedAt(r, now))
 	w.prevLength, w.length = w.length, left
 	w.reset, w.prec, w.start = r.Reset, r.Prec, r.Reset.Add(-max(left, w.prevLength))
+	bare := w.bare
 	w.clear(own)
+	if projected {
+		// The answers that said nothing, like the sends, were the
+		// reported window's.
+		w.bare = bare
+	}
 	w.whole = whole
 	w.first = !projected
 	w.note(r, now)
@@ -303,8 +316,9 @@ func (w *window) settle() {
 	measured := w.spent || w.others && !w.bound
 	switch {
 	case w.before == 0 && w.seen >= 2 && counted <= w.seen:
-		w.share = 1
+		w.share, w.company = 1, false
 	case measured && took == 0 && w.first:
+		w.company = true
 	case measured && took == 0:
 		w.share = min(w.share, 1/limit) / 2
 	case measured:
@@ -333,7 +347,7 @@ func (w *window) settle() {
 // below the whole, or a server count in this window above what this
 // Client sent in it (rule 7 bounds its sends in flight then).
 func (w *window) crowded() bool {
-	return w.others || w.share < 1
+	return w.others || w.share < 1 || w.company
 }
 
 // part is this Client's part of the sends on a crowded window (rule 7): its
@@ -356,6 +370,10 @@ func (w *window) flight() int {
 		return math.MaxInt32
 	}
 	inFlight := max(0, w.own-w.seen)
+	if w.share >= 1 && w.seen < 2 {
+		// No part known yet: one at a time until two answers give it.
+		return 1 - max(0, inFlight-w.bare)
+	}
 	n := int(w.part()*float64(w.left+inFlight)) - inFlight
 	if w.own == 0 {
 		n = max(n, 1)
@@ -417,7 +435,7 @@ func (w *window) roll(now time.Time) {
 // clear forgets the window's counts as another opens; own is the sends
 // already made in it.
 func (w *window) clear(own int) {
-	w.own, w.seen = own, 0
+	w.own, w.seen, w.bare = own, 0, 0
 	w.remaining, w.refused, w.before, w.spent, w.bound, w.others = 0, 0, 0, false, false, false
 }
 
@@ -513,6 +531,17 @@ func (w *window) wakeAll() {
 	if w.wake != nil {
 		close(w.wake)
 		w.wake = nil
+	}
+}
+
+// answered counts an answer that reported nothing of the window (rule 3):
+// its send is no longer in flight.
+func (w *window) answered() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.bare++
+	if w.crowded() {
+		w.wakeAll()
 	}
 }
 
