@@ -443,6 +443,24 @@ func TestCostWhileRoom(t *testing.T) {
 	}
 }
 
+// heldAcquire starts an Acquire that must wait (why says for what) and
+// returns the channel its hold arrives on.
+func heldAcquire(t *testing.T, p *Pacer, why string) chan time.Duration {
+	t.Helper()
+	done := make(chan time.Duration, 1)
+	go func() {
+		d, _ := acquireAt(p, "Create", roomy)
+		done <- d
+	}()
+	synctest.Wait()
+	select {
+	case <-done:
+		t.Fatal(why)
+	default:
+	}
+	return done
+}
+
 func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)
@@ -463,17 +481,7 @@ func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 				t.Fatal("its part of the room goes at once")
 			}
 		}
-		done := make(chan time.Duration)
-		go func() {
-			d, _ := acquireAt(p, "Create", roomy)
-			done <- d
-		}()
-		synctest.Wait()
-		select {
-		case <-done:
-			t.Fatal("a send beyond its part of the room waits")
-		default:
-		}
+		done := heldAcquire(t, p, "a send beyond its part of the room waits")
 		// An answer: 4 counted since its first answer, 2 of them this
 		// Client's; one send in flight of the half of 5 it may have.
 		p.Observe(key, "Create", report(5, time.Second-2*time.Millisecond))
@@ -646,6 +654,18 @@ func reported(p *Pacer, limit int, reset time.Duration, refused bool, left ...in
 	}
 }
 
+// afterWindow is a Pacer at the start of the window after one of 10 whose
+// first answer said first left, and whose further answers, one for each
+// further send, said left.
+func afterWindow(t *testing.T, first int, left ...int) *Pacer {
+	t.Helper()
+	p := New(key)
+	p.Observe(key, "Create", report(first, time.Second))
+	answered(t, p, 10, time.Second-time.Millisecond, false, left...)
+	time.Sleep(time.Second)
+	return p
+}
+
 // burst is how many sends go at once, each held at most 100ms.
 func burst(p *Pacer, most int) int {
 	n := 0
@@ -659,12 +679,9 @@ func burst(p *Pacer, most int) int {
 
 func TestRule9ShareRebuiltAloneWhenTheServerCountedOnlyThisClient(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
 		// A spent window of 10 in which this Client took 5: a share of a
 		// half.
-		p.Observe(key, "Create", report(9, time.Second))
-		answered(t, p, 10, time.Second-time.Millisecond, false, 6, 4, 2, 0)
-		time.Sleep(time.Second)
+		p := afterWindow(t, 9, 6, 4, 2, 0)
 		if n := burst(p, 20); n != 5 {
 			t.Fatalf("its share of the next window: %d of 10, want 5", n)
 		}
@@ -681,12 +698,9 @@ func TestRule9ShareRebuiltAloneWhenTheServerCountedOnlyThisClient(t *testing.T) 
 
 func TestRule9ShareBelowOneSendAWindowAccrues(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
 		// A spent window of 10 in which this Client took 2: a share of a
 		// fifth, two sends a window.
-		p.Observe(key, "Create", report(9, time.Second))
-		answered(t, p, 10, time.Second-time.Millisecond, false, 0)
-		time.Sleep(time.Second)
+		p := afterWindow(t, 9, 0)
 		// Both its sends of the next window refused: none taken, half a
 		// send a window.
 		answered(t, p, 10, time.Second-5*time.Millisecond, true, 0, 0)
@@ -703,12 +717,9 @@ func TestRule9ShareBelowOneSendAWindowAccrues(t *testing.T) {
 
 func TestRule9ShareIsItsPartOfTheWholeWindowsCount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := New(key)
 		// It came to a window of 10 that others had counted 5 in, and took
 		// 3 of it before it was spent: 3 of the 10 counted.
-		p.Observe(key, "Create", report(4, time.Second))
-		answered(t, p, 10, time.Second-time.Millisecond, false, 2, 0)
-		time.Sleep(time.Second)
+		p := afterWindow(t, 4, 2, 0)
 		if n := burst(p, 10); n != 3 {
 			t.Fatalf("its share of the next window: %d of 10, want 3 (3 answers of 10 counted)", n)
 		}
@@ -730,28 +741,14 @@ func TestRule7OneInFlightAfterComingToAWindowOthersSpent(t *testing.T) {
 		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
 			t.Fatalf("the window's first send goes at once: %v %v", d, err)
 		}
-		held := func() chan time.Duration {
-			done := make(chan time.Duration, 1)
-			go func() {
-				d, _ := acquireAt(p, "Create", roomy)
-				done <- d
-			}()
-			synctest.Wait()
-			select {
-			case <-done:
-				t.Fatal("a second send went before the first's answer")
-			default:
-			}
-			return done
-		}
-		second := held()
+		second := heldAcquire(t, p, "a second send waits for the first's answer")
 		// An answer without window information still ends its send's
 		// flight.
 		p.Observe(key, "Create", Report{})
 		if d := <-second; d != 0 {
 			t.Fatalf("the answer lets the next go at once: %v", d)
 		}
-		third := held()
+		third := heldAcquire(t, p, "a third send waits for the second's answer")
 		p.Observe(key, "Create", report(8, time.Second))
 		if d := <-third; d != 0 {
 			t.Fatalf("the answer lets the next go at once: %v", d)
