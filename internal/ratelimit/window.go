@@ -304,7 +304,8 @@ func (w *window) note(r Report, now time.Time) {
 //     half a send a window; nothing measured in a window it did not see
 //     begin (it came when others had spent it);
 //   - left with room while the share held it back: it grows by its part
-//     of the room left (at most a quarter).
+//     of the room left (at most a quarter), when that part is at least one
+//     send.
 //
 // Answers, not sends: a send near a reset may be counted in either
 // window, its answer says which.
@@ -318,6 +319,8 @@ func (w *window) settle() {
 	case w.before == 0 && w.seen >= 2 && counted <= w.seen:
 		w.share, w.company = 1, false
 	case measured && took == 0 && w.first:
+		// It came when others had spent the window: no part of it to
+		// measure, but company (rule 7).
 		w.company = true
 	case measured && took == 0:
 		w.share = min(w.share, 1/limit) / 2
