@@ -22,8 +22,9 @@
 //  3. Window. Only explicit window information makes a window or changes
 //     it: a reset together with a limit or a remaining count (the
 //     rate-limit headers, a 429's details). A response with none of it (a
-//     bare 429 with only Retry-After, a gateway's answer) changes nothing
-//     here; its Hold holds that one call (rule 8).
+//     bare 429 with only Retry-After, a gateway's answer) changes no window;
+//     it only ends its send's flight (rule 7), and its Hold holds that one
+//     call (rule 8).
 //  4. Horizon. A reset already past, or more than an hour away, is no
 //     window: the first would bring back spent capacity, the second would
 //     hold every call with nothing ever sent to correct it.
@@ -59,7 +60,9 @@
 //     before its sends in flight. So the Clients' sends in flight together
 //     stay within what the server has left, and a send that would not fit
 //     waits for the next answer, or the reset; a Client's first send of a
-//     window always fits (the one its quota leaves it, rule 9). Alone,
+//     window fits when its quota has one (rule 9). Before two answers of
+//     the window give its part, it keeps one send in flight: any answer,
+//     one without window information too, ends a send's flight. Alone,
 //     nothing is bounded.
 //  8. Hold. A held attempt is not sent when its turn comes at or after its
 //     context's deadline, leaves less than MinAttempt before it, or makes
@@ -72,15 +75,28 @@
 //     its turn at the reset and not after others spent the window again.
 //  9. Share. Other Clients on the same key (replicas, each with its own
 //     view) show in a window the server spent, or one in which it counted
-//     more than this Client sent: this Client's answers from it, less its
-//     429s, were only part of what the server counted (since it first
-//     came, for a window it did not see begin; down to the lowest
-//     remaining it reported, for a window not spent). That part is its
-//     share, and in the next windows it sends at most that share of the
-//     limit; a window left with room while the share held this Client back
-//     grows the share by its part of the room left (at most a quarter), so
-//     that the Clients held back together take that room and no more. Alone (within one answer, or above
-//     90%), the share is the whole window and no bound at all.
+//     more than this Client sent. As a window ends, its share is rebuilt
+//     from what the server counted in it (its answers: a send near a
+//     reset may be counted in either window, its answer says which):
+//     alone, when from the window's start to the lowest remaining
+//     reported the server counted only this Client's requests (two at
+//     least), the whole window at once; else, for a window spent, or sent
+//     on by others while the share did not hold this Client back, its
+//     part of the server's count of the whole window (all of it when
+//     spent, else down to the lowest remaining reported): its answers
+//     less its 429s, and, held back by its share, no more than its share
+//     times the part of its requests the server took; none taken, half
+//     its share and at most half a send a window (for a window it did not
+//     see begin, nothing is measured, but it has company until it is
+//     seen alone: rule 7 bounds its sends in flight). A window left with room while the
+//     share held this Client back grows the share by its part of the room
+//     left (at most a quarter), so that the Clients held back together
+//     take that room and no more. In each window it sends at most its
+//     share of the limit, with the fraction of a send the windows before
+//     left over: a share below one send a window sends once every few
+//     windows, and the Clients' sends together stay within the limit.
+//     Alone (within one answer, or above 90%), the share is the whole
+//     window and no bound at all.
 //  10. Unsent. A send counts only for an attempt that was sent: each
 //     Acquire (and each Book, a send a shared account granted, counted in
 //     this Client's view too) returns its Slot, and an attempt not sent or

@@ -132,10 +132,14 @@ func (s *keyState) endpoint(name string) *endpointState {
 }
 
 // Observe merges what one response on endpoint, sent with key, said.
-// A report without window information changes nothing (rule 3).
+// A report without window information changes no window (rule 3); it only
+// tells that its send is no longer in flight (rule 7).
 func (p *Pacer) Observe(key, endpoint string, r Report) {
 	now := time.Now()
 	if !usable(r, now) {
+		if s := p.state(key); s != nil {
+			s.window(endpoint).answered()
+		}
 		return
 	}
 	r.Arrived = now

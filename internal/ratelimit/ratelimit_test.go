@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -442,6 +443,24 @@ func TestCostWhileRoom(t *testing.T) {
 	}
 }
 
+// heldAcquire starts an Acquire that must wait (why says for what) and
+// returns the channel its hold arrives on.
+func heldAcquire(t *testing.T, p *Pacer, why string) chan time.Duration {
+	t.Helper()
+	done := make(chan time.Duration, 1)
+	go func() {
+		d, _ := acquireAt(p, "Create", roomy)
+		done <- d
+	}()
+	synctest.Wait()
+	select {
+	case <-done:
+		t.Fatal(why)
+	default:
+	}
+	return done
+}
+
 func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(key)
@@ -462,17 +481,7 @@ func TestRule7InFlightBoundWhenOthersSend(t *testing.T) {
 				t.Fatal("its part of the room goes at once")
 			}
 		}
-		done := make(chan time.Duration)
-		go func() {
-			d, _ := acquireAt(p, "Create", roomy)
-			done <- d
-		}()
-		synctest.Wait()
-		select {
-		case <-done:
-			t.Fatal("a send beyond its part of the room waits")
-		default:
-		}
+		done := heldAcquire(t, p, "a send beyond its part of the room waits")
 		// An answer: 4 counted since its first answer, 2 of them this
 		// Client's; one send in flight of the half of 5 it may have.
 		p.Observe(key, "Create", report(5, time.Second-2*time.Millisecond))
@@ -617,6 +626,132 @@ func TestRule10BookCountsAnAccountsSend(t *testing.T) {
 		p.Refund(last)
 		if _, r, _ := mustView(t, p, key); r != 0 {
 			t.Fatalf("remaining %d, want 0", r)
+		}
+	})
+}
+
+// answered sends one request for each left and reports them (see
+// reported).
+func answered(t *testing.T, p *Pacer, limit int, reset time.Duration, refused bool, left ...int) {
+	t.Helper()
+	for range left {
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reported(p, limit, reset, refused, left...)
+}
+
+// reported reports answers saying left in turn, a millisecond apart, in a
+// window of limit ending reset from the first; refused marks them 429s.
+func reported(p *Pacer, limit int, reset time.Duration, refused bool, left ...int) {
+	start := time.Now()
+	for _, l := range left {
+		time.Sleep(time.Millisecond)
+		now := time.Now()
+		p.Observe(key, "Create", Report{Limit: limit, Remaining: l, HasRemaining: true, Reset: start.Add(reset),
+			Prec: Fine, Sent: now.Add(-time.Millisecond), Refused: refused})
+	}
+}
+
+// afterWindow is a Pacer at the start of the window after one of 10 whose
+// first answer said first left, and whose further answers, one for each
+// further send, said left.
+func afterWindow(t *testing.T, first int, left ...int) *Pacer {
+	t.Helper()
+	p := New(key)
+	p.Observe(key, "Create", report(first, time.Second))
+	answered(t, p, 10, time.Second-time.Millisecond, false, left...)
+	time.Sleep(time.Second)
+	return p
+}
+
+// burst is how many sends go at once, each held at most 100ms.
+func burst(p *Pacer, most int) int {
+	n := 0
+	for ; n < most; n++ {
+		if d, err := acquireAt(p, "Create", Limits{MaxWait: 100 * time.Millisecond}); d != 0 || err != nil {
+			break
+		}
+	}
+	return n
+}
+
+func TestRule9ShareRebuiltAloneWhenTheServerCountedOnlyThisClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A spent window of 10 in which this Client took 5: a share of a
+		// half.
+		p := afterWindow(t, 9, 6, 4, 2, 0)
+		if n := burst(p, 20); n != 5 {
+			t.Fatalf("its share of the next window: %d of 10, want 5", n)
+		}
+		// The others stopped: the server counted only this Client's five
+		// requests. The share is the whole window at once, not a quarter
+		// more.
+		reported(p, 10, time.Second-10*time.Millisecond, false, 9, 8, 7, 6, 5)
+		time.Sleep(time.Second)
+		if n := burst(p, 20); n != 10 {
+			t.Fatalf("alone, the whole window at once: %d of 10 went", n)
+		}
+	})
+}
+
+func TestRule9ShareBelowOneSendAWindowAccrues(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// A spent window of 10 in which this Client took 2: a share of a
+		// fifth, two sends a window.
+		p := afterWindow(t, 9, 0)
+		// Both its sends of the next window refused: none taken, half a
+		// send a window.
+		answered(t, p, 10, time.Second-5*time.Millisecond, true, 0, 0)
+		var sent []int
+		for range 4 {
+			time.Sleep(time.Second)
+			sent = append(sent, burst(p, 5))
+		}
+		if want := []int{0, 1, 0, 1}; !slices.Equal(sent, want) {
+			t.Fatalf("sends in the next four windows: %v, want %v (half a send a window, not one)", sent, want)
+		}
+	})
+}
+
+func TestRule9ShareIsItsPartOfTheWholeWindowsCount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// It came to a window of 10 that others had counted 5 in, and took
+		// 3 of it before it was spent: 3 of the 10 counted.
+		p := afterWindow(t, 4, 2, 0)
+		if n := burst(p, 10); n != 3 {
+			t.Fatalf("its share of the next window: %d of 10, want 3 (3 answers of 10 counted)", n)
+		}
+	})
+}
+
+func TestRule7OneInFlightAfterComingToAWindowOthersSpent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(key)
+		// Its first send came to a window of 10 others had spent: a 429
+		// that measures no share, but tells it has company.
+		if _, err := acquireAt(p, "Create", roomy); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		p.Observe(key, "Create", Report{Limit: 10, Remaining: 0, HasRemaining: true, Reset: now.Add(500 * time.Millisecond),
+			Prec: Fine, Sent: now.Add(-time.Millisecond), Refused: true})
+		time.Sleep(500 * time.Millisecond)
+		if d, err := acquireAt(p, "Create", roomy); err != nil || d != 0 {
+			t.Fatalf("the window's first send goes at once: %v %v", d, err)
+		}
+		second := heldAcquire(t, p, "a second send waits for the first's answer")
+		// An answer without window information still ends its send's
+		// flight.
+		p.Observe(key, "Create", Report{})
+		if d := <-second; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
+		}
+		third := heldAcquire(t, p, "a third send waits for the second's answer")
+		p.Observe(key, "Create", report(8, time.Second))
+		if d := <-third; d != 0 {
+			t.Fatalf("the answer lets the next go at once: %v", d)
 		}
 	})
 }

@@ -94,6 +94,9 @@ type window struct {
 	// own counts this Client's sends in the window, seen its reports with a
 	// remaining count; share is its part of the requests counted (rule 9).
 	own, seen int
+	// bare counts the window's answers that said nothing of it (rule 3):
+	// a send less in flight all the same.
+	bare int
 	// What the window's reports said, for the share (see note); first and
 	// low are the remaining counts of its first answer and its lowest.
 	remaining, refused, before int
@@ -105,6 +108,13 @@ type window struct {
 	// answer is taken to be others' from before it came.
 	whole, first bool
 	share        float64
+	// company is set when this Client came to a window others had spent,
+	// which measured no share: until it is seen alone, it keeps one send
+	// in flight until its answers give its part (rule 7).
+	company bool
+	// carry is the fraction of a send the share left over in the windows
+	// before (see quota).
+	carry float64
 	// wake is closed when a waiting attempt should look again.
 	wake chan struct{}
 	// retired is set when the window was split (see retire); afterSplit
@@ -213,7 +223,13 @@ func (w *window) open(r Report, now time.Time) {
 	left := r.Reset.Sub(arrivedAt(r, now))
 	w.prevLength, w.length = w.length, left
 	w.reset, w.prec, w.start = r.Reset, r.Prec, r.Reset.Add(-max(left, w.prevLength))
+	bare := w.bare
 	w.clear(own)
+	if projected {
+		// The answers that said nothing, like the sends, were the
+		// reported window's.
+		w.bare = bare
+	}
 	w.whole = whole
 	w.first = !projected
 	w.note(r, now)
@@ -273,35 +289,48 @@ func (w *window) note(r Report, now time.Time) {
 	}
 }
 
-// settle updates this Client's share as a window ends (rule 9). In a window
-// the server spent, or one others sent on while the share did not hold
-// this Client back, the share is the part of the server's count this
-// Client's requests took (of the part left when it came, if it came late;
-// down to the lowest remaining reported, if not spent): its responses that
-// reported the window, less the 429s. Responses, not sends:
-// a send near a reset may be counted in either window, its response says
-// which.
-// In a window left with room while the share held this Client back, the
-// share grows by its part of the room left (at most a quarter), when that
-// part is at least one send.
+// settle rebuilds this Client's share as a window ends (rule 9), from
+// what the server counted in it:
+//   - alone: from the window's start to the lowest remaining it reported,
+//     the server counted only this Client's requests (two at least: one
+//     says nothing of who came next): the whole window, at once;
+//   - spent, or sent on by others while the share did not hold this Client
+//     back: its part of the server's count of the whole window (all of it
+//     when spent, else down to the lowest remaining reported), its answers
+//     less its 429s. Held back by its share, no more than its share times
+//     the part of its requests the server took, so that a share of less
+//     than one send a window is judged by the sends it made and not by
+//     the one window it made them in. None taken: half its share, at most
+//     half a send a window; nothing measured in a window it did not see
+//     begin (it came when others had spent it);
+//   - left with room while the share held it back: it grows by its part
+//     of the room left (at most a quarter), when that part is at least one
+//     send.
+//
+// Answers, not sends: a send near a reset may be counted in either
+// window, its answer says which.
 func (w *window) settle() {
-	if w.limit <= 0 || !w.whole {
+	if w.limit <= 0 || !w.whole || w.seen == 0 {
 		return
 	}
+	limit, took, counted := float64(w.limit), w.seen-w.refused, w.limit-w.low
+	measured := w.spent || w.others && !w.bound
 	switch {
-	case w.spent || (w.others && !w.bound):
-		// The server's count of the window since this Client came: all of
-		// it when spent, else down to the lowest remaining it reported.
-		took, room := float64(max(1, w.seen-w.refused)), float64(max(1, w.limit-w.before-w.low))
-		share := min(1, took/room)
-		if w.before > 0 && !w.first {
-			// Come late to the window (a retry held by its own
-			// Retry-After): what it took of the rest says less; it may
-			// grow the share by a quarter at most.
-			share = min(share, w.share*shareGrowth)
+	case w.before == 0 && w.seen >= 2 && counted <= w.seen:
+		w.share, w.company = 1, false
+	case measured && took == 0 && w.first:
+		// It came when others had spent the window: no part of it to
+		// measure, but company (rule 7).
+		w.company = true
+	case measured && took == 0:
+		w.share = min(w.share, 1/limit) / 2
+	case measured:
+		share := min(1, float64(took)/float64(max(1, counted)))
+		if w.bound {
+			share = min(share, w.share*float64(took)/float64(w.seen))
 		}
 		w.share = share
-		if took+1 >= aloneShare*room {
+		if float64(took+1) >= aloneShare*float64(counted) {
 			// Within one answer of alone: an answer counted in the window
 			// next to it.
 			w.share = 1
@@ -310,7 +339,7 @@ func (w *window) settle() {
 		// Its part of the room left, at most a quarter more: each Client
 		// held back takes its own part, so together they take the room
 		// and no more.
-		w.share = min(1, w.share+w.share*min(shareGrowth-1, float64(w.low)/float64(w.limit)))
+		w.share = min(1, w.share*(1+min(shareGrowth-1, float64(w.low)/limit)))
 	}
 	if w.share >= aloneShare {
 		w.share = 1
@@ -321,7 +350,7 @@ func (w *window) settle() {
 // below the whole, or a server count in this window above what this
 // Client sent in it (rule 7 bounds its sends in flight then).
 func (w *window) crowded() bool {
-	return w.others || w.share < 1
+	return w.others || w.share < 1 || w.company
 }
 
 // part is this Client's part of the sends on a crowded window (rule 7): its
@@ -344,6 +373,10 @@ func (w *window) flight() int {
 		return math.MaxInt32
 	}
 	inFlight := max(0, w.own-w.seen)
+	if w.share >= 1 && w.seen < 2 {
+		// No part known yet: one at a time until two answers give it.
+		return 1 - max(0, inFlight-w.bare)
+	}
 	n := int(w.part()*float64(w.left+inFlight)) - inFlight
 	if w.own == 0 {
 		n = max(n, 1)
@@ -358,13 +391,22 @@ const shareGrowth = 1.25
 // own requests are counted in the window next to it by a few.
 const aloneShare = 0.9
 
-// quota is the sends this Client may make in the window (rule 9).
+// quota is the sends this Client may make in the window (rule 9): its
+// share of the limit with the fraction the windows before it left over, so
+// that a share of less than one send a window still sends, in every few
+// windows.
 func (w *window) quota() int {
 	if w.share >= 1 {
 		// Alone: the room is the only bound.
 		return math.MaxInt32
 	}
-	return max(1, int(w.share*float64(w.limit)))
+	return int(w.allotment())
+}
+
+// allotment is the share of the window's limit, with the fraction left
+// over.
+func (w *window) allotment() float64 {
+	return w.share*float64(w.limit) + w.carry
 }
 
 // roll projects the next window when the current one has ended unreported
@@ -374,6 +416,13 @@ func (w *window) roll(now time.Time) {
 		return
 	}
 	w.gen.Add(1)
+	// The fraction of a send the window's share left over goes on to the
+	// next (rule 9).
+	a := w.allotment()
+	w.carry = a - math.Floor(a)
+	if w.share >= 1 {
+		w.carry = 0
+	}
 	w.settle()
 	w.ended, w.endedPrec = w.reset, w.prec
 	w.left = max(w.limit, 1)
@@ -389,7 +438,7 @@ func (w *window) roll(now time.Time) {
 // clear forgets the window's counts as another opens; own is the sends
 // already made in it.
 func (w *window) clear(own int) {
-	w.own, w.seen = own, 0
+	w.own, w.seen, w.bare = own, 0, 0
 	w.remaining, w.refused, w.before, w.spent, w.bound, w.others = 0, 0, 0, false, false, false
 }
 
@@ -485,6 +534,17 @@ func (w *window) wakeAll() {
 	if w.wake != nil {
 		close(w.wake)
 		w.wake = nil
+	}
+}
+
+// answered counts an answer that reported nothing of the window (rule 3):
+// its send is no longer in flight.
+func (w *window) answered() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.bare++
+	if w.crowded() {
+		w.wakeAll()
 	}
 }
 
