@@ -66,6 +66,15 @@ func TestAHashTheRulesDidNotWriteIsForgotten(t *testing.T) {
 		{"a reset further than the window's length", func(c *clocked) []string {
 			return []string{"lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(50 * time.Minute)), "av", "0", "prj", "0", "prv", "0"}
 		}},
+		{"a reset past the window's length and its tolerance (half the window)", func(c *clocked) []string {
+			return []string{"lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(1501 * time.Millisecond)), "av", "0", "prj", "0", "prv", "0"}
+		}},
+		{"a learning hold longer than a second", func(c *clocked) []string {
+			return []string{"pre", "1", "lrn", us(c.now.Add(time.Second + time.Microsecond))}
+		}},
+		{"a learning hold that is not a number", func(c *clocked) []string {
+			return []string{"pre", "1", "lrn", "soon"}
+		}},
 		{"a window longer than an hour", func(c *clocked) []string {
 			return []string{"lim", "100", "len", usd(2 * time.Hour), "rst", us(c.now.Add(time.Hour)), "av", "0", "prj", "0", "prv", "0"}
 		}},
