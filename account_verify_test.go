@@ -111,6 +111,35 @@ func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 	})
 }
 
+// TestAccountHoldOnceTheWindowReadEndedIsBoundedByItsLength: once the
+// window the Client read has reset (an idle Client), the bound is the
+// longest window read (1s) and its tolerance from now: a hold of 1.5s is
+// followed, one a millisecond longer is not.
+func TestAccountHoldOnceTheWindowReadEndedIsBoundedByItsLength(t *testing.T) {
+	for _, tc := range []struct {
+		hold, held time.Duration
+	}{
+		{1500 * time.Millisecond, 1500 * time.Millisecond},
+		{1501 * time.Millisecond, 0},
+	} {
+		t.Run(tc.hold.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+				acct := &fakeAccount{}
+				c := newClient(t, rt, WithRateLimitAccount(acct))
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				time.Sleep(time.Minute)
+				acct.waits = []time.Duration{tc.hold}
+				start := time.Now()
+				_, err = c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, tc.held, rt.requests()[1].at.Sub(start))
+			})
+		})
+	}
+}
+
 // TestAccountHoldPastTheResetReadIsNotFollowed: half a second into the 1s
 // window the Client read, a hold of 1.2s (within the longest window read,
 // but ending 0.7s after the reset read, past its 0.5s tolerance) is not
