@@ -103,9 +103,13 @@
 // an outage; the Info record and event come with the first hold it can
 // follow). A hold the server bears out changes no trust.
 //
-// What a bad write can cost is thus bounded: a Client under load (its last
-// read window ahead) is held at most the tolerance past the server's reset,
-// an idle one at most the longest window it read and the tolerance, one
+// What one bad write can cost is thus bounded. A Client under load (its
+// last read window ahead) believes a hold only to the tolerance past the
+// server's reset; past it, its learning attempt goes at that reset and the
+// response puts the account on the server's next window with the hash's
+// sends left (rule 2: none, if the writer wrote none), so the fleet loses
+// at most that one window of the server's (and the tolerance). An idle
+// Client is held at most the longest window it read and the tolerance, one
 // that read none at most 61 seconds. Within that bound a hash's writer can
 // pose as a busy fleet: a writer who keeps rewriting the hash as these
 // scripts could have (no sends left, the reset one window away) keeps the

@@ -318,3 +318,20 @@ func TestAWriterCanPoseAsABusyFleet(t *testing.T) {
 	assert.Len(t, srv.Requests(), 1, "the server had %d sends left", limit-1)
 	requireTrust(t, w)
 }
+
+// A hash written with no sends left and a reset within the tolerance past
+// the server's (a bad write the scripts cannot tell from a fleet's) is not
+// repaired by the server's answer: the answer puts the account on the
+// server's reset, with the hash's sends left (rule 2), so one window of the
+// server's is lost, no more (doc.go, "A hash the rules did not write").
+func TestABadWriteWithinTheToleranceCostsOneWindow(t *testing.T) {
+	c := newClocked(t)
+	c.write("lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(1400*time.Millisecond)), "av", "0", "prj", "0", "prv", "0")
+	c.observe(100, 96, time.Second)
+	n, wait := c.grants()
+	assert.Zero(t, n, "the hash's sends left")
+	assert.Equal(t, time.Second, wait, "until the server's reset")
+	c.advance(time.Second)
+	n, _ = c.grants()
+	assert.Equal(t, 100, n, "the next window is the server's whole limit")
+}
