@@ -259,7 +259,8 @@ func TestAccountFallbackAndRecovery(t *testing.T) {
 }
 
 // TestAccountNeverCostsACallItsDeadline: a frozen account holds an attempt
-// for at most half the time left before the call's deadline; the attempt is
+// for at most half the time left before the call's deadline less a
+// millisecond (how late the runtime may end the wait); the attempt is
 // then paced by the Client's own view and sent, and the account loses trust.
 func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -274,9 +275,32 @@ func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 		start := time.Now()
 		_, err := c.Configurations.Create(ctx, validParams())
 		require.NoError(t, err, "a frozen account fails no call")
-		assert.Equal(t, 10*time.Millisecond, time.Since(start), "half the time left went to the account")
+		assert.Equal(t, 9*time.Millisecond, time.Since(start), "half the time left, less a millisecond, went to the account")
 		assert.Len(t, rt.requests(), 1)
 		assert.Equal(t, []bool{false}, w.trusted(), "the account did not answer in its time")
+	})
+}
+
+// TestAccountIsNotAskedWithoutTimeForItsBound: a call whose deadline
+// leaves the account no time (half of 1.9ms, less the millisecond the
+// runtime may end a wait late) does not ask it: the attempt is paced by the
+// Client's own view and sent at once, its response is not reported, and the
+// Client's trust does not change.
+func TestAccountIsNotAskedWithoutTimeForItsBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w))
+		ctx, cancel := context.WithTimeout(context.Background(), 1900*time.Microsecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Configurations.Create(ctx, validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
+		assert.Empty(t, acct.reserved, "Reserve not asked")
+		assert.Empty(t, acct.observed, "Observe not asked")
+		assert.Empty(t, w.trusted())
 	})
 }
 

@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -47,7 +48,10 @@ import (
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
 // unless the account names its own bound (RateLimitAccountTimeout). A call
 // with a deadline gives its account at most half the time left, keeping the
-// rest to send the attempt.
+// rest to send the attempt, less a millisecond (the runtime may end a wait
+// that late), and none when that leaves nothing: that attempt is then paced
+// by the Client's own view, or that response is not reported, and the
+// Client's trust in the account does not change.
 const DefaultAccountTimeout = 50 * time.Millisecond
 
 // RateLimitAccountTimeout may be implemented by a RateLimitAccount to name
@@ -65,8 +69,7 @@ type RateLimitAccountTimeout interface {
 // WithObserver) to hear when the Client stops trusting its RateLimitAccount
 // and when it trusts it again. The Client stops on the first account call
 // that fails or does not answer within its bound, or when the server's
-// answer shows a wait the account asked for to end past the server's
-// window, and
+// answer shows it had room before a wait the account asked for ended, and
 // paces by its own view of the window from then on; it asks the account
 // again before each attempt and trusts it again on the first Reserve answer
 // it can follow. Each change is reported once,
@@ -126,6 +129,17 @@ type bucketRead struct {
 // example: a limit of 100 per 60 seconds, retry_after 60): the measure of a
 // hold before this Client has read a window.
 const documentedWindow = 60 * time.Second
+
+// timerGrain is how late the Go runtime may end a wait: a timer can fire
+// up to a millisecond late when the thread that runs it sleeps in the
+// network poller, whose timeout (epoll's) is in whole milliseconds; a 5ms
+// call whose account froze returned up to 2ms past its deadline when the
+// bound did not allow for it.
+const timerGrain = time.Millisecond
+
+// errNoTime is ask's answer when the call's deadline leaves the account
+// less than timerGrain: no verdict on the account.
+var errNoTime = errors.New("no time left to ask the account")
 
 // learnFor is how long an attempt out to learn a bucket's window holds its
 // other attempts back: rule 5's tolerance of a reset's precision.
@@ -270,10 +284,15 @@ func (e *contradiction) Error() string {
 // account gets at most half the time left before ctx's deadline, so that a
 // call whose account does not answer still has the rest to be sent, paced
 // by the Client's own view: no call fails because its account is slow.
+// The bound ends timerGrain before that half, the latest the runtime may
+// end it; when that leaves nothing the account is not asked (errNoTime).
 func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Duration, error)) (time.Duration, error) {
 	timeout := g.timeout
 	if d, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(d)/2)
+		timeout = min(timeout, time.Until(d)/2-timerGrain)
+		if timeout <= 0 {
+			return 0, errNoTime
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -303,7 +322,7 @@ func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Dur
 // it: scrubbed of the call's keys and credentials, which the account's own
 // text may quote.
 func (g *accountGate) judge(ctx context.Context, cl *call, err error, reserving bool) bool {
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || err == errNoTime) {
 		return false
 	}
 	if err == nil {
