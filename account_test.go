@@ -108,6 +108,14 @@ func (nopCallObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Resp
 func (nopCallObserver) Retry(RetryInfo) {}
 func (nopCallObserver) End(CallResult)  {}
 
+// watchedClient is a Client of rt with the account acct, whose changes of
+// trust w hears and whose records logs keeps.
+func watchedClient(t *testing.T, rt http.RoundTripper, acct RateLimitAccount, opts ...Option) (*Client, *trustWatcher, *levelLog) {
+	w, logs := &trustWatcher{}, &levelLog{}
+	c := newClient(t, rt, append([]Option{WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger())}, opts...)...)
+	return c, w, logs
+}
+
 // levelLog keeps the level and message of each record at Info and above.
 type levelLog struct {
 	mu   sync.Mutex
@@ -222,9 +230,7 @@ func TestAccountFallbackAndRecovery(t *testing.T) {
 				ok := fixture(t, "create_200.json")
 				rt := script(reply(200, ok, windowHeaders("0")...))
 				acct := &fakeAccount{}
-				w := &trustWatcher{}
-				var logs levelLog
-				c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+				c, w, logs := watchedClient(t, rt, acct)
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				require.NoError(t, err)
 				assert.Empty(t, w.trusted())
