@@ -20,12 +20,15 @@ import (
 // returns an error, or does not answer within the Client's bound, is not
 // trusted for that attempt: the Client paces it by its own view, so an
 // account can never make a call fail or hang. Nor is a wait Reserve asks
-// for followed past what the server itself could impose: one longer than
-// the longest window this Client's own responses reported for the bucket
-// (or any wait before the Client has read one) sends one attempt, paced by
-// the Client's own view, to learn the window; its response, reported with
-// Observe, corrects the account, and when it shows the wait to have ended
-// past the server's reset the account is not trusted, as when it fails.
+// for followed past what the server itself could impose (with a reset's
+// tolerance): past the reset of the window this Client's own responses last
+// reported for the bucket while it is ahead, longer than the longest
+// window they reported once it is not, or longer than the documented window
+// (60 seconds) before they reported one. Such a wait sends one attempt,
+// paced by the Client's own view, to learn the window; its response,
+// reported with Observe, corrects the account, and when it shows the server
+// had room before the wait's end the account is not trusted, as when it
+// fails.
 // Implementations must be safe for concurrent use.
 type RateLimitAccount interface {
 	// Reserve books one send in bucket b's current window. It returns 0

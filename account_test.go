@@ -108,6 +108,14 @@ func (nopCallObserver) Attempt(r *http.Request, next MiddlewareNext) (*http.Resp
 func (nopCallObserver) Retry(RetryInfo) {}
 func (nopCallObserver) End(CallResult)  {}
 
+// watchedClient is a Client of rt with the account acct, whose changes of
+// trust w hears and whose records logs keeps.
+func watchedClient(t *testing.T, rt http.RoundTripper, acct RateLimitAccount, opts ...Option) (*Client, *trustWatcher, *levelLog) {
+	w, logs := &trustWatcher{}, &levelLog{}
+	c := newClient(t, rt, append([]Option{WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger())}, opts...)...)
+	return c, w, logs
+}
+
 // levelLog keeps the level and message of each record at Info and above.
 type levelLog struct {
 	mu   sync.Mutex
@@ -222,9 +230,7 @@ func TestAccountFallbackAndRecovery(t *testing.T) {
 				ok := fixture(t, "create_200.json")
 				rt := script(reply(200, ok, windowHeaders("0")...))
 				acct := &fakeAccount{}
-				w := &trustWatcher{}
-				var logs levelLog
-				c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+				c, w, logs := watchedClient(t, rt, acct)
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				require.NoError(t, err)
 				assert.Empty(t, w.trusted())
@@ -259,7 +265,8 @@ func TestAccountFallbackAndRecovery(t *testing.T) {
 }
 
 // TestAccountNeverCostsACallItsDeadline: a frozen account holds an attempt
-// for at most half the time left before the call's deadline; the attempt is
+// for at most half the time left before the call's deadline less a
+// millisecond (how late the runtime may end the wait); the attempt is
 // then paced by the Client's own view and sent, and the account loses trust.
 func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -274,9 +281,32 @@ func TestAccountNeverCostsACallItsDeadline(t *testing.T) {
 		start := time.Now()
 		_, err := c.Configurations.Create(ctx, validParams())
 		require.NoError(t, err, "a frozen account fails no call")
-		assert.Equal(t, 10*time.Millisecond, time.Since(start), "half the time left went to the account")
+		assert.Equal(t, 9*time.Millisecond, time.Since(start), "half the time left, less a millisecond, went to the account")
 		assert.Len(t, rt.requests(), 1)
 		assert.Equal(t, []bool{false}, w.trusted(), "the account did not answer in its time")
+	})
+}
+
+// TestAccountIsNotAskedWithoutTimeForItsBound: a call whose deadline
+// leaves the account no time (half of 1.9ms, less the millisecond the
+// runtime may end a wait late) does not ask it: the attempt is paced by the
+// Client's own view and sent at once, its response is not reported, and the
+// Client's trust does not change.
+func TestAccountIsNotAskedWithoutTimeForItsBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+		acct := &fakeAccount{}
+		w := &trustWatcher{}
+		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w))
+		ctx, cancel := context.WithTimeout(context.Background(), 1900*time.Microsecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Configurations.Create(ctx, validParams())
+		require.NoError(t, err)
+		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
+		assert.Empty(t, acct.reserved, "Reserve not asked")
+		assert.Empty(t, acct.observed, "Observe not asked")
+		assert.Empty(t, w.trusted())
 	})
 }
 

@@ -28,9 +28,7 @@ func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
 		acct := &fakeAccount{}
-		w := &trustWatcher{}
-		var logs levelLog
-		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		c, w, logs := watchedClient(t, rt, acct)
 		_, err := c.Configurations.Create(context.Background(), validParams())
 		require.NoError(t, err)
 
@@ -43,7 +41,7 @@ func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 		assert.Equal(t, []bool{false}, w.trusted())
 		w.mu.Lock()
 		require.Error(t, w.events[0].Err)
-		assert.Equal(t, "the account held sends for 49m58s more; the server's window resets in 1s", w.events[0].Err.Error())
+		assert.Equal(t, "the account held sends for 49m58s more; the server's window has 9 left", w.events[0].Err.Error())
 		w.mu.Unlock()
 		assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
 
@@ -54,24 +52,29 @@ func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 	})
 }
 
-// TestAccountHoldIsBoundedByTheLongestWindowRead: the bound is the longest
-// window reported (1s here) and rule 5's tolerance of a reset's precision
-// (half of it, below a second): a hold of 1.5s is followed, one a
-// millisecond longer is not.
-func TestAccountHoldIsBoundedByTheLongestWindowRead(t *testing.T) {
+// TestAccountHoldIsBoundedByTheWindowRead: while the window the Client
+// read has not reset, the bound is its reset (1s from the response); once
+// it has (an idle Client, a minute later), the longest window read (1s)
+// from now; each with rule 5's tolerance of a reset's precision (half the
+// window, below a second): a hold of 1.5s is followed, one a millisecond
+// longer is not.
+func TestAccountHoldIsBoundedByTheWindowRead(t *testing.T) {
 	for _, tc := range []struct {
-		hold, held time.Duration
+		idle, hold, held time.Duration
 	}{
-		{1500 * time.Millisecond, 1500 * time.Millisecond},
-		{1501 * time.Millisecond, 0},
+		{0, 1500 * time.Millisecond, 1500 * time.Millisecond},
+		{0, 1501 * time.Millisecond, 0},
+		{time.Minute, 1500 * time.Millisecond, 1500 * time.Millisecond},
+		{time.Minute, 1501 * time.Millisecond, 0},
 	} {
-		t.Run(tc.hold.String(), func(t *testing.T) {
+		t.Run(tc.idle.String()+"/"+tc.hold.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
 				acct := &fakeAccount{}
 				c := newClient(t, rt, WithRateLimitAccount(acct))
 				_, err := c.Configurations.Create(context.Background(), validParams())
 				require.NoError(t, err)
+				time.Sleep(tc.idle)
 				acct.waits = []time.Duration{tc.hold}
 				start := time.Now()
 				_, err = c.Configurations.Create(context.Background(), validParams())
@@ -83,17 +86,15 @@ func TestAccountHoldIsBoundedByTheLongestWindowRead(t *testing.T) {
 }
 
 // TestAccountHoldBeforeAnyWindowIsNotFollowed: a Client that has read no
-// window cannot check a hold; its attempt goes by its own view (which holds
-// nothing before a window is known) and reports the server's window to the
-// account. The server's 1s contradicts the account's 50 minutes: trust is
+// window measures a hold by the documented window (60s): a longer one is not
+// followed; its attempt goes by its own view (which holds nothing before a
+// window is known) and reports the server's window to the account. The server's 1s contradicts the account's 50 minutes: trust is
 // lost, once, and comes back with the first hold the Client can follow.
 func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
 		acct := &fakeAccount{waits: []time.Duration{50 * time.Minute, 500 * time.Millisecond}}
-		w := &trustWatcher{}
-		var logs levelLog
-		c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithLogger(logs.logger()))
+		c, w, logs := watchedClient(t, rt, acct)
 		start := time.Now()
 		_, err := c.Configurations.Create(context.Background(), validParams())
 		require.NoError(t, err)
@@ -109,6 +110,78 @@ func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 		assert.Equal(t, []bool{false, true}, w.trusted())
 		assert.Len(t, logs.records(), 2)
 	})
+}
+
+// TestAccountHoldPastTheResetReadIsNotFollowed: half a second into the 1s
+// window the Client read, a hold of 1.2s (within the longest window read,
+// but ending 0.7s after the reset read, past its 0.5s tolerance) is not
+// followed: one attempt goes at once by the Client's own view, and the
+// server's answer (8 sends left) contradicts the account: one Warn record
+// and one event. A hold ending exactly at the bound is followed.
+func TestAccountHoldPastTheResetReadIsNotFollowed(t *testing.T) {
+	for _, tc := range []struct {
+		hold, held time.Duration
+		trusted    []bool
+	}{
+		{1200 * time.Millisecond, 0, []bool{false}},
+		{time.Second, time.Second, nil},
+	} {
+		t.Run(tc.hold.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ok := fixture(t, "create_200.json")
+				rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, windowHeaders("8")...))
+				acct := &fakeAccount{}
+				c, w, logs := watchedClient(t, rt, acct)
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				time.Sleep(500 * time.Millisecond)
+				acct.waits = []time.Duration{tc.hold}
+				start := time.Now()
+				_, err = c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, tc.held, rt.requests()[1].at.Sub(start))
+				assert.Equal(t, tc.trusted, w.trusted())
+				if tc.trusted != nil {
+					w.mu.Lock()
+					require.Len(t, w.events, 1)
+					assert.Equal(t, "the account held sends for 1.2s more; the server's window has 8 left", w.events[0].Err.Error())
+					w.mu.Unlock()
+					assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
+				}
+			})
+		})
+	}
+}
+
+// TestAccountHoldBeforeAnyWindowWithinTheDocumentedWindowIsFollowed: a
+// Client that has read no window (one joining a fleet whose window is
+// spent) follows a hold of up to the documented 60s and its tolerance (a
+// second), so that it spends no attempt on a 429; one a millisecond longer
+// is not followed.
+func TestAccountHoldBeforeAnyWindowWithinTheDocumentedWindowIsFollowed(t *testing.T) {
+	for _, tc := range []struct {
+		hold, held time.Duration
+	}{
+		{300 * time.Millisecond, 300 * time.Millisecond},
+		{61 * time.Second, 61 * time.Second},
+		{61*time.Second + time.Millisecond, 0},
+	} {
+		t.Run(tc.hold.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := script(reply(200, fixture(t, "create_200.json"), windowHeaders("9")...))
+				acct := &fakeAccount{waits: []time.Duration{tc.hold}}
+				w := &trustWatcher{}
+				c := newClient(t, rt, WithRateLimitAccount(acct), WithObserver(w), WithMaxRetryWait(2*time.Minute))
+				start := time.Now()
+				_, err := c.Configurations.Create(context.Background(), validParams())
+				require.NoError(t, err)
+				assert.Equal(t, tc.held, rt.requests()[0].at.Sub(start))
+				if tc.held > 0 {
+					assert.Empty(t, w.trusted())
+				}
+			})
+		})
+	}
 }
 
 // TestAccountHoldTheServerBearsOutKeepsTrust: a Client that read only the

@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -10,39 +11,47 @@ import (
 )
 
 // The account's word is checked against the server's own (the one rule of
-// this file): a hold the account asks for is followed only as far as this
-// Client's own responses bear it out, that is when it is no longer than the
-// longest window any of them reported for the bucket (the time from the
-// response to its reset, the length rule 6 of internal/ratelimit keeps),
-// give or take rule 5's tolerance of a reset's precision (a second, at most
-// half the window). The server itself can hold a send no longer than that.
-// A longer hold, or any hold before this Client has read a window of the
-// bucket, is not followed: one attempt at a time goes to learn the window,
-// paced by the Client's own view as when the account does not answer (so it
-// goes while that view has room), and the response it brings back reports
-// the server's window to the Client and to the account, which takes a reset
-// sooner than its own as the server correcting it. While that attempt is
-// out (a second at most, the same tolerance) the bucket's other attempts
-// follow the hold for what is left of that second and ask again, so that a
-// Client joining a fleet whose window is spent spends one attempt on it, not
-// one per goroutine. A corrupt or hostile account can thus hold no call
-// longer than the server could, and never keeps a fleet from sending: every
-// Client that is held too long sends, and its report repairs the account
-// for all.
+// this file): a hold the account asks for is followed only when it ends no
+// later than the server itself could end it, give or take rule 5's
+// tolerance of a reset's precision (a second, at most half the window).
+// What the server could do is what this Client's own responses said of the
+// bucket: while the window they last reported has not reset, the server
+// holds no send past that reset; once it has, no longer than the longest
+// window they reported (the time from a response to its reset, the length
+// rule 6 of internal/ratelimit keeps); and before any of them reported a
+// window, no longer than the window the API reference documents (a limit
+// per 60 seconds: its 429 example's retry_after), so that a Client joining
+// a fleet whose window is spent follows the fleet's hold as its members do.
+// A hold the rule does not believe is not followed: one attempt at a time
+// goes to learn the window, paced by the Client's own view as when the
+// account does not answer (so it goes while that view has room), and the
+// response it brings back reports the server's window to the Client and to
+// the account, which takes a reset sooner than its own as the server
+// correcting it. While that attempt is out (a second at most, the same
+// tolerance) the bucket's other attempts follow the hold for what is left
+// of that second and ask again, so that one attempt, not one per goroutine,
+// tests the hold. A corrupt or hostile account can thus hold a call no
+// longer than the server could, and every Client it holds too long sends
+// and reports the server's window to it. It can still pose as a busy
+// fleet: a hold the rule believes is followed.
 //
 // The server's answer also judges the account: when the response to an
-// attempt sent against a hold reports a reset sooner than the hold's end
-// (by more than the tolerance), the account contradicted the server, and
-// that is the account failing, announced as a failure is (one Warn record
-// and one Observer event; the Info record and event come with the first
-// hold it can follow). A hold the server bears out (a Client that joined
-// late in a window, say, and had read only its end) changes no trust.
+// attempt sent against a hold shows the server had room before the hold's
+// end (sends left, or a reset sooner than it) by more than the tolerance,
+// the account contradicted the server, and that is the account failing,
+// announced as a failure is (one Warn record and one Observer event; the
+// Info record and event come with the first hold it can follow). A hold
+// the server bears out (a Client that joined late in a window, say, and
+// had read only its end) changes no trust.
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
 // unless the account names its own bound (RateLimitAccountTimeout). A call
 // with a deadline gives its account at most half the time left, keeping the
-// rest to send the attempt.
+// rest to send the attempt, less a millisecond (the runtime may end a wait
+// that late), and none when that leaves nothing: that attempt is then paced
+// by the Client's own view, or that response is not reported, and the
+// Client's trust in the account does not change.
 const DefaultAccountTimeout = 50 * time.Millisecond
 
 // RateLimitAccountTimeout may be implemented by a RateLimitAccount to name
@@ -60,8 +69,7 @@ type RateLimitAccountTimeout interface {
 // WithObserver) to hear when the Client stops trusting its RateLimitAccount
 // and when it trusts it again. The Client stops on the first account call
 // that fails or does not answer within its bound, or when the server's
-// answer shows a wait the account asked for to end past the server's
-// window, and
+// answer shows it had room before a wait the account asked for ended, and
 // paces by its own view of the window from then on; it asks the account
 // again before each attempt and trusts it again on the first Reserve answer
 // it can follow. Each change is reported once,
@@ -106,6 +114,8 @@ type accountGate struct {
 type bucketRead struct {
 	// longest is the longest window reported (ns); 0 until one is.
 	longest atomic.Int64
+	// reset is the latest reset reported (Unix ns); 0 until one is.
+	reset atomic.Int64
 	// learning is when the attempt out to learn the window stops holding
 	// the others back (Unix ns).
 	learning atomic.Int64
@@ -114,6 +124,22 @@ type bucketRead struct {
 	// waits.
 	doubted atomic.Int64
 }
+
+// documentedWindow is the window the API reference documents (its 429
+// example: a limit of 100 per 60 seconds, retry_after 60): the measure of a
+// hold before this Client has read a window.
+const documentedWindow = 60 * time.Second
+
+// timerGrain is how late the Go runtime may end a wait: a timer can fire
+// up to a millisecond late when the thread that runs it sleeps in the
+// network poller, whose timeout (epoll's) is in whole milliseconds; a 5ms
+// call whose account froze returned up to 2ms past its deadline when the
+// bound did not allow for it.
+const timerGrain = time.Millisecond
+
+// errNoTime is ask's answer when the call's deadline leaves the account
+// less than timerGrain: no verdict on the account.
+var errNoTime = errors.New("no time left to ask the account")
 
 // learnFor is how long an attempt out to learn a bucket's window holds its
 // other attempts back: rule 5's tolerance of a reset's precision.
@@ -138,7 +164,7 @@ func newAccountGate(a RateLimitAccount, logger *slog.Logger, o Observer) *accoun
 func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) (time.Duration, bool) {
 	wait, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return g.a.Reserve(ctx, b) })
 	if err == nil && wait > 0 {
-		if r := g.readOf(b); !r.believes(wait) {
+		if r := g.readOf(b); !r.believes(time.Now(), wait) {
 			return r.learn(wait)
 		}
 	}
@@ -149,7 +175,7 @@ func (g *accountGate) reserve(ctx context.Context, cl *call, b RateLimitBucket) 
 // keeping the longest window reported and judging by it the hold the
 // attempt was sent against, if it was.
 func (g *accountGate) observe(ctx context.Context, cl *call, b RateLimitBucket, w RateLimitWindow) {
-	if err := g.readOf(b).heard(w.Reset); err != nil {
+	if err := g.readOf(b).heard(time.Now(), w); err != nil {
 		g.judge(ctx, cl, err, false)
 	}
 	_, err := g.ask(ctx, func(ctx context.Context) (time.Duration, error) { return 0, g.a.Observe(ctx, b, w) })
@@ -168,32 +194,56 @@ func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
 // length l.
 func tolerance(l time.Duration) time.Duration { return min(time.Second, l/2) }
 
-// believes reports whether a hold of wait is within the longest window
-// read.
-func (r *bucketRead) believes(wait time.Duration) bool {
-	l := time.Duration(r.longest.Load())
-	return l > 0 && wait <= l+tolerance(l)
+// believes reports whether a hold of wait from now ends no later than the
+// server could end it (the rule at the head of this file).
+func (r *bucketRead) believes(now time.Time, wait time.Duration) bool {
+	return now.Add(wait).UnixNano() <= r.bound(now)
 }
 
-// heard records a response's reset as a length of the window, and returns
-// the contradiction when it shows the hold a learning attempt was sent
-// against to end later than the server's window.
-func (r *bucketRead) heard(reset time.Duration) error {
-	for {
-		old := r.longest.Load()
-		if int64(reset) <= old || r.longest.CompareAndSwap(old, int64(reset)) {
-			break
-		}
+// bound is the latest end (Unix ns) of a hold the server could impose from
+// now, its tolerance included: the reset last read while it is ahead, else
+// one longest window read from now, else one documented window.
+func (r *bucketRead) bound(now time.Time) int64 {
+	l := time.Duration(r.longest.Load())
+	if l == 0 {
+		return now.Add(documentedWindow + tolerance(documentedWindow)).UnixNano()
 	}
+	if rst := r.reset.Load(); rst > now.UnixNano() {
+		return rst + int64(tolerance(l))
+	}
+	return now.Add(l + tolerance(l)).UnixNano()
+}
+
+// heard records a response's window (its length, its reset), and returns
+// the contradiction when it shows the server had room before the end of
+// the hold a learning attempt was sent against: sends left now, or a reset
+// sooner than that end, by more than the tolerance.
+func (r *bucketRead) heard(now time.Time, w RateLimitWindow) error {
+	raise(&r.longest, int64(w.Reset))
+	raise(&r.reset, now.Add(w.Reset).UnixNano())
 	d := r.doubted.Swap(0)
 	if d == 0 {
 		return nil
 	}
-	held := time.Duration(d - time.Now().UnixNano())
-	if held <= reset+tolerance(time.Duration(r.longest.Load())) {
+	room := w.Reset
+	if w.Remaining > 0 {
+		room = 0
+	}
+	held := time.Duration(d - now.UnixNano())
+	if held <= room+tolerance(time.Duration(r.longest.Load())) {
 		return nil
 	}
-	return &contradiction{held: held, reset: reset}
+	return &contradiction{held: held, reset: w.Reset, left: w.Remaining}
+}
+
+// raise sets v to x when x is greater.
+func raise(v *atomic.Int64, x int64) {
+	for {
+		old := v.Load()
+		if x <= old || v.CompareAndSwap(old, x) {
+			return
+		}
+	}
 }
 
 // learn answers a hold of wait it does not believe: ok false for the one
@@ -215,9 +265,16 @@ func (r *bucketRead) learn(wait time.Duration) (time.Duration, bool) {
 
 // contradiction is the server's answer showing that the account held a
 // send past the server's window.
-type contradiction struct{ held, reset time.Duration }
+type contradiction struct {
+	held, reset time.Duration
+	left        int
+}
 
 func (e *contradiction) Error() string {
+	if e.left > 0 {
+		return fmt.Sprintf("the account held sends for %s more; the server's window has %d left",
+			e.held.Round(time.Millisecond), e.left)
+	}
 	return fmt.Sprintf("the account held sends for %s more; the server's window resets in %s",
 		e.held.Round(time.Millisecond), e.reset.Round(time.Millisecond))
 }
@@ -227,10 +284,15 @@ func (e *contradiction) Error() string {
 // account gets at most half the time left before ctx's deadline, so that a
 // call whose account does not answer still has the rest to be sent, paced
 // by the Client's own view: no call fails because its account is slow.
+// The bound ends timerGrain before that half, the latest the runtime may
+// end it; when that leaves nothing the account is not asked (errNoTime).
 func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Duration, error)) (time.Duration, error) {
 	timeout := g.timeout
 	if d, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(d)/2)
+		timeout = min(timeout, time.Until(d)/2-timerGrain)
+		if timeout <= 0 {
+			return 0, errNoTime
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -260,7 +322,7 @@ func (g *accountGate) ask(ctx context.Context, f func(context.Context) (time.Dur
 // it: scrubbed of the call's keys and credentials, which the account's own
 // text may quote.
 func (g *accountGate) judge(ctx context.Context, cl *call, err error, reserving bool) bool {
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || err == errNoTime) {
 		return false
 	}
 	if err == nil {

@@ -190,18 +190,46 @@ func TestTheFirstResponseOfAProjectedWindowCorrectsIt(t *testing.T) {
 	}
 }
 
+// While no window is known one send goes to learn it; the others wait
+// 20ms at a time, for at most a second, so that the fleet sends no more
+// than the server said remains (rule 6).
+func TestOneSendLearnsTheWindow(t *testing.T) {
+	c := newClocked(t)
+	wait, err := c.Reserve(context.Background(), bucket)
+	require.NoError(t, err)
+	require.Zero(t, wait, "one send learns the window")
+	for range 3 {
+		wait, err = c.Reserve(context.Background(), bucket)
+		require.NoError(t, err)
+		require.Equal(t, 20*time.Millisecond, wait, "the others wait for its answer")
+	}
+	c.advance(990 * time.Millisecond)
+	wait, err = c.Reserve(context.Background(), bucket)
+	require.NoError(t, err)
+	require.Equal(t, 10*time.Millisecond, wait, "for at most a second")
+	c.observe(100, 99, time.Second)
+	n, _ := c.grants()
+	assert.Equal(t, 99, n, "the window as its answer said")
+}
+
+// A learning send whose answer does not come (no rate-limit headers, an
+// error) holds the others for a second, once: then sends are granted and
+// counted, and the first answer subtracts them (rule 1).
 func TestSendsBeforeAnyWindowAreCounted(t *testing.T) {
 	c := newClocked(t)
+	_, err := c.Reserve(context.Background(), bucket)
+	require.NoError(t, err)
+	c.advance(time.Second)
 	for range 5 {
 		wait, err := c.Reserve(context.Background(), bucket)
 		require.NoError(t, err)
-		require.Zero(t, wait, "nothing known holds no call")
+		require.Zero(t, wait, "no second learning hold")
 	}
-	// The first answer counted one of the five; the other four may still
+	// The first answer counted one of the six; the other five may still
 	// be on their way.
 	c.observe(100, 99, time.Second)
 	n, _ := c.grants()
-	assert.Equal(t, 95, n)
+	assert.Equal(t, 94, n)
 }
 
 func TestBucketsAreApart(t *testing.T) {

@@ -61,8 +61,15 @@
 //     one (earlier or later) and, by rule 2, lowers the sends left; a
 //     projection is thus only trusted for the one round trip before a
 //     response, unless no response carries the headers.
-//  6. Before any window is known, sends are granted and counted (rule 1
-//     subtracts them). Nothing is known is not a reason to hold a call.
+//  6. Before any window is known, one send learns it: the first Reserve
+//     is granted and marks the hash for a second; until a response makes
+//     the window (rule 1) or that second ends, every other Reserve answers
+//     a wait of 20ms (less when the second ends sooner) and the Client asks
+//     again, so that a cold fleet sends no more than the server said
+//     remains. A second that ends with no window known (no response
+//     carried the headers, or the send failed) is not renewed: sends are
+//     then granted and counted (rule 1 subtracts them) until the hash
+//     expires (five seconds without a Reserve).
 //
 // A hash not written for a while (two windows and a minute) expires.
 //
@@ -71,27 +78,43 @@
 // The scripts trust a hash only as far as these rules could have written
 // it: every field a whole number, a limit of at least one, sends left from
 // none to the limit, a length of at most an hour (the core's horizon), a
-// reset no further ahead than the length (and a second), the window before
-// not after it, and a window's four fields all there or none. Any other
+// reset no further ahead than the length and rule 5's tolerance (a second,
+// at most half the length), the window before not after it, a window's
+// four fields all there or none, and a learning mark (rule 6) at most a
+// second ahead. Any other
 // hash (a corrupted one, one rewritten by hand, a key of another type) is
 // no account: the script deletes it and goes on as if no window were known
 // (rule 6 grants, rule 1 makes the window from the next response). That
 // is Redis answering, not failing: nothing is logged for it.
 //
 // A hash that passes can still lie: a window of 50 minutes spent, say.
-// The Client checks every hold against the windows its own responses
-// reported (the core's accountgate.go): a hold longer than the longest of
-// them (and a second, at most half of it), or a hold before it has read
-// one, is not followed; one attempt at a time is paced by the Client's own
-// view instead and sent while the server's window has room, and its
-// response, sooner than the account's reset, corrects the account for
-// every Client (rule 3). That response also judges the account: a reset
-// sooner than the hold's end means the account contradicted the server,
-// which the Client counts as the account failing (the one Warn record and
-// Observer event of an outage; the Info record and event come with the
-// first hold it can follow). A hold the server bears out changes no trust.
-// A hash can thus hold no call longer than the server could, nor keep a
-// fleet from sending.
+// The Client follows a hold only as far as the server itself could hold a
+// send (the core's accountgate.go): to the reset its own responses last
+// reported while that reset is ahead, else for the longest window they
+// reported, else (none read yet) for the documented window of 60 seconds;
+// each give or take rule 5's tolerance (a second, at most half the
+// window). A longer hold is not followed; one attempt at a time is paced by
+// the Client's own view instead and sent while the server's window has
+// room, and its response, sooner than the account's reset, corrects the
+// account for every Client (rule 3). That response also judges the
+// account: sends left, or a reset sooner than the hold's end (beyond the
+// tolerance), mean the account contradicted the server, which the Client
+// counts as the account failing (the one Warn record and Observer event of
+// an outage; the Info record and event come with the first hold it can
+// follow). A hold the server bears out changes no trust.
+//
+// What one bad write can cost is thus bounded. A Client under load (its
+// last read window ahead) believes a hold only to the tolerance past the
+// server's reset; past it, its learning attempt goes at that reset and the
+// response puts the account on the server's next window with the hash's
+// sends left (rule 2: none, if the writer wrote none), so the fleet loses
+// at most that one window of the server's (and the tolerance). An idle
+// Client is held at most the longest window it read and the tolerance, one
+// that read none at most 61 seconds. Within that bound a hash's writer can
+// pose as a busy fleet: a writer who keeps rewriting the hash as these
+// scripts could have (no sends left, the reset one window away) keeps the
+// fleet waiting, silently, as a fleet that spends every window would. Let
+// no one but the fleet write its keys (Redis ACLs).
 //
 // Each script's reply also says what the window is now. An Observe that the
 // last reply shows would change nothing (the same window and limit, a reset

@@ -66,6 +66,15 @@ func TestAHashTheRulesDidNotWriteIsForgotten(t *testing.T) {
 		{"a reset further than the window's length", func(c *clocked) []string {
 			return []string{"lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(50 * time.Minute)), "av", "0", "prj", "0", "prv", "0"}
 		}},
+		{"a reset past the window's length and its tolerance (half the window)", func(c *clocked) []string {
+			return []string{"lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(1501 * time.Millisecond)), "av", "0", "prj", "0", "prv", "0"}
+		}},
+		{"a learning hold longer than a second", func(c *clocked) []string {
+			return []string{"pre", "1", "lrn", us(c.now.Add(time.Second + time.Microsecond))}
+		}},
+		{"a learning hold that is not a number", func(c *clocked) []string {
+			return []string{"pre", "1", "lrn", "soon"}
+		}},
 		{"a window longer than an hour", func(c *clocked) []string {
 			return []string{"lim", "100", "len", usd(2 * time.Hour), "rst", us(c.now.Add(time.Hour)), "av", "0", "prj", "0", "prv", "0"}
 		}},
@@ -93,7 +102,7 @@ func TestAHashTheRulesDidNotWriteIsForgotten(t *testing.T) {
 			c.write(tc.fields(c)...)
 			wait, err := c.Reserve(context.Background(), bucket)
 			require.NoError(t, err)
-			assert.Zero(t, wait, "nothing known holds no call")
+			assert.Zero(t, wait, "one send learns the window")
 			c.observe(100, 90, time.Second)
 			n, wait := c.grants()
 			assert.Equal(t, 90, n, "the window as the response said")
@@ -275,4 +284,54 @@ func requireTrust(t *testing.T, w *accountWatch, trusted ...bool) {
 		got = append(got, e.Trusted)
 	}
 	require.Equal(t, trusted, got, "%v", w.events)
+}
+
+// A writer can pose as a busy fleet (doc.go): a hash rewritten as these
+// scripts could have written it (no sends left, the reset one window of the
+// server's away) holds the fleet, silently, though the server has room:
+// the Client's call is held, not sent, and no change of trust is
+// announced. Only keeping Redis's keys to the fleet prevents it.
+func TestAWriterCanPoseAsABusyFleet(t *testing.T) {
+	const limit, window = 10, time.Minute
+	srv := freddytest.NewServer(freddytest.WithRateLimit(limit, window))
+	defer srv.Close()
+	rdb := shared.client(t)
+	ctx := context.Background()
+	key := fleetKey(t)
+	w := &accountWatch{}
+	c := fleet(t, srv, rdb, key, 1, freddy.WithObserver(w))[0]
+	_, err := c.Configurations.Create(ctx, params())
+	require.NoError(t, err)
+	keys, err := rdb.Keys(ctx, "freddy:{"+key+"}:*").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	h, err := rdb.HGetAll(ctx, keys[0]).Result()
+	require.NoError(t, err)
+	require.NoError(t, rdb.HSet(ctx, keys[0], "av", 0).Err(), "the window as a fleet that spent it: %v", h)
+
+	callCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = c.Configurations.Create(callCtx, params())
+	cancel()
+	var rl *freddy.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Zero(t, rl.StatusCode, "held by the account, not sent: %v", err)
+	assert.Len(t, srv.Requests(), 1, "the server had %d sends left", limit-1)
+	requireTrust(t, w)
+}
+
+// A hash written with no sends left and a reset within the tolerance past
+// the server's (a bad write the scripts cannot tell from a fleet's) is not
+// repaired by the server's answer: the answer puts the account on the
+// server's reset, with the hash's sends left (rule 2), so one window of the
+// server's is lost, no more (doc.go, "A hash the rules did not write").
+func TestABadWriteWithinTheToleranceCostsOneWindow(t *testing.T) {
+	c := newClocked(t)
+	c.write("lim", "100", "len", usd(time.Second), "rst", us(c.now.Add(1400*time.Millisecond)), "av", "0", "prj", "0", "prv", "0")
+	c.observe(100, 96, time.Second)
+	n, wait := c.grants()
+	assert.Zero(t, n, "the hash's sends left")
+	assert.Equal(t, time.Second, wait, "until the server's reset")
+	c.advance(time.Second)
+	n, _ = c.grants()
+	assert.Equal(t, 100, n, "the next window is the server's whole limit")
 }

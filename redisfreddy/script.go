@@ -6,7 +6,8 @@ import "github.com/redis/go-redis/v9"
 // test sets it), the bucket's hash (KEYS[1]) and save. Fields: lim (the
 // limit), len (the window's length), rst (its reset), av (sends left), prv
 // (the reset of the window before), prj ("1" while rst is projected), pre
-// (sends granted before any window was known). Times are microseconds, stored
+// (sends granted before any window was known), lrn (while no window is
+// known, when the attempt out to learn it stops holding the others back). Times are microseconds, stored
 // as integers so that both Redis's and gopher-lua's number formatting read
 // them back exactly. A hash that fails valid (doc.go, "A hash the rules did
 // not write") is deleted before either script reads it: the one place a
@@ -17,12 +18,12 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local s = redis.pcall('HMGET', KEYS[1], 'lim', 'len', 'rst', 'av', 'prv', 'prj', 'pre')
-local lim, len, rst, av, prv, prj, pre
+local s = redis.pcall('HMGET', KEYS[1], 'lim', 'len', 'rst', 'av', 'prv', 'prj', 'pre', 'lrn')
+local lim, len, rst, av, prv, prj, pre, lrn
 if not s.err then
   lim, len, rst, av, prv = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4]), tonumber(s[5])
   if prv == 0 then prv = nil end
-  prj, pre = s[6] == '1', tonumber(s[7])
+  prj, pre, lrn = s[6] == '1', tonumber(s[7]), tonumber(s[8])
 end
 -- A whole number a double holds exactly.
 local function whole(x) return x ~= nil and x == math.floor(x) and x > -2^53 and x < 2^53 end
@@ -31,14 +32,16 @@ local function whole(x) return x ~= nil and x == math.floor(x) and x > -2^53 and
 local function valid()
   if s.err then return false end
   if s[7] and not (whole(pre) and pre >= 0) then return false end
+  if s[8] and not (whole(lrn) and lrn - now <= 1000000) then return false end
   if not (s[1] or s[2] or s[3] or s[4] or s[5] or s[6]) then return true end
   return whole(lim) and whole(len) and whole(rst) and whole(av) and (not s[5] or whole(tonumber(s[5])))
     and (s[6] == '0' or s[6] == '1') and lim >= 1 and av >= 0 and av <= lim
-    and len > 0 and len <= 3600000000 and rst - now <= len + 1000000 and (not prv or prv <= rst)
+    and len > 0 and len <= 3600000000 and rst - now <= len + math.min(1000000, len / 2)
+    and (not prv or prv <= rst)
 end
 if not valid() then
   redis.call('DEL', KEYS[1])
-  lim, len, rst, av, prv, prj, pre = nil, nil, nil, nil, nil, false, nil
+  lim, len, rst, av, prv, prj, pre, lrn = nil, nil, nil, nil, nil, false, nil, nil
 end
 local function int(x) return string.format('%d', math.floor(x)) end
 local function save()
@@ -47,7 +50,7 @@ local function save()
   local q = prv or 0
   av = math.max(0, math.min(av, lim))
   redis.call('HSET', KEYS[1], 'lim', int(lim), 'len', int(len), 'rst', int(rst), 'av', int(av), 'prj', p, 'prv', int(q))
-  if pre then redis.call('HDEL', KEYS[1], 'pre') end
+  if pre or lrn then redis.call('HDEL', KEYS[1], 'pre', 'lrn') end
   redis.call('PEXPIRE', KEYS[1], int((rst - now + 2 * len) / 1000 + 60000))
 end
 local function state(first)
@@ -58,12 +61,16 @@ local function state(first)
 end
 `
 
-// reserveScript books one send (rules 4-6 in doc.go). Its reply's first
+// reserveScript books one send (rules 4-6 in doc.go; rule 6's learning
+// attempt holds the others for 20ms at a time, so that they ask again soon
+// after its response). Its reply's first
 // number is 0 when the send may go, or the microseconds until the window
 // resets; the rest is the window's state after it (see state in
 // redisfreddy.go), absent while no window is known.
 var reserveScript = redis.NewScript(prelude + `
 if not rst then
+  if lrn and now < lrn then return state(math.min(lrn - now, 20000)) end
+  if not lrn then redis.call('HSET', KEYS[1], 'lrn', int(now + 1000000)) end
   redis.call('HINCRBY', KEYS[1], 'pre', 1)
   redis.call('PEXPIRE', KEYS[1], 5000)
   return state(0)
