@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -134,4 +136,59 @@ func TestColdBurstWaitEndsWithTheContext(t *testing.T) {
 	close(hold)
 	leader.Wait()
 	assert.Equal(t, int32(1), srv.handshakes.Load())
+}
+
+// TestColdBurstLearnsTheProtocolThroughAWrappingDialer: a caller's
+// DialTLSContext that wraps its *tls.Conn hides the connection's ALPN; the
+// first response's protocol is learned instead, so a later attempt whose
+// handshake is held by the server does not hold another attempt back.
+func TestColdBurstLearnsTheProtocolThroughAWrappingDialer(t *testing.T) {
+	var handshakes atomic.Int32
+	second, release := make(chan struct{}), make(chan struct{})
+	ok := fixture(t, "create_200.json")
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ok) }))
+	srv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		if handshakes.Add(1) == 2 {
+			close(second)
+			<-release
+		}
+		return nil, nil
+	}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	defer close(release)
+
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	roots := tr.TLSClientConfig
+	tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d tls.Dialer
+		d.Config = roots
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ net.Conn }{c}, nil // counts bytes, say: no ConnectionState
+	}
+	c, err := NewClient(WithAPIKey(testAPIKey), WithBaseURL(srv.URL), WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+	_, err = c.Configurations.Create(context.Background(), validParams())
+	require.NoError(t, err)
+	c.CloseIdleConnections()
+
+	held := make(chan error, 1)
+	go func() {
+		_, err := c.Configurations.Create(context.Background(), validParams())
+		held <- err
+	}()
+	<-second
+	// A guard, not a wait: the create returns as soon as its own
+	// handshake is done; it fails only if the gate holds it back.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = c.Configurations.Create(ctx, validParams())
+	require.NoError(t, err, "the protocol was learned from the first response: no attempt waits for another's dial")
+	assert.Equal(t, int32(3), handshakes.Load())
+	release <- struct{}{}
+	require.NoError(t, <-held)
 }

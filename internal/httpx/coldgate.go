@@ -11,7 +11,9 @@ import (
 )
 
 // The rule of this file: a Client learns its host's protocol from the first
-// TLS connection it obtains, and until it knows, only one attempt dials.
+// TLS connection it obtains (its ALPN, or, when the connection does not show
+// it, the protocol of the response sent over it), and until it knows, only
+// one attempt dials.
 //
 // net/http cannot know before a TLS handshake whether the server speaks
 // HTTP/2, so every request that finds no connection dials its own; when
@@ -97,7 +99,26 @@ func (g *coldGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	// nothing was learned: the waiting attempts go on by themselves, as
 	// net/http would have sent them, and a later attempt leads again.
 	g.learned(d, protoUnknown)
+	// A connection that does not show its ALPN (a caller's DialTLSContext
+	// that wraps the *tls.Conn) released the others at GotConn unlearned;
+	// its response says what it spoke, so that later bursts do not wait.
+	if err == nil {
+		g.proto.CompareAndSwap(protoUnknown, protocolOfResponse(resp))
+	}
 	return resp, err
+}
+
+// protocolOfResponse is the protocol a response came over: HTTP/2 for
+// HTTP/2, HTTP/1.1 for HTTP/1.x, unknown for a response that does not say
+// (ProtoMajor 0, from a RoundTripper that does not set it).
+func protocolOfResponse(resp *http.Response) int32 {
+	switch resp.ProtoMajor {
+	case 2:
+		return protoHTTP2
+	case 1:
+		return protoHTTP1
+	}
+	return protoUnknown
 }
 
 // learned records what d's connection negotiated and releases the attempts

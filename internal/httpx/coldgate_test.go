@@ -34,6 +34,9 @@ type dialingRT struct {
 	connect chan net.Conn
 	mu      sync.Mutex
 	calls   int
+	// major is the responses' ProtoMajor (0: not set, as a RoundTripper
+	// that does not say).
+	major int
 }
 
 func (d *dialingRT) started() int {
@@ -56,7 +59,7 @@ func (d *dialingRT) RoundTrip(r *http.Request) (*http.Response, error) {
 			tr.GotConn(httptrace.GotConnInfo{Conn: c})
 		}
 	}
-	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+	return &http.Response{StatusCode: 200, ProtoMajor: d.major, Body: http.NoBody, Request: r}, nil
 }
 
 func gateFor(rt http.RoundTripper) *coldGate { return &coldGate{rt: rt, host: "api.test"} }
@@ -125,6 +128,23 @@ func TestColdGateHTTP1IsRememberedSoLaterBurstsDoNotWait(t *testing.T) {
 			assert.NoError(t, err)
 		}
 	})
+}
+
+func TestColdGateLearnsFromTheResponseWhenTheConnectionHidesItsALPN(t *testing.T) {
+	for _, tc := range []struct {
+		major int
+		want  int32
+	}{{1, protoHTTP1}, {2, protoHTTP2}, {0, protoUnknown}} {
+		synctest.Test(t, func(t *testing.T) {
+			rt, g, done := coldBurst(t, 4)
+			rt.major = tc.major
+			rt.connect <- struct{ net.Conn }{} // a caller's DialTLSContext wrapping its *tls.Conn
+			for _, err := range <-done {
+				assert.NoError(t, err)
+			}
+			assert.Equal(t, tc.want, g.proto.Load(), "ProtoMajor %d", tc.major)
+		})
+	}
 }
 
 func TestColdGateFailedDialReleasesTheOthersAndALaterAttemptLeads(t *testing.T) {
