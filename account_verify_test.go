@@ -41,7 +41,7 @@ func TestAccountHoldLongerThanTheServersWindowIsNotFollowed(t *testing.T) {
 		assert.Equal(t, []bool{false}, w.trusted())
 		w.mu.Lock()
 		require.Error(t, w.events[0].Err)
-		assert.Equal(t, "the account held sends for 49m58s more; the server's window has 9 left", w.events[0].Err.Error())
+		assert.Equal(t, "the account held sends for 49m58s more; the server's window resets in 1s", w.events[0].Err.Error())
 		w.mu.Unlock()
 		assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
 
@@ -115,21 +115,28 @@ func TestAccountHoldBeforeAnyWindowIsNotFollowed(t *testing.T) {
 // TestAccountHoldPastTheResetReadIsNotFollowed: half a second into the 1s
 // window the Client read, a hold of 1.2s (within the longest window read,
 // but ending 0.7s after the reset read, past its 0.5s tolerance) is not
-// followed: one attempt goes at once by the Client's own view, and the
-// server's answer (8 sends left) contradicts the account: one Warn record
-// and one event. A hold ending exactly at the bound is followed.
+// followed: one attempt goes at once by the Client's own view. The server's
+// answer judges the hold by its reset alone: one 400ms away contradicts it
+// (one Warn record and one event); one a second away bears it out, though
+// the server had 8 sends left, which an honest account, booking the
+// fleet's sends before the server counts them, may have spent (no record,
+// no event). A hold ending exactly at the bound is followed.
 func TestAccountHoldPastTheResetReadIsNotFollowed(t *testing.T) {
 	for _, tc := range []struct {
+		name       string
 		hold, held time.Duration
+		reset      string // the second response's
 		trusted    []bool
 	}{
-		{1200 * time.Millisecond, 0, []bool{false}},
-		{time.Second, time.Second, nil},
+		{"contradicted by the reset", 1200 * time.Millisecond, 0, "400ms", []bool{false}},
+		{"borne out by the reset, sends left", 1200 * time.Millisecond, 0, "1s", nil},
+		{"followed", time.Second, time.Second, "1s", nil},
 	} {
-		t.Run(tc.hold.String(), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ok := fixture(t, "create_200.json")
-				rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, windowHeaders("8")...))
+				second := []string{"X-Ratelimit-Limit-Requests", "10", "X-Ratelimit-Remaining-Requests", "8", "X-Ratelimit-Reset-Requests", tc.reset}
+				rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, second...))
 				acct := &fakeAccount{}
 				c, w, logs := watchedClient(t, rt, acct)
 				_, err := c.Configurations.Create(context.Background(), validParams())
@@ -141,13 +148,15 @@ func TestAccountHoldPastTheResetReadIsNotFollowed(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, tc.held, rt.requests()[1].at.Sub(start))
 				assert.Equal(t, tc.trusted, w.trusted())
-				if tc.trusted != nil {
-					w.mu.Lock()
-					require.Len(t, w.events, 1)
-					assert.Equal(t, "the account held sends for 1.2s more; the server's window has 8 left", w.events[0].Err.Error())
-					w.mu.Unlock()
-					assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
+				if tc.trusted == nil {
+					assert.Empty(t, logs.records())
+					return
 				}
+				w.mu.Lock()
+				require.Len(t, w.events, 1)
+				assert.Equal(t, "the account held sends for 1.2s more; the server's window resets in 400ms", w.events[0].Err.Error())
+				w.mu.Unlock()
+				assert.Equal(t, []string{"WARN freddy: rate-limit account not trusted; pacing by the Client's own view"}, logs.records())
 			})
 		})
 	}

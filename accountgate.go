@@ -15,7 +15,7 @@ import (
 // later than the server itself could end it, give or take rule 5's
 // tolerance of a reset's precision (a second, at most half the window).
 // What the server could do is what this Client's own responses said of the
-// bucket: while the window they last reported has not reset, the server
+// bucket: while the latest reset they reported has not passed, the server
 // holds no send past that reset; once it has, no longer than the longest
 // window they reported (the time from a response to its reset, the length
 // rule 6 of internal/ratelimit keeps); and before any of them reported a
@@ -36,13 +36,16 @@ import (
 // fleet: a hold the rule believes is followed.
 //
 // The server's answer also judges the account: when the response to an
-// attempt sent against a hold shows the server had room before the hold's
-// end (sends left, or a reset sooner than it) by more than the tolerance,
-// the account contradicted the server, and that is the account failing,
+// attempt sent against a hold shows the server's window resetting sooner
+// than the hold's end by more than the tolerance, the account contradicted
+// the server, and that is the account failing,
 // announced as a failure is (one Warn record and one Observer event; the
-// Info record and event come with the first hold it can follow). A hold
-// the server bears out (a Client that joined late in a window, say, and
-// had read only its end) changes no trust.
+// Info record and event come with the first hold it can follow). Sends the
+// server has left are no such proof: an honest account books the fleet's
+// sends before the server counts them (in flight, or refused with a 429),
+// so it is spent before the server is. A hold the server bears out (a
+// Client that joined late in a window, say, and had read only its end)
+// changes no trust.
 
 // DefaultAccountTimeout bounds each call the Client makes to its
 // RateLimitAccount (Reserve before an attempt, Observe after a response),
@@ -215,9 +218,9 @@ func (r *bucketRead) bound(now time.Time) int64 {
 }
 
 // heard records a response's window (its length, its reset), and returns
-// the contradiction when it shows the server had room before the end of
-// the hold a learning attempt was sent against: sends left now, or a reset
-// sooner than that end, by more than the tolerance.
+// the contradiction when it shows the server's window resetting sooner than
+// the end of the hold a learning attempt was sent against, by more than the
+// tolerance.
 func (r *bucketRead) heard(now time.Time, w RateLimitWindow) error {
 	raise(&r.longest, int64(w.Reset))
 	raise(&r.reset, now.Add(w.Reset).UnixNano())
@@ -225,15 +228,11 @@ func (r *bucketRead) heard(now time.Time, w RateLimitWindow) error {
 	if d == 0 {
 		return nil
 	}
-	room := w.Reset
-	if w.Remaining > 0 {
-		room = 0
-	}
 	held := time.Duration(d - now.UnixNano())
-	if held <= room+tolerance(time.Duration(r.longest.Load())) {
+	if held <= w.Reset+tolerance(time.Duration(r.longest.Load())) {
 		return nil
 	}
-	return &contradiction{held: held, reset: w.Reset, left: w.Remaining}
+	return &contradiction{held: held, reset: w.Reset}
 }
 
 // raise sets v to x when x is greater.
@@ -265,16 +264,9 @@ func (r *bucketRead) learn(wait time.Duration) (time.Duration, bool) {
 
 // contradiction is the server's answer showing that the account held a
 // send past the server's window.
-type contradiction struct {
-	held, reset time.Duration
-	left        int
-}
+type contradiction struct{ held, reset time.Duration }
 
 func (e *contradiction) Error() string {
-	if e.left > 0 {
-		return fmt.Sprintf("the account held sends for %s more; the server's window has %d left",
-			e.held.Round(time.Millisecond), e.left)
-	}
 	return fmt.Sprintf("the account held sends for %s more; the server's window resets in %s",
 		e.held.Round(time.Millisecond), e.reset.Round(time.Millisecond))
 }

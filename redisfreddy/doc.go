@@ -97,11 +97,12 @@
 // the Client's own view instead and sent while the server's window has
 // room, and its response, sooner than the account's reset, corrects the
 // account for every Client (rule 3). That response also judges the
-// account: sends left, or a reset sooner than the hold's end (beyond the
-// tolerance), mean the account contradicted the server, which the Client
-// counts as the account failing (the one Warn record and Observer event of
-// an outage; the Info record and event come with the first hold it can
-// follow). A hold the server bears out changes no trust.
+// account: a reset sooner than the hold's end (beyond the tolerance) means
+// the account contradicted the server, which the Client counts as the
+// account failing (the one Warn record and Observer event of an outage;
+// the Info record and event come with the first hold it can follow). Sends
+// the server still has do not: the account books the fleet's sends before
+// the server counts them. A hold the server bears out changes no trust.
 //
 // What one bad write can cost is thus bounded. A Client under load (its
 // last read window ahead) believes a hold only to the tolerance past the
