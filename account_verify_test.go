@@ -273,3 +273,34 @@ func (a *meetingAccount) Reserve(ctx context.Context, b RateLimitBucket) (time.D
 	<-met
 	return a.fakeAccount.Reserve(ctx, b)
 }
+
+// TestAccountAloneRefusesNoCall: a hold of 20ms (the fleet learning its
+// first window) leaves a call with a 100ms deadline less than
+// MinAttemptTime. A Client that has read no window of the bucket does not
+// refuse it on the account's word alone: its own view paces it, and it is
+// sent at once. Once the Client has read a window, the same hold refuses
+// the call at once, unsent.
+func TestAccountAloneRefusesNoCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ok := fixture(t, "create_200.json")
+		rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, windowHeaders("8")...))
+		acct := &fakeAccount{waits: []time.Duration{20 * time.Millisecond}}
+		c, w, _ := watchedClient(t, rt, acct)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Configurations.Create(ctx, validParams())
+		require.NoError(t, err, "sent by the Client's own view")
+		assert.Equal(t, start, rt.requests()[0].at)
+		assert.Empty(t, w.trusted(), "no change of trust")
+
+		acct.waits = []time.Duration{20 * time.Millisecond}
+		ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err = c.Configurations.Create(ctx, validParams())
+		var rl *RateLimitError
+		require.ErrorAs(t, err, &rl, "refused: the Client has read the window")
+		assert.Contains(t, err.Error(), "request not sent")
+		assert.Len(t, rt.requests(), 1)
+	})
+}

@@ -35,6 +35,15 @@ import (
 // and reports the server's window to it. It can still pose as a busy
 // fleet: a hold the rule believes is followed.
 //
+// Nor does the account's word alone refuse a call: a hold the call cannot
+// afford (rule 8: its deadline, MinAttemptTime, its max wait) refuses it
+// only when this Client has read a window of the bucket; before it has, the
+// call is paced by the Client's own view, as if the account had not
+// answered. A call with a short deadline is thus not refused for a hold a
+// Client knows nothing of (the fleet learning its first window, say: a few
+// milliseconds), while a Client that has read the window refuses at once,
+// without a 429, what it cannot wait for.
+//
 // The server's answer also judges the account: when the response to an
 // attempt sent against a hold shows the server's window resetting sooner
 // than the hold's end by more than the tolerance, the account contradicted
@@ -196,6 +205,10 @@ func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
 // tolerance is rule 5's tolerance of a reset's precision in a window of
 // length l.
 func tolerance(l time.Duration) time.Duration { return min(time.Second, l/2) }
+
+// read reports whether this Client's responses reported any window of the
+// bucket.
+func (r *bucketRead) read() bool { return r.longest.Load() > 0 }
 
 // believes reports whether a hold of wait from now ends no later than the
 // server could end it (the rule at the head of this file).

@@ -89,6 +89,13 @@ func (c *core) pace(ctx context.Context, g *pacing) (ratelimit.Slot, error) {
 			return c.pacer.Book(g.key, g.op.name), nil
 		}
 		if err := ratelimit.HoldUntil(ctx, start, time.Now().Add(wait), lim); err != nil {
+			var r *ratelimit.Refusal
+			if errors.As(err, &r) && !c.account.readOf(b).read() {
+				// The account alone would refuse the call: its own view
+				// paces it instead (accountgate.go's rule).
+				lim.MaxWait -= time.Since(start)
+				return c.pacer.Acquire(ctx, g.key, g.op.name, time.Time{}, lim)
+			}
 			return ratelimit.Slot{}, err
 		}
 	}
