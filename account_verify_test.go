@@ -2,7 +2,9 @@ package freddy
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -277,27 +279,47 @@ func (a *meetingAccount) Reserve(ctx context.Context, b RateLimitBucket) (time.D
 // TestAccountAloneRefusesNoCall: a hold of 20ms (the fleet learning its
 // first window) leaves a call with a 100ms deadline less than
 // MinAttemptTime. A Client that has read no window of the bucket does not
-// refuse it on the account's word alone: its own view paces it, and it is
-// sent at once. Once the Client has read a window, the same hold refuses
-// the call at once, unsent.
+// refuse all such calls on the account's word alone: of three at once, one
+// is sent at once, by its own view, to learn the window; the two others are
+// refused unsent, as is the next one once the Client has read the window.
 func TestAccountAloneRefusesNoCall(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ok := fixture(t, "create_200.json")
 		rt := script(reply(200, ok, windowHeaders("9")...), reply(200, ok, windowHeaders("8")...))
-		acct := &fakeAccount{waits: []time.Duration{20 * time.Millisecond}}
+		acct := &fakeAccount{waits: []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}}
 		c, w, _ := watchedClient(t, rt, acct)
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		defer cancel()
 		start := time.Now()
-		_, err := c.Configurations.Create(ctx, validParams())
-		require.NoError(t, err, "sent by the Client's own view")
-		assert.Equal(t, start, rt.requests()[0].at)
+		errs := make(chan error, 3)
+		for range 3 {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				defer cancel()
+				_, err := c.Configurations.Create(ctx, validParams())
+				errs <- err
+			}()
+		}
+		var sent, refused int
+		for range 3 {
+			err := <-errs
+			var rl *RateLimitError
+			switch {
+			case err == nil:
+				sent++
+			case errors.As(err, &rl) && strings.Contains(err.Error(), "request not sent"):
+				refused++
+			default:
+				t.Fatalf("unexpected: %v", err)
+			}
+		}
+		assert.Equal(t, []int{1, 2}, []int{sent, refused}, "one learns the window; the others are refused")
+		require.Len(t, rt.requests(), 1)
+		assert.Equal(t, start, rt.requests()[0].at, "sent at once")
 		assert.Empty(t, w.trusted(), "no change of trust")
 
 		acct.waits = []time.Duration{20 * time.Millisecond}
-		ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
-		_, err = c.Configurations.Create(ctx, validParams())
+		_, err := c.Configurations.Create(ctx, validParams())
 		var rl *RateLimitError
 		require.ErrorAs(t, err, &rl, "refused: the Client has read the window")
 		assert.Contains(t, err.Error(), "request not sent")

@@ -37,12 +37,15 @@ import (
 //
 // Nor does the account's word alone refuse a call: a hold the call cannot
 // afford (rule 8: its deadline, MinAttemptTime, its max wait) refuses it
-// only when this Client has read a window of the bucket; before it has, the
-// call is paced by the Client's own view, as if the account had not
-// answered. A call with a short deadline is thus not refused for a hold a
-// Client knows nothing of (the fleet learning its first window, say: a few
-// milliseconds), while a Client that has read the window refuses at once,
-// without a 429, what it cannot wait for.
+// only when this Client has read a window of the bucket, or while another
+// of its attempts is out to learn one (the same one attempt at a time, for
+// at most the same second); otherwise that call is the attempt that learns
+// the window, paced by the Client's own view, as if the account had not
+// answered. A Client that knows nothing of the hold (the fleet learning its
+// first window, say: a few milliseconds) thus sends one call it cannot
+// hold, and a Client joining a spent window spends one 429 on it, not one
+// per call; once it has read the window it refuses at once, without a 429,
+// what it cannot wait for.
 //
 // The server's answer also judges the account: when the response to an
 // attempt sent against a hold shows the server's window resetting sooner
@@ -206,9 +209,18 @@ func (g *accountGate) readOf(b RateLimitBucket) *bucketRead {
 // length l.
 func tolerance(l time.Duration) time.Duration { return min(time.Second, l/2) }
 
-// read reports whether this Client's responses reported any window of the
-// bucket.
-func (r *bucketRead) read() bool { return r.longest.Load() > 0 }
+// learnsInstead reports whether a call the account's hold of wait on b
+// would refuse is instead the attempt that learns b's window (the rule at
+// the head of this file): when this Client has read no window of b and no
+// other attempt is out to learn one.
+func (g *accountGate) learnsInstead(b RateLimitBucket, wait time.Duration) bool {
+	r := g.readOf(b)
+	if r.longest.Load() > 0 {
+		return false
+	}
+	_, held := r.learn(wait)
+	return !held
+}
 
 // believes reports whether a hold of wait from now ends no later than the
 // server could end it (the rule at the head of this file).

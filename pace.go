@@ -90,7 +90,7 @@ func (c *core) pace(ctx context.Context, g *pacing) (ratelimit.Slot, error) {
 		}
 		if err := ratelimit.HoldUntil(ctx, start, time.Now().Add(wait), lim); err != nil {
 			var r *ratelimit.Refusal
-			if errors.As(err, &r) && !c.account.readOf(b).read() {
+			if errors.As(err, &r) && c.account.learnsInstead(b, wait) {
 				// The account alone would refuse the call: its own view
 				// paces it instead (accountgate.go's rule).
 				lim.MaxWait -= time.Since(start)
