@@ -10,26 +10,21 @@ import (
 	"sync/atomic"
 )
 
-// The rule of this file: a Client learns its host's protocol from the TLS
-// connections it obtains (their ALPN, or, when a connection does not show
-// it, the protocol of the response sent over it); while it does not know
-// it, or knows HTTP/2, only one attempt at a time goes to obtain a
-// connection, and the others wait for it.
+// The rule of this file: a Client learns its host's protocol from the first
+// TLS connection it obtains (its ALPN, or, when the connection does not show
+// it, the protocol of the response sent over it), and until it knows, only
+// one attempt dials.
 //
 // net/http cannot know before a TLS handshake whether the server speaks
 // HTTP/2, so every request that finds no connection dials its own; when
 // several come back as HTTP/2, all but one are closed (h2_bundle.go,
 // addConnIfNeeded). A cold burst of n calls pays n handshakes for one
-// connection, and so does a burst on a host known to speak HTTP/2 whose
-// connection was lost (an idle timeout, a GOAWAY): net/http dials for each
-// request that finds none. The gate lets one attempt obtain its connection
-// and holds the others until it has (httptrace GotConn, after the HTTP/2
-// connection is in the transport's pool): over HTTP/2 they share it, which
-// costs them microseconds when the connection is live and saves n-1
-// handshakes when it is not; over HTTP/1.1 they dial as net/http would have,
-// one handshake later, and the host, known to speak HTTP/1.1, is passed
-// straight through from then on. Plain http is never held: it has no
-// handshake to share.
+// connection. The gate lets the first attempt dial and holds the others
+// until that attempt obtains its connection (httptrace GotConn, after the
+// HTTP/2 connection is in the transport's pool): over HTTP/2 they share it,
+// over HTTP/1.1 they dial as net/http would have, one handshake later. The
+// protocol is then known and later attempts pass straight through. Plain
+// http is never held: it has no handshake to share.
 
 // Protocols the gate may know a host by.
 const (
@@ -44,8 +39,8 @@ const (
 type coldGate struct {
 	rt   http.RoundTripper
 	host string // the API host, as in Request.URL.Host
-	// proto is what the last connection learned negotiated; once HTTP/1.1,
-	// attempts pass with one atomic load.
+	// proto is what the first connection negotiated; once known, attempts
+	// pass with one atomic load.
 	proto atomic.Int32
 
 	mu sync.Mutex
@@ -69,17 +64,16 @@ func newColdGate(rt http.RoundTripper, base string) http.RoundTripper {
 	return &coldGate{rt: rt, host: base}
 }
 
-// RoundTrip sends r at once when the host is known to speak HTTP/1.1, when r
-// is not https to the API host, or when no other attempt is obtaining a
-// connection (r then obtains one for the others). Otherwise it waits for
-// that attempt's connection, or for r's context, whose error it returns
-// without sending anything.
+// RoundTrip sends r at once when the protocol is known, when r is not https
+// to the API host, or when r is the first attempt (which then dials for the
+// others). Otherwise it waits for the first attempt's connection, or for r's
+// context, whose error it returns without sending anything.
 func (g *coldGate) RoundTrip(r *http.Request) (*http.Response, error) {
-	if g.proto.Load() == protoHTTP1 || r.URL.Scheme != "https" || !strings.EqualFold(r.URL.Host, g.host) {
+	if g.proto.Load() != protoUnknown || r.URL.Scheme != "https" || !strings.EqualFold(r.URL.Host, g.host) {
 		return g.rt.RoundTrip(r)
 	}
 	g.mu.Lock()
-	if g.proto.Load() == protoHTTP1 {
+	if g.proto.Load() != protoUnknown {
 		g.mu.Unlock()
 		return g.rt.RoundTrip(r)
 	}
@@ -105,14 +99,11 @@ func (g *coldGate) RoundTrip(r *http.Request) (*http.Response, error) {
 	// nothing was learned: the waiting attempts go on by themselves, as
 	// net/http would have sent them, and a later attempt leads again.
 	g.learned(d, protoUnknown)
-	// The response says what its connection spoke, also when the connection
-	// does not show its ALPN (a caller's DialTLSContext that wraps the
-	// *tls.Conn, which released the others at GotConn unlearned), so that
-	// later bursts over HTTP/1.1 do not wait.
+	// A connection that does not show its ALPN (a caller's DialTLSContext
+	// that wraps the *tls.Conn) released the others at GotConn unlearned;
+	// its response says what it spoke, so that later bursts do not wait.
 	if err == nil {
-		if p := protocolOfResponse(resp); p != protoUnknown {
-			g.proto.Store(p)
-		}
+		g.proto.CompareAndSwap(protoUnknown, protocolOfResponse(resp))
 	}
 	return resp, err
 }

@@ -107,19 +107,14 @@ func TestColdGateOneDialsTheOthersShareHTTP2(t *testing.T) {
 		}
 		assert.Equal(t, 16, rt.started())
 		assert.Equal(t, protoHTTP2, g.proto.Load())
-		// A host known to speak HTTP/2 whose connection was lost: the next
-		// burst is held behind one attempt's connection again, and shares
-		// it.
-		rt2 := &dialingRT{connect: make(chan net.Conn)}
+		// Known HTTP/2 passes straight through (docs/reference.md: a burst
+		// after the connection is lost is not held): a later burst that
+		// waited for a leader on this transport would never end.
+		rt2 := &dialingRT{connect: make(chan net.Conn), calls: 1}
 		g.rt = rt2
-		done = burst(t, context.Background(), g, 8)
-		synctest.Wait()
-		assert.Equal(t, 1, rt2.started(), "one attempt obtains the new connection; the others wait")
-		rt2.connect <- tlsConn{proto: "h2"}
-		for _, err := range <-done {
+		for _, err := range <-burst(t, context.Background(), g, 4) {
 			assert.NoError(t, err)
 		}
-		assert.Equal(t, 8, rt2.started())
 	})
 }
 
