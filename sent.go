@@ -188,6 +188,12 @@ func traced(rt http.RoundTripper) bool {
 // reached the server. An attempt timeout keeps the transport's error in its
 // Err, which says which.
 func sentByError(err error) bool {
+	if err == nil {
+		// A response: the common case, decided without errors.As, whose
+		// targets escape (three allocations a call through a RoundTripper
+		// that is not an *http.Transport).
+		return true
+	}
 	var te *httpx.TimeoutError
 	if errors.As(err, &te) && te.Err != nil {
 		err = te.Err

@@ -445,3 +445,11 @@ func TestObserverAbandoningNextRacesNothing(t *testing.T) {
 		assert.ErrorIs(t, err, ErrOutcomeUnknown)
 	}
 }
+
+// The fallback's common case, a response, is decided without allocating:
+// every call through a RoundTripper that is not an *http.Transport (an
+// instrumenting wrapper, say) judges its response here.
+func TestSentByErrorAllocatesNothingForAResponse(t *testing.T) {
+	assert.True(t, sentByError(nil))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = sentByError(nil) }))
+}
