@@ -104,8 +104,13 @@ func decodeObject(body []byte) (*Configuration, *DecodeError) {
 		*b = objectBody{}
 		objectBodies.Put(b)
 	}()
-	if err := json.Unmarshal(body, b); err != nil {
-		return nil, jsonDecodeError(body, err)
+	if !b.fast(body) {
+		// What the fast reader does not read (objectfast.go) encoding/json
+		// reads, from the start.
+		*b = objectBody{}
+		if err := json.Unmarshal(body, b); err != nil {
+			return nil, jsonDecodeError(body, err)
+		}
 	}
 	w, depth, derr := unwrap(b.Success, b.Data, &b.wireConfiguration)
 	if derr != nil {

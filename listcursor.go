@@ -88,6 +88,9 @@ type jsonScan struct {
 	elems []span
 	// deepest is the deepest nesting value passed.
 	deepest int
+	// depth is the nesting of the object the fast reader is in
+	// (objectfast.go).
+	depth int
 }
 
 // span is where a value starts and ends in the text scanned.
@@ -226,22 +229,9 @@ func (s *jsonScan) array() bool {
 // other member's value must be valid JSON: decodeListItems then knows the
 // whole body valid, as json.Unmarshal requires.
 func (s *jsonScan) listObject(l *wireList[wireID]) bool {
-	s.i++
 	seen := map[string]bool{}
 	data := false
-	for first := true; ; first = false {
-		if s.space(); first && s.peek() == '}' {
-			break
-		}
-		name, plain, ok := s.str()
-		if !ok || !plain {
-			return false
-		}
-		if s.space(); s.peek() != ':' {
-			return false
-		}
-		s.i++
-		s.space()
+	ok := s.object(func(name []byte) bool {
 		key := string(name)
 		known := false
 		for _, m := range listMembers {
@@ -257,31 +247,16 @@ func (s *jsonScan) listObject(l *wireList[wireID]) bool {
 			if s.peek() != '[' {
 				return false
 			}
-			if data = s.array(); !data {
-				return false
-			}
+			data = s.array()
+			return data
 		case known:
 			v, ok := s.value()
-			if !ok || json.Unmarshal(v, l.member(key)) != nil {
-				return false
-			}
-		default:
-			if v, ok := s.value(); !ok || !json.Valid(v) {
-				return false
-			}
+			return ok && json.Unmarshal(v, l.member(key)) == nil
 		}
-		s.space()
-		if s.peek() == ',' {
-			s.i++
-			continue
-		}
-		if s.peek() != '}' {
-			return false
-		}
-		break
-	}
-	s.i++
-	return data
+		v, ok := s.value()
+		return ok && json.Valid(v)
+	})
+	return ok && data
 }
 
 // member is where json.Unmarshal puts l's member name.
