@@ -63,13 +63,17 @@ func decodeItems(body []byte, elems []span, data []wireConfiguration) bool {
 	return firstOK && secondOK
 }
 
-// decodeRun decodes a run of consecutive elements of body's data array, in
-// one json.Unmarshal of the array of their text (commas and spaces between
-// them as they are in body), into data, which it fills in place.
+// decodeRun decodes a run of consecutive elements of body's data array
+// into data, which it fills in place: each with the fast reader, else all
+// in one json.Unmarshal of the array of their text (commas and spaces
+// between them as they are in body).
 func decodeRun(body []byte, elems []span, data []wireConfiguration) bool {
-	if len(elems) == 0 {
+	if len(elems) == 0 || fastRun(body, elems, data) {
 		return true
 	}
+	// What the fast reader does not read encoding/json reads, from a
+	// fresh start.
+	clear(data)
 	from, to := elems[0].from, elems[len(elems)-1].to
 	buf := runTexts.Get().(*[]byte)
 	defer func() {
@@ -86,6 +90,18 @@ func decodeRun(body []byte, elems []span, data []wireConfiguration) bool {
 	run := data[:0:len(data)]
 	if json.Unmarshal(text, &run) != nil || len(run) != len(data) {
 		return false
+	}
+	return true
+}
+
+// fastRun reads each element of body at elems into data with the fast
+// reader (objectfast.go); false if it does not read one of them.
+func fastRun(body []byte, elems []span, data []wireConfiguration) bool {
+	for k, e := range elems {
+		s := jsonScan{b: body[:e.to], i: e.from}
+		if s.peek() != '{' || !data[k].fast(&s) || s.i != e.to || s.deepest > maxScanDepth {
+			return false
+		}
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package freddy
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,4 +129,26 @@ func TestDecodeListItemsKeepsNothingOfItsBuffers(t *testing.T) {
 	want, derr := decodeWholeList(first, 100)
 	require.Nil(t, derr)
 	assert.Equal(t, want, got)
+}
+
+// TestListItemsReadByTheFastReader: the documented list page's items are
+// read by the fast reader, and an item it does not read sends the whole run
+// to encoding/json, which reads the same items.
+func TestListItemsReadByTheFastReader(t *testing.T) {
+	body := fixture(t, "list_200.json")
+	sc := scanList(body)
+	require.True(t, sc.ok)
+	require.NotEmpty(t, sc.elems)
+	fast := make([]wireConfiguration, len(sc.elems))
+	require.True(t, fastRun(body, sc.elems, fast))
+	var want wireList[wireConfiguration]
+	require.NoError(t, json.Unmarshal(body, &want))
+	assert.Equal(t, want.Data, fast)
+
+	folded := []byte(`[{"id":"a","name":"x"},{"ID":"b","Name":"y"}]`)
+	sc = scanList(folded)
+	data := make([]wireConfiguration, 2)
+	assert.False(t, fastRun(folded, sc.elems, data))
+	require.True(t, decodeRun(folded, sc.elems, data))
+	assert.Equal(t, []wireConfiguration{{ID: "a", Name: "x"}, {ID: "b", Name: "y"}}, data)
 }
