@@ -3,9 +3,12 @@ package freddy
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aitronos/freddy-go/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -136,4 +139,38 @@ func BenchmarkDecodeConfiguration(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestFastReaderKnowsEveryWireMember: wireFields are wireConfiguration's
+// member names in field order, and the fast reader puts each member where
+// encoding/json does: a field added to wireConfiguration and not to the
+// fast reader would otherwise be skipped by it as unknown.
+func TestFastReaderKnowsEveryWireMember(t *testing.T) {
+	typ := reflect.TypeFor[wireConfiguration]()
+	require.Equal(t, typ.NumField(), len(wireFields))
+	sample := map[reflect.Type]string{
+		reflect.TypeFor[string]():              `"v"`,
+		reflect.TypeFor[*string]():             `"v"`,
+		reflect.TypeFor[nullable[string]]():    `"v"`,
+		reflect.TypeFor[HealthStatus]():        `"healthy"`,
+		reflect.TypeFor[bool]():                `true`,
+		reflect.TypeFor[map[string]any]():      `{"k":"v"}`,
+		reflect.TypeFor[time.Time]():           `"2025-11-13T10:45:00Z"`,
+		reflect.TypeFor[*time.Time]():          `"2025-11-13T10:45:00Z"`,
+		reflect.TypeFor[nullable[time.Time]](): `"2025-11-13T10:45:00Z"`,
+		reflect.TypeFor[redact.Discarded]():    `{"token":"t"}`,
+	}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		require.Equal(t, name, wireFields[i], "field %s", f.Name)
+		v, ok := sample[f.Type]
+		require.True(t, ok, "no sample value for %s's type %s", f.Name, f.Type)
+		for _, body := range []string{`{"` + name + `":` + v + `}`, `{"data":{"` + name + `":` + v + `}}`} {
+			var got, want objectBody
+			require.True(t, got.fast([]byte(body)), body)
+			require.NoError(t, json.Unmarshal([]byte(body), &want))
+			assert.Equal(t, want, got, body)
+		}
+	}
 }
