@@ -218,7 +218,7 @@ func (cl *call) observe(ctx context.Context, resp *http.Response, err error) (ou
 		cl.body, err = httpx.ReadBody(resp.Body, cl.body[:0], resp.ContentLength, bodyLimit(resp.StatusCode))
 		resp.Body = http.NoBody
 		if err == nil && !ok {
-			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.scrubber(), time.Now())
+			apiErr = newAPIError(resp.StatusCode, resp.Header, cl.body, cl.op.idemKey, cl.attempts, cl.bodyScrubber(cl.body), time.Now())
 			cl.lastAPI = apiErr
 		}
 		cl.hold = cl.see(ctx, resp.Header, apiErr)
@@ -365,7 +365,7 @@ func (cl *call) refusedRetry(err error) error {
 // knows, and keeps secrets out of it: the snippet is cut from the scrubbed
 // body, and a JSON error that quotes the body is scrubbed too.
 func (cl *call) decodeError(derr *DecodeError, body []byte) error {
-	scrub := cl.scrubber()
+	scrub := cl.bodyScrubber(body)
 	derr.StatusCode, derr.IdempotencyKey, derr.Attempts = cl.status, cl.op.idemKey, cl.attempts
 	derr.TraceID = scrub.String(headerValue(cl.header, "X-Request-Id"))
 	derr.snippet = snippet(scrub.Bytes(body))

@@ -193,13 +193,33 @@ func (cl *call) errorHandler(resp *http.Response, err error, _ int) (*http.Respo
 // first error (or metadata request) of a call, never on the success path.
 func (cl *call) scrubber() *redact.Scrubber {
 	if cl.scrub == nil {
-		keys := cl.core.apiKeyOf(&cl.op.opts.overrides)
-		if own := cl.core.apiKey(); keys[0] != own[0] {
-			keys = []string{keys[0], own[0]}
-		}
-		cl.scrub = redact.NewKeys(keys, cl.op.creds.tree())
+		cl.scrub = redact.NewKeys(cl.apiKeys(), cl.op.creds.tree())
 	}
 	return cl.scrub
+}
+
+// bodyScrubber is the call's scrubber that also knows every credential
+// value in body, a response's: an error shows a body in part (its snippet,
+// message or details), and a credential the server echoes there must not
+// show, whoever's it is (the lifecycle page's tolerance rule 3), where the
+// call's scrubber knows only the call's own.
+func (cl *call) bodyScrubber(body []byte) *redact.Scrubber {
+	echoed := redact.JSONCredentialValues(body)
+	if echoed == nil {
+		return cl.scrubber()
+	}
+	return redact.NewKeys(cl.apiKeys(), map[string]any{"sent": cl.op.creds.tree(), "echoed": echoed})
+}
+
+// apiKeys are the keys the call's scrubbers remove: the call's, and the
+// Client's when the call has one of its own (a server may echo the key it
+// knows the caller by).
+func (cl *call) apiKeys() []string {
+	keys := cl.core.apiKeyOf(&cl.op.opts.overrides)
+	if own := cl.core.apiKey(); keys[0] != own[0] {
+		keys = []string{keys[0], own[0]}
+	}
+	return keys
 }
 
 // shown is err, an error of the caller's own code (a Limiter's, a

@@ -24,17 +24,27 @@ func JSONCredentialValues(raw []byte) []any {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var found []any
-	_, _ = walkValue(d, false, &found)
+	cut := false
+	if _, err := walkValue(d, false, &found, &cut); err != nil && cut {
+		// A credentials value the text cuts short inside a literal (a
+		// string the decoder cannot return in part): what is left of it,
+		// as far as it reads.
+		for _, v := range StringValues(raw[d.InputOffset():]) {
+			found = append(found, v)
+		}
+	}
 	return found
 }
 
 // walkValue reads one JSON value from d and returns it in the shape New
 // walks; a member named credentials (or anything inside one, when inCreds)
 // is appended to found. On an error it returns what it read so far, which
-// its caller still appends.
-func walkValue(d *json.Decoder, inCreds bool, found *[]any) (any, error) {
+// its caller still appends, and sets *cut when the error came inside a
+// credentials value.
+func walkValue(d *json.Decoder, inCreds bool, found *[]any, cut *bool) (any, error) {
 	tok, err := d.Token()
 	if err != nil {
+		*cut = inCreds
 		return nil, err
 	}
 	delim, ok := tok.(json.Delim)
@@ -44,7 +54,7 @@ func walkValue(d *json.Decoder, inCreds bool, found *[]any) (any, error) {
 	var list []any
 	for d.More() {
 		if delim == '[' {
-			v, err := walkValue(d, inCreds, found)
+			v, err := walkValue(d, inCreds, found, cut)
 			list = append(list, v)
 			if err != nil {
 				return list, err
@@ -57,7 +67,7 @@ func walkValue(d *json.Decoder, inCreds bool, found *[]any) (any, error) {
 		}
 		name, _ := key.(string)
 		creds := !inCreds && jsonname.Equal(name, "credentials")
-		v, err := walkValue(d, inCreds || creds, found)
+		v, err := walkValue(d, inCreds || creds, found, cut)
 		if creds && v != nil {
 			*found = append(*found, v)
 		}

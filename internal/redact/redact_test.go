@@ -573,6 +573,12 @@ func TestJSONCredentialValuesSeesEveryDuplicate(t *testing.T) {
 	// Not valid JSON: what was read before the error was sent all the same.
 	cut := New("", map[string]any{"body": JSONCredentialValues([]byte(`{"credentials":{"token":"cut-secret-1","b":"cut-secret-2",}}`))})
 	assert.Equal(t, Marker+" "+Marker, cut.String("cut-secret-1 cut-secret-2"))
+	// Cut inside the value's string, which the decoder cannot return in
+	// part: what is left of it.
+	for _, raw := range []string{`{"credentials":"cut-secret-3`, `{"credentials":{"token":"cut-secret-3`, `[{"credentials":["cut-secret-3`} {
+		cutStr := New("", map[string]any{"body": JSONCredentialValues([]byte(raw))})
+		assert.Equal(t, Marker, cutStr.String("cut-secret-3"), raw)
+	}
 	assert.Nil(t, JSONCredentialValues([]byte(`{"name":"x"}`)))
 }
 
