@@ -2,8 +2,11 @@ package freddy
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // The fast reader of a configuration object (the body of Create, Get,
@@ -12,13 +15,14 @@ import (
 // ASCII, each once, spelled as the struct tags spell them, and values of
 // the types the fields hold; anything else (a name encoding/json would
 // match by case folding, an escaped name, a repeated member, a value of
-// another type, nesting near encoding/json's limit, text after the object)
-// makes it return false, and decodeObject then runs json.Unmarshal on a
-// fresh objectBody, whose result or error the caller gets. Every value it
-// does not decode itself is checked by encoding/json (a skipped member, a
-// credentials object, a map with more than plain strings), and every value
-// it decodes itself is valid by construction, so a body it reads is valid
-// JSON, as json.Unmarshal requires. FuzzFastObject holds it to that.
+// another type, a number out of float64's range, nesting near
+// encoding/json's limit, text after the object) makes it return false, and
+// decodeObject then runs json.Unmarshal on a fresh objectBody, whose result
+// or error the caller gets. Every value it skips is checked by
+// encoding/json (an unknown member, credentials) and every value it decodes
+// (strings unescaped as encoding/json does, maps and arrays of any values)
+// is valid by construction, so a body it reads is valid JSON, as
+// json.Unmarshal requires. FuzzFastObject holds it to that.
 //
 // Why: encoding/json spends most of a Create's decoding on reflection and
 // on validating the body before decoding it; this reader does each once
@@ -81,7 +85,7 @@ func (w *wireConfiguration) fast(s *jsonScan) bool {
 func (w *wireConfiguration) member(s *jsonScan, name []byte, seen *uint32, top bool) bool {
 	i := wireField(name)
 	if i < 0 {
-		if folds(name, wireFields[:]) || top && folds(name, topFields[:]) {
+		if folds(name, wireLower) || top && folds(name, topLower) {
 			return false
 		}
 		return s.skip()
@@ -154,17 +158,35 @@ func wireField(name []byte) int {
 	return -1
 }
 
-// folds reports whether encoding/json would read name as one of names: it
-// matches member names without regard to ASCII case (names are plain
-// ASCII here; a name that is not is never read by the fast reader).
-func folds(name []byte, names []string) bool {
-	for _, f := range names {
-		if strings.EqualFold(string(name), f) {
-			return true
-		}
+// folds reports whether encoding/json would read name as one of the names
+// in lower (wireLower or topLower): it matches member names without regard
+// to ASCII case (names are plain ASCII here; a name that is not is never
+// read by the fast reader). One lookup, not a comparison with each name: a
+// body may carry many members the SDK does not know.
+func folds(name []byte, lower map[string]bool) bool {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return false // longer than any known name
 	}
-	return false
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return lower[string(buf[:len(name)])]
 }
+
+// lowerSet is names in lower case, for folds.
+func lowerSet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[strings.ToLower(n)] = true
+	}
+	return m
+}
+
+var wireLower, topLower = lowerSet(wireFields[:]), lowerSet(topFields[:])
 
 // object walks the object at s.i, handing each member's name to read,
 // which passes the member's value; false if read does, or if the object is
@@ -174,6 +196,9 @@ func (s *jsonScan) object(read func(name []byte) bool) bool {
 	s.i++
 	s.depth++
 	s.deepest = max(s.deepest, s.depth)
+	if s.depth > maxScanDepth {
+		return false // and the readers recurse no deeper
+	}
 	for first := true; ; first = false {
 		if s.space(); first && s.peek() == '}' {
 			break
@@ -228,23 +253,28 @@ func (s *jsonScan) literal(lit string) bool {
 	return true
 }
 
-// stringInto reads a string into *v; null leaves it, as encoding/json does. A
-// string with escapes or bytes outside printable ASCII is decoded by
-// encoding/json.
+// stringInto reads a string into *v; null leaves it, as encoding/json does.
 func (s *jsonScan) stringInto(v *string) bool {
 	if s.null() {
 		return true
 	}
-	start := s.i
-	text, plain, ok := s.str()
+	text, ok := s.text()
+	if ok {
+		*v = text
+	}
+	return ok
+}
+
+// text reads the string at s.i as encoding/json decodes it.
+func (s *jsonScan) text() (string, bool) {
+	raw, plain, ok := s.str()
 	switch {
 	case !ok:
-		return false
+		return "", false
 	case plain:
-		*v = string(text)
-		return true
+		return string(raw), true
 	}
-	return json.Unmarshal(s.b[start:s.i], v) == nil
+	return unquote(raw)
 }
 
 // stringPtrInto reads a string into a new *v, or null into nil.
@@ -312,9 +342,7 @@ func (s *jsonScan) timePtrInto(v **time.Time) bool {
 }
 
 // mapInto reads an object into a new map, as encoding/json reads it into a
-// map[string]any, or null into nil. An object of plain strings, booleans
-// and nulls is read here; any other is left to encoding/json, after its
-// nesting is checked.
+// map[string]any, or null into nil.
 func (s *jsonScan) mapInto(v *map[string]any) bool {
 	if s.null() {
 		*v = nil
@@ -323,43 +351,206 @@ func (s *jsonScan) mapInto(v *map[string]any) bool {
 	if s.peek() != '{' {
 		return false
 	}
-	start, depth, deepest := s.i, s.depth, s.deepest
-	m := map[string]any{}
-	ok := s.object(func(name []byte) bool {
-		var x any
-		switch s.peek() {
-		case '"':
-			text, plain, ok := s.str()
-			if !ok || !plain {
-				return false
-			}
-			x = string(text)
-		case 't', 'f':
-			var b bool
-			if !s.boolInto(&b) {
-				return false
-			}
-			x = b
-		default:
-			if !s.null() {
-				return false
-			}
-		}
-		m[string(name)] = x
-		return true
-	})
+	x, ok := s.anyValue()
 	if ok {
-		*v = m
-		return true
+		*v = x.(map[string]any)
 	}
-	// Anything else: from the object's start, its extent found first.
-	s.i, s.depth, s.deepest = start, depth, deepest
-	raw, ok := s.nested()
-	if !ok || s.deepest > maxScanDepth {
-		return false
+	return ok
+}
+
+// anyValue reads any value as encoding/json reads it into an any: objects
+// as map[string]any (the last of a repeated name wins), arrays as []any,
+// numbers as float64. A number out of float64's range, a name with escapes
+// or outside ASCII, or nesting deeper than maxScanDepth is not read. The
+// value is returned, not written through a pointer, which would move each
+// one to the heap.
+func (s *jsonScan) anyValue() (any, bool) {
+	switch c := s.peek(); {
+	case c == '"':
+		return s.text()
+	case c == '{':
+		m := map[string]any{}
+		ok := s.object(func(name []byte) bool {
+			x, ok := s.anyValue()
+			m[string(name)] = x
+			return ok
+		})
+		return m, ok
+	case c == '[':
+		return s.arrayValue()
+	case c == 't' || c == 'f':
+		var b bool
+		ok := s.boolInto(&b)
+		return b, ok
+	case c == 'n':
+		return nil, s.null()
 	}
-	*v = nil
-	return json.Unmarshal(raw, v) == nil
+	return s.number()
+}
+
+// arrayValue reads an array into a new []any.
+func (s *jsonScan) arrayValue() (any, bool) {
+	s.i++
+	s.depth++
+	s.deepest = max(s.deepest, s.depth)
+	if s.depth > maxScanDepth {
+		return nil, false
+	}
+	list := []any{}
+	s.space()
+	if s.peek() == ']' {
+		s.i++
+		s.depth--
+		return list, true
+	}
+	for {
+		s.space()
+		x, ok := s.anyValue()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, x)
+		s.space()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			s.depth--
+			return list, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// number reads a number, by JSON's grammar, as a float64.
+func (s *jsonScan) number() (any, bool) {
+	b, i := s.b, s.i
+	digits := func() bool {
+		from := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > from
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return nil, false
+	}
+	if i < len(b) && b[i] == '.' {
+		if i++; !digits() {
+			return nil, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return nil, false
+		}
+	}
+	f, err := strconv.ParseFloat(string(b[s.i:i]), 64)
+	if err != nil {
+		return nil, false // out of range: encoding/json's error
+	}
+	s.i = i
+	return f, true
+}
+
+// unquote is a JSON string's text, between its quotes, decoded as
+// encoding/json decodes it: escapes unescaped, a UTF-16 surrogate that is
+// not half of a pair and a byte that is not UTF-8 each read as U+FFFD.
+// False for text no JSON string holds: a control character, an escape
+// JSON does not define.
+func unquote(t []byte) (string, bool) {
+	// Decoded into a buffer on the stack when it fits, so that the string
+	// is the one allocation, as encoding/json's.
+	var buf [128]byte
+	b := buf[:0]
+	for i := 0; i < len(t); {
+		switch c := t[i]; {
+		case c == '\\':
+			if i+1 == len(t) {
+				return "", false
+			}
+			switch e := t[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r := hex4(t[i+2:])
+				if r < 0 {
+					return "", false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if t := t[i:]; len(t) >= 2 && t[0] == '\\' && t[1] == 'u' {
+						if r2 := hex4(t[2:]); r2 >= 0 {
+							if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+								b = utf8.AppendRune(b, d)
+								i += 6
+								continue
+							}
+						}
+					}
+					r = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, r)
+				continue
+			default:
+				return "", false
+			}
+			i += 2
+		case c < ' ':
+			return "", false
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(t[i:])
+			b = utf8.AppendRune(b, r)
+			i += n
+		}
+	}
+	return string(b), true
+}
+
+// hex4 is the rune of the four hex digits t starts with, -1 if it does not.
+func hex4(t []byte) rune {
+	if len(t) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range t[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }
 
 // skip passes a value that is not kept, valid JSON required: a plain

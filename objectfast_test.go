@@ -31,24 +31,36 @@ var fastObjectRead = []string{
 	`{"id":"pconf_1","configuration":{"n":1.5e3,"o":{"p":[1,"2",null]},"u":"\u00e9"},"metadata":null}`,
 	`{"id":"pconf_1","enabled":false,"unknown":[1,2,{"x":"y"}],"other":-0.5e-3,"more":"\u0041"}`,
 	`{"id":null,"enabled":null,"name":null,"description":null,"configuration":null}`,
+	// The lifecycle page's List item: an array in the configuration.
+	`{"id":"pconf_1","configuration":{"repository":"aitronos/freddy-backend","branch":"main","paths":["src/","docs/"]}}`,
+	`{"id":"pconf_1","configuration":{"a":[],"b":{},"c":[[1,-0,0.5,-1.25e-3,1E+2],{"d":[null,true,false,"\u00e9"]}],"e":1e308}}`,
+	`{"id":"pconf_1","name":"\ud83d\ude00 \ud83d x \udc00\u0041 \ud800\ud800 \\ \/ \b\f\n\r\t \"","description":"\u0000"}`,
+	`{"id":"pconf_1","configuration":` + strings.Repeat(`{"a":`, maxScanDepth-1) + `1` + strings.Repeat(`}`, maxScanDepth-1) + `}`,
 }
 
 // fastObjectRefused are bodies it leaves to encoding/json, and why.
 var fastObjectRefused = []string{
-	`null`,                                      // not an object
-	`{"ID":"pconf_1"}`,                          // a name encoding/json folds
-	`{"Data":{"id":"pconf_1"}}`,                 // the envelope's, folded
-	`{"\u0069d":"pconf_1"}`,                     // an escaped name
-	`{"id":"a","id":"b"}`,                       // repeated
-	`{"id":"pconf_1"} x`,                        // text after the object
-	`{"id":1}`,                                  // another type
-	`{"enabled":"yes","id":"pconf_1"}`,          // another type
-	`{"id":"pconf_1","data":[]}`,                // another type
-	`{"id":"pconf_1","created_at":"yesterday"}`, // not a time
-	`{"id":"pconf_1","unknown":[1,}`,            // malformed
-	`{"id":"pconf_1","credentials":{"a":tru}}`,  // malformed
-	`{"id":"pconf_1","name":"a` + "\x01" + `"}`, // a control character
-	`{"id":"pconf_1","configuration":{"a":01}}`, // malformed number
+	`null`,                                          // not an object
+	`{"ID":"pconf_1"}`,                              // a name encoding/json folds
+	`{"Data":{"id":"pconf_1"}}`,                     // the envelope's, folded
+	`{"\u0069d":"pconf_1"}`,                         // an escaped name
+	`{"id":"a","id":"b"}`,                           // repeated
+	`{"id":"pconf_1"} x`,                            // text after the object
+	`{"id":1}`,                                      // another type
+	`{"enabled":"yes","id":"pconf_1"}`,              // another type
+	`{"id":"pconf_1","data":[]}`,                    // another type
+	`{"id":"pconf_1","created_at":"yesterday"}`,     // not a time
+	`{"id":"pconf_1","unknown":[1,}`,                // malformed
+	`{"id":"pconf_1","credentials":{"a":tru}}`,      // malformed
+	`{"id":"pconf_1","name":"a` + "\x01" + `"}`,     // a control character
+	`{"id":"pconf_1","configuration":{"a":01}}`,     // malformed number
+	`{"id":"pconf_1","configuration":{"a":1e400}}`,  // out of float64's range
+	`{"id":"pconf_1","configuration":{"a":[1,]}}`,   // malformed
+	`{"id":"pconf_1","configuration":{"a":-}}`,      // malformed number
+	`{"id":"pconf_1","configuration":{"\u0061":1}}`, // an escaped name in a map
+	`{"id":"pconf_1","name":"\'"}`,                  // an escape JSON does not define
+	`{"id":"pconf_1","name":"\u12"}`,                // a short \u escape
+	`{"id":"pconf_1","configuration":` + strings.Repeat(`[`, 100000) + strings.Repeat(`]`, 100000) + `}`, // far past the limit
 	`{"id":"pconf_1","x":` + strings.Repeat("[", maxScanDepth) + strings.Repeat("]", maxScanDepth) + `}`, // near the nesting limit
 }
 
