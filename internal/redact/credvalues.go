@@ -26,14 +26,34 @@ func JSONCredentialValues(raw []byte) []any {
 	var found []any
 	cut := false
 	if _, err := walkValue(d, false, &found, &cut); err != nil && cut {
-		// A credentials value the text cuts short inside a literal (a
-		// string the decoder cannot return in part): what is left of it,
-		// as far as it reads.
-		for _, v := range StringValues(raw[d.InputOffset():]) {
-			found = append(found, v)
+		// A string inside a credentials value that the decoder could not
+		// return (the text ends in it, or it holds a bad escape): the
+		// string as far as it reads. The error is at its opening quote;
+		// the text after it is not the credential's.
+		if str := stringAt(raw[d.InputOffset():]); str != nil {
+			for _, v := range StringValues(str) {
+				found = append(found, v)
+			}
 		}
 	}
 	return found
+}
+
+// stringAt is the JSON string t starts with, up to its closing quote or
+// t's end; nil if t does not start with one.
+func stringAt(t []byte) []byte {
+	if len(t) == 0 || t[0] != '"' {
+		return nil
+	}
+	for i := 1; i < len(t); i++ {
+		switch t[i] {
+		case '\\':
+			i++
+		case '"':
+			return t[:i+1]
+		}
+	}
+	return t
 }
 
 // walkValue reads one JSON value from d and returns it in the shape New

@@ -575,9 +575,13 @@ func TestJSONCredentialValuesSeesEveryDuplicate(t *testing.T) {
 	assert.Equal(t, Marker+" "+Marker, cut.String("cut-secret-1 cut-secret-2"))
 	// Cut inside the value's string, which the decoder cannot return in
 	// part: what is left of it.
-	for _, raw := range []string{`{"credentials":"cut-secret-3`, `{"credentials":{"token":"cut-secret-3`, `[{"credentials":["cut-secret-3`} {
+	for _, raw := range []string{`{"credentials":"cut-secret-3`, `{"credentials":{"token":"cut-secret-3`, `[{"credentials":["cut-secret-3`,
+		`{"credentials":"cut-secret-3\q","success":"other-value"}`} {
 		cutStr := New("", map[string]any{"body": JSONCredentialValues([]byte(raw))})
 		assert.Equal(t, Marker, cutStr.String("cut-secret-3"), raw)
+		// Only the string that failed: the text after it is not the
+		// credential's.
+		assert.Equal(t, "success other-value", cutStr.String("success other-value"), raw)
 	}
 	assert.Nil(t, JSONCredentialValues([]byte(`{"name":"x"}`)))
 }
